@@ -1,0 +1,1 @@
+"""Plain data files: fonts, icons, translations, demo contest."""

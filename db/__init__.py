@@ -1,0 +1,1 @@
+"""SQLite storage, operations, audit, keys and the results file. No Qt."""

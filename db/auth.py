@@ -1,0 +1,72 @@
+"""PINs as salted slow hashes (scrypt), sign-in with lock-out after repeated failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from judging.errors import NotAllowed
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+MAX_FAILURES = 5
+LOCKOUT_MINUTES = 5
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                            dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def check_pin(pin: str, stored: str) -> bool:
+    try:
+        algo, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if algo != "scrypt":
+        return False
+    got = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                         dklen=len(digest) // 2)
+    return hmac.compare_digest(got.hex(), digest)
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is signed in: every write carries this user's name, role and the device."""
+
+    user: str
+    role: str
+    unit: str
+    events: tuple[str, ...] | None
+    device: str
+
+    def may_see_event(self, event: str) -> bool:
+        return self.events is None or event in self.events
+
+
+def sign_in(db: sqlite_utils.Database, name: str, pin: str, device: str) -> Session:
+    """Check the PIN; five wrong PINs within 5 minutes lock the user out for 5 minutes."""
+    row = db.execute("SELECT name, role, unit, events, pin_hash FROM users WHERE name = ?",
+                     [name]).fetchone()
+    now = dt.datetime.now(dt.timezone.utc)
+    since = (now - dt.timedelta(minutes=LOCKOUT_MINUTES)).isoformat()
+    failures = db.execute("SELECT COUNT(*) FROM login_failures WHERE user = ? AND at > ?",
+                          [name, since]).fetchone()[0]
+    if failures >= MAX_FAILURES:
+        raise NotAllowed(f"user {name!r} is locked for {LOCKOUT_MINUTES} minutes after "
+                         f"{MAX_FAILURES} wrong PINs / PIN错误次数过多，请{LOCKOUT_MINUTES}分钟后再试")
+    if row is None or not check_pin(pin, row[4]):
+        if row is not None:
+            db.execute("INSERT INTO login_failures (user, at) VALUES (?, ?)",
+                       [name, now.isoformat()])
+        raise NotAllowed(f"wrong user or PIN for {name!r} / 用户名或PIN错误")
+    db.execute("DELETE FROM login_failures WHERE user = ?", [name])
+    import json
+    events = tuple(json.loads(row[3])) if row[3] else None
+    return Session(user=row[0], role=row[1], unit=row[2], events=events, device=device)

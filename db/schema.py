@@ -1,0 +1,137 @@
+"""The database schema as numbered migrations; every data table is append-only."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+MIGRATIONS = sqlite_utils.Migrations("jiangxin")
+
+# Tables whose rows are never updated or deleted: a correction is a new row. Each of their
+# rows has an audit record carrying its hash (db/audit.py checks both ways).
+APPEND_ONLY = (
+    "users", "keys", "competitors", "draws", "assignments", "checkins", "marks", "overrides",
+    "clock_events", "times", "theory", "statuses", "locks", "decryptions", "snapshots",
+    "appeals", "certificates", "revocations", "merges",
+)
+
+BASE_SQL = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE users (
+  uid TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, unit TEXT NOT NULL,
+  events TEXT, pin_hash TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL);
+CREATE TABLE login_failures (user TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE keys (
+  uid TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE, public TEXT NOT NULL,
+  wrapped TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL);
+CREATE TABLE competitors (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, name TEXT NOT NULL, id_number TEXT NOT NULL,
+  gender TEXT NOT NULL, unit TEXT NOT NULL, region TEXT NOT NULL, source TEXT NOT NULL,
+  at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL, UNIQUE (event, id_number));
+CREATE TABLE draws (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL UNIQUE, method TEXT NOT NULL, seed TEXT,
+  witness TEXT NOT NULL, file_sha256 TEXT, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL);
+CREATE TABLE assignments (
+  uid TEXT PRIMARY KEY, draw TEXT NOT NULL REFERENCES draws(uid), event TEXT NOT NULL,
+  competitor TEXT NOT NULL REFERENCES competitors(uid), candidate TEXT NOT NULL,
+  station TEXT NOT NULL, UNIQUE (event, candidate), UNIQUE (event, station),
+  UNIQUE (competitor));
+CREATE TABLE checkins (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, competitor TEXT NOT NULL REFERENCES competitors(uid),
+  late_min INTEGER NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE marks (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, station TEXT NOT NULL, aspect TEXT NOT NULL,
+  judge TEXT NOT NULL, action TEXT NOT NULL, score TEXT, measured TEXT, reason TEXT NOT NULL,
+  target TEXT, at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE INDEX marks_slot ON marks (event, station, aspect, judge, at);
+CREATE TABLE overrides (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, station TEXT NOT NULL, aspect TEXT,
+  judge TEXT, kind TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL);
+CREATE TABLE clock_events (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, station TEXT NOT NULL, kind TEXT NOT NULL,
+  t REAL NOT NULL, seconds INTEGER NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL,
+  by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE INDEX clock_events_station ON clock_events (event, station, t);
+CREATE TABLE times (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, station TEXT NOT NULL,
+  used_seconds INTEGER NOT NULL, extra_seconds INTEGER NOT NULL, source TEXT NOT NULL,
+  at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE theory (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, competitor TEXT NOT NULL REFERENCES competitors(uid),
+  score TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL);
+CREATE TABLE statuses (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, competitor TEXT NOT NULL REFERENCES competitors(uid),
+  status TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL);
+CREATE TABLE locks (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, module TEXT NOT NULL, action TEXT NOT NULL,
+  reason TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE decryptions (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL UNIQUE, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL);
+CREATE TABLE snapshots (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, number INTEGER NOT NULL, results TEXT NOT NULL,
+  sha256 TEXT NOT NULL, note TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL, UNIQUE (event, number));
+CREATE TABLE appeals (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, station TEXT NOT NULL, action TEXT NOT NULL,
+  appeal TEXT NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL);
+CREATE TABLE certificates (
+  uid TEXT PRIMARY KEY, serial TEXT NOT NULL, event TEXT NOT NULL,
+  competitor TEXT NOT NULL REFERENCES competitors(uid), fields TEXT NOT NULL,
+  qr_text TEXT NOT NULL, duplicate_of TEXT, reason TEXT NOT NULL, at TEXT NOT NULL,
+  by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE revocations (
+  uid TEXT PRIMARY KEY, serial TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL,
+  by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE merges (
+  uid TEXT PRIMARY KEY, source_device TEXT NOT NULL, file_sha256 TEXT NOT NULL,
+  counts TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, at TEXT NOT NULL, user TEXT NOT NULL,
+  role TEXT NOT NULL, device TEXT NOT NULL, action TEXT NOT NULL, tbl TEXT, row_uid TEXT,
+  row_hash TEXT, before TEXT, after TEXT, reason TEXT NOT NULL, prev TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE INDEX audit_row ON audit (tbl, row_uid);
+-- Derived caches (rebuilt from the mark log; never a source of truth, never exported)
+CREATE TABLE slots (
+  event TEXT NOT NULL, station TEXT NOT NULL, aspect TEXT NOT NULL, judge TEXT NOT NULL,
+  score TEXT, measured TEXT, points TEXT, status TEXT NOT NULL, typist TEXT, verifier TEXT,
+  candidates TEXT, PRIMARY KEY (event, station, aspect, judge)) WITHOUT ROWID;
+CREATE TABLE aspect_marks (
+  event TEXT NOT NULL, station TEXT NOT NULL, aspect TEXT NOT NULL, mark TEXT NOT NULL,
+  entries INTEGER NOT NULL, complete INTEGER NOT NULL, verified INTEGER NOT NULL,
+  disagreements INTEGER NOT NULL, spread TEXT, flagged INTEGER NOT NULL,
+  PRIMARY KEY (event, station, aspect)) WITHOUT ROWID;
+"""
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run statements one by one (executescript would commit the migration's transaction)."""
+    for statement in script.split(";\n"):
+        if statement.strip() and not statement.strip().startswith("--"):
+            db.conn.execute(statement)
+        elif statement.strip():
+            lines = [ln for ln in statement.splitlines() if not ln.strip().startswith("--")]
+            if "".join(lines).strip():
+                db.conn.execute("\n".join(lines))
+
+
+def _guard_sql(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;\n"
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;\n"
+    )
+
+
+@MIGRATIONS(name="m001_base")
+def m001_base(db: sqlite_utils.Database) -> None:
+    run_script(db, BASE_SQL + "".join(_guard_sql(t) for t in APPEND_ONLY + ("audit",)))
+
+
+SCHEMA_NAMES = tuple(m.name for m in MIGRATIONS._migrations)

@@ -1,0 +1,141 @@
+"""Opening the contest database: pragmas, migrations, transactions and known storage errors."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from db.schema import MIGRATIONS, SCHEMA_NAMES
+from judging.errors import StorageError
+
+APP_VERSION = "0.1.0"
+
+
+def now_iso() -> str:
+    """UTC time with microseconds: sorts as text, unique enough within one device."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def new_uid() -> str:
+    """A globally unique id for every row that may leave the venue."""
+    return uuid.uuid4().hex
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    if mode and str(mode[0]).lower() != "wal":  # e.g. a read-only medium
+        pass
+    conn.execute("PRAGMA synchronous = FULL")
+
+
+def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
+    """Open (or create) a contest database with the project's pragmas and migrations.
+
+    Refuses a file written by a newer version, and backs up before migrating an older one.
+    """
+    p = Path(path)
+    if not create and not p.exists():
+        raise StorageError(f"{p}: no such contest file / 找不到赛事数据库文件")
+    try:
+        conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
+        _configure(conn)
+        db = sqlite_utils.Database(conn)
+        _check_version(db, p)
+        pending = MIGRATIONS.pending(db)
+        if pending and not create and "_sqlite_migrations" in db.table_names():
+            _backup_before_migration(db, p)
+        MIGRATIONS.apply(db)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, p) from exc
+    return db
+
+
+def _check_version(db: sqlite_utils.Database, path: Path) -> None:
+    if "_sqlite_migrations" not in db.table_names():
+        if db.table_names():
+            raise StorageError(f"{path}: not a Jiangxin contest file / 不是匠心赛事数据库")
+        return
+    applied = {m.name for m in MIGRATIONS.applied(db)}
+    unknown = applied - set(SCHEMA_NAMES)
+    if unknown:
+        raise StorageError(
+            f"{path}: written by a newer version of Jiangxin ({', '.join(sorted(unknown))}); "
+            "please update the application / 该文件由更新版本的匠心写入，请升级软件")
+
+
+def _backup_before_migration(db: sqlite_utils.Database, path: Path) -> None:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.before-migration-{stamp}{path.suffix}")
+    dest = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction (BEGIN IMMEDIATE: one writer, no upgrade deadlocks).
+
+    Nested use becomes a savepoint. Storage errors become StorageError in plain words.
+    """
+    conn = db.conn
+    try:
+        if conn.in_transaction:
+            name = f"sp_{uuid.uuid4().hex}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise storage_error(exc, None) from exc
+
+
+def storage_error(exc: BaseException, path: Path | None) -> StorageError:
+    """Plain words for disk-full, read-only, corrupt and locked databases."""
+    msg = str(exc).lower()
+    where = f"{path}: " if path else ""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if "full" in msg or code == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) == errno.ENOSPC:
+        text = "the disk is full; nothing more was saved. Free space or save to another drive / 磁盘已满"
+    elif "readonly" in msg or "read-only" in msg or code == sqlite3.SQLITE_READONLY:
+        text = "the contest file is read-only; nothing was saved / 赛事文件只读，未保存"
+    elif "malformed" in msg or "not a database" in msg or code in (sqlite3.SQLITE_CORRUPT,
+                                                                    sqlite3.SQLITE_NOTADB):
+        text = ("the contest file is damaged; restore the latest backup "
+                "/ 赛事文件已损坏，请从最近的备份恢复")
+    elif "locked" in msg or "busy" in msg:
+        text = ("the contest file is busy in another window or program; try again "
+                "/ 赛事文件正被其他程序使用")
+    elif "unable to open" in msg:
+        text = "the contest file cannot be opened / 无法打开赛事文件"
+    else:
+        err = StorageError(f"{where}database error: {exc}")
+        err.exit_code = 1
+        return err
+    return StorageError(f"{where}{text} ({exc})")

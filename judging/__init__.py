@@ -1,0 +1,1 @@
+"""Rules of the contest: scoring, ranking, awards, clocks. Standard library only."""

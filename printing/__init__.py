@@ -1,0 +1,1 @@
+"""Certificates, forms and QR codes as PDF bytes. No Qt."""
