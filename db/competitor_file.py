@@ -1,0 +1,192 @@
+"""Competitor lists from CSV or XLSX (contracts §3): per-row checks, preview, all-or-nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from db.tables import Table, TableRow, read_table
+from judging.errors import InputError, InputErrors
+from judging.idnumber import EXCEL_HINT, validate_id_number
+
+COLUMNS: dict[str, list[str]] = {
+    "name": ["姓名", "名字", "参赛选手", "选手姓名", "参赛人员", "full name"],
+    "id_number": [
+        "身份证号", "身份证号码", "身份证", "证件号码", "证件号", "公民身份号码", "身份证件号码",
+        "id", "id no", "id card", "id number", "resident id",
+    ],
+    "gender": ["性别", "sex"],
+    "unit": ["单位", "工作单位", "单位名称", "所在单位", "推荐单位", "选送单位", "企业", "employer"],
+    "region": ["地区", "所在地区", "地市", "市州", "所属地区", "area", "city"],
+    "event": ["赛项", "比赛项目", "竞赛项目", "参赛项目", "项目", "工种", "参赛工种", "event id"],
+}
+"""Accepted header names per canonical column, in order of preference."""
+
+GENDERS = {
+    "男": "男", "男性": "男", "m": "男", "male": "男",
+    "女": "女", "女性": "女", "f": "女", "female": "女",
+}
+
+
+@dataclass(frozen=True)
+class CompetitorRow:
+    """One competitor as read from the file; ``row`` is the spreadsheet row number."""
+
+    row: int
+    name: str
+    id_number: str
+    gender: str | None
+    unit: str | None
+    region: str | None
+    event: str
+
+
+Preview = list[tuple[int, CompetitorRow | None, list[InputError]]]
+
+
+def _event_lookup(known_events: Collection[str] | Mapping[str, str]) -> dict[str, str]:
+    """Accepted spelling (case-folded) → event id. A mapping adds spellings (e.g. names)."""
+    lookup: dict[str, str] = {}
+    if isinstance(known_events, Mapping):
+        for spelling, event_id in known_events.items():
+            lookup[spelling.casefold()] = event_id
+            lookup[event_id.casefold()] = event_id
+    else:
+        for event_id in known_events:
+            lookup[event_id.casefold()] = event_id
+    return lookup
+
+
+def _parse_row(
+    table: Table, row: TableRow, events: dict[str, str], single_event: str | None
+) -> tuple[CompetitorRow | None, list[InputError]]:
+    def err(message: str, key: str) -> InputError:
+        return InputError(message, file=table.file, row=row.number, field=table.label(key))
+
+    problems: list[InputError] = []
+    name = row.get("name")
+    if not name:
+        problems.append(err("the name is empty (姓名为空)", "name"))
+    id_number = ""
+    try:
+        id_number = validate_id_number(
+            row.get("id_number"), stored_as_number=row.is_number("id_number")
+        )
+    except ValueError as exc:
+        problems.append(err(str(exc), "id_number"))
+    raw_event = row.get("event")
+    event = events.get(raw_event.casefold()) if raw_event else single_event
+    if event is None:
+        if raw_event:
+            known = ", ".join(sorted(set(events.values())))
+            problems.append(
+                err(f"unknown event “{raw_event}”; known: {known} (赛项“{raw_event}”不存在)", "event")
+            )
+        else:
+            problems.append(err("the event is empty (赛项为空)", "event"))
+    raw_gender = row.get("gender")
+    gender: str | None = None
+    if raw_gender:
+        gender = GENDERS.get(raw_gender.casefold())
+        if gender is None:
+            problems.append(err(f"gender “{raw_gender}” is not 男 or 女 (性别应为男或女)", "gender"))
+    if problems or event is None:
+        return None, problems
+    return (
+        CompetitorRow(
+            row=row.number,
+            name=name,
+            id_number=id_number,
+            gender=gender,
+            unit=row.get("unit") or None,
+            region=row.get("region") or None,
+            event=event,
+        ),
+        [],
+    )
+
+
+def _cross_row_problems(table: Table, parsed: Preview) -> None:
+    """Add problems that involve two rows: the same person twice in one event, one ID two names."""
+    by_key: dict[tuple[str, str], list[CompetitorRow]] = {}
+    by_id: dict[str, list[CompetitorRow]] = {}
+    for _, competitor, _ in parsed:
+        if competitor is not None:
+            by_key.setdefault((competitor.id_number, competitor.event), []).append(competitor)
+            by_id.setdefault(competitor.id_number, []).append(competitor)
+    problems = {number: p for number, _, p in parsed}
+    label = table.label("id_number")
+    for (_, event), group in by_key.items():
+        if len(group) > 1:
+            rows = [c.row for c in group]
+            for c in group:
+                others = ", ".join(str(r) for r in rows if r != c.row)
+                problems[c.row].append(InputError(
+                    f"the same person is entered twice in event {event}: see row {others} "
+                    f"(同一人在赛项{event}中重复, 见第{others}行)",
+                    file=table.file, row=c.row, field=label,
+                ))
+    for group in by_id.values():
+        names = {c.name for c in group}
+        if len(names) > 1:
+            rows = ", ".join(str(c.row) for c in group)
+            for c in group:
+                problems[c.row].append(InputError(
+                    f"one ID number with different names ({', '.join(sorted(names))}) in rows "
+                    f"{rows} (同一身份证号对应不同姓名, 第{rows}行)",
+                    file=table.file, row=c.row, field=label,
+                ))
+
+
+def _suspect_truncated(table: Table, parsed: Preview) -> None:
+    """Refuse IDs ending in 000 when many do: a column Excel stored as numbers (15 digits kept).
+
+    Such a file saved back to CSV holds text like ``230202199908163000``, which passes the check
+    character one time in eleven; one ID ending in 000 is normal, many are not.
+    """
+    suspects = [c for _, c, _ in parsed if c is not None and c.id_number.endswith("000")]
+    if len(suspects) < 2 or len(suspects) * 3 < len(parsed):
+        return
+    problems = {number: p for number, _, p in parsed}
+    for c in suspects:
+        problems[c.row].append(InputError(
+            f"{c.id_number}: many ID numbers in this file end in 000; {EXCEL_HINT}",
+            file=table.file, row=c.row, field=table.label("id_number"),
+        ))
+
+
+def preview_competitors(
+    path: str | Path, known_events: Collection[str] | Mapping[str, str]
+) -> Preview:
+    """Every data row with its competitor (None when unreadable) and its problems, for a preview.
+
+    ``known_events`` are the event ids, or a mapping from accepted spellings (e.g. event names)
+    to ids. With a single event the event column may be left out. Problems of the file itself
+    (unreadable, a required column missing, no rows) raise InputError.
+    """
+    events = _event_lookup(known_events)
+    ids = set(events.values())
+    single = next(iter(ids)) if len(ids) == 1 else None
+    required = ["name", "id_number"] + ([] if single else ["event"])
+    table = read_table(path, columns=COLUMNS, required=required)
+    if not table.rows:
+        raise InputError("the file has a header but no competitors (文件没有选手数据)", file=table.file)
+    parsed: Preview = []
+    for row in table.rows:
+        competitor, problems = _parse_row(table, row, events, single)
+        parsed.append((row.number, competitor, problems))
+    _cross_row_problems(table, parsed)
+    _suspect_truncated(table, parsed)
+    return parsed
+
+
+def read_competitors(
+    path: str | Path, known_events: Collection[str] | Mapping[str, str]
+) -> list[CompetitorRow]:
+    """All competitors of the file, or InputErrors naming every bad row (nothing is partial)."""
+    parsed = preview_competitors(path, known_events)
+    problems = [p for _, _, ps in parsed for p in ps]
+    if problems:
+        raise InputErrors(problems)
+    return [c for _, c, _ in parsed if c is not None]
