@@ -217,7 +217,11 @@ def _raw_rows(path: Path, file: str, sheet: int | str) -> Iterator[list[tuple[st
 def _match_columns(
     header: Sequence[str], columns: Mapping[str, Sequence[str]]
 ) -> dict[str, int]:
-    """Canonical name → header index. Earlier aliases win; ASCII aliases may match a prefix."""
+    """Canonical name → header index. Earlier aliases win; long ASCII aliases may match a prefix.
+
+    The prefix rule is for headers with notes appended, such as WorldSkills CIS's
+    "Aspect Type M = Meas J = Judg".
+    """
     keys = [header_key(h) for h in header]
     found: dict[str, int] = {}
     taken: set[int] = set()
@@ -229,8 +233,8 @@ def _match_columns(
                 found[canonical] = hits[0]
                 break
         else:
-            for ak in alias_keys:
-                if len(ak) < 6 or not ak.isascii():
+            for ak in alias_keys[1:]:
+                if len(ak) < 8 or not ak.isascii():
                     continue
                 hits = [i for i, k in enumerate(keys) if k.startswith(ak) and i not in taken]
                 if hits:
