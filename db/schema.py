@@ -34,7 +34,8 @@ CREATE TABLE draws (
 CREATE TABLE assignments (
   uid TEXT PRIMARY KEY, draw TEXT NOT NULL REFERENCES draws(uid), event TEXT NOT NULL,
   competitor TEXT NOT NULL REFERENCES competitors(uid), candidate TEXT NOT NULL,
-  station TEXT NOT NULL, UNIQUE (event, candidate), UNIQUE (event, station),
+  station TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  UNIQUE (event, candidate), UNIQUE (event, station),
   UNIQUE (competitor));
 CREATE TABLE checkins (
   uid TEXT PRIMARY KEY, event TEXT NOT NULL, competitor TEXT NOT NULL REFERENCES competitors(uid),

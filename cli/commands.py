@@ -1,0 +1,361 @@
+"""The headless commands of contracts §1; each one calls the same operations as the app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from judging.errors import InputError, JiangxinError, NotAllowed
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _open(args: argparse.Namespace, *, sign_in: bool = True) -> Any:
+    from db.contest import Contest
+
+    c = Contest.open(args.db)
+    if sign_in:
+        user = args.user or os.environ.get("JIANGXIN_USER")
+        pin = args.pin or os.environ.get("JIANGXIN_PIN")
+        if not user or not pin:
+            raise NotAllowed("sign in with --user NAME --pin PIN (or JIANGXIN_USER and "
+                             "JIANGXIN_PIN) / 请提供用户名和PIN")
+        c.sign_in(user, pin)
+    return c
+
+
+def _credentials(args: argparse.Namespace) -> tuple[str, str]:
+    user = args.user or os.environ.get("JIANGXIN_USER")
+    pin = args.pin or os.environ.get("JIANGXIN_PIN")
+    if not user or not pin:
+        raise NotAllowed("sign in with --user NAME --pin PIN / 请提供用户名和PIN")
+    return user, pin
+
+
+def _say(text: str) -> None:
+    print(text)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from db.contest import Contest
+
+    path = Path(args.competition)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    user, pin = _credentials(args)
+    c = Contest.create(args.db, text, str(path), user, pin)
+    comp = c.competition
+    _say(f"created {args.db}: {comp.name} ({len(comp.events)} events, {len(comp.users)} users)")
+    c.close()
+    return 0
+
+
+def cmd_competitors_import(args: argparse.Namespace) -> int:
+    from db.people import import_competitors
+
+    c = _open(args)
+    n = import_competitors(c, args.file)
+    _say(f"added {n} competitors / 已添加{n}名选手")
+    return 0
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    from db.people import competitors, draw, draw_from_file
+
+    c = _open(args)
+    if args.seed is not None and args.from_file:
+        raise InputError("give --seed or --from, not both", field="--seed")
+    if args.from_file:
+        draw_from_file(c, args.event, args.from_file, witness=args.witness or "")
+    else:
+        draw(c, args.event, seed=args.seed, witness=args.witness or "")
+    row = c.db.execute("SELECT method, seed, at, by FROM draws WHERE event = ?",
+                       [args.event]).fetchone()
+    _say(f"{args.event}: {row[0]} draw, seed {row[1]}, at {row[2]} by {row[3]}; "
+         f"{len(competitors(c, args.event))} competitors")
+    return 0
+
+
+def cmd_marks_import(args: argparse.Namespace) -> int:
+    from db.marking import import_marks
+
+    c = _open(args)
+    counts = import_marks(c, args.file)
+    _say(", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_times_import(args: argparse.Namespace) -> int:
+    from db.timing import import_times
+
+    c = _open(args)
+    _say(f"recorded {import_times(c, args.file)} times")
+    return 0
+
+
+def cmd_theory_import(args: argparse.Namespace) -> int:
+    from db.people import import_theory
+
+    c = _open(args)
+    _say(f"recorded {import_theory(c, args.file)} theory scores")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from db.people import set_status
+
+    c = _open(args)
+    set_status(c, args.event, args.station, args.set, args.reason or "")
+    _say(f"{args.event} workstation {args.station}: {args.set}")
+    return 0
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from db.marking import lock
+
+    c = _open(args)
+    lock(c, args.event, args.module, args.reason or "")
+    _say(f"locked {args.event}{' module ' + args.module if args.module else ''}")
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    from db.marking import unlock
+
+    c = _open(args)
+    unlock(c, args.event, args.module, args.reason or "")
+    _say(f"unlocked {args.event}{' module ' + args.module if args.module else ''}")
+    return 0
+
+
+def cmd_decrypt(args: argparse.Namespace) -> int:
+    from db.results import decrypt
+
+    c = _open(args)
+    decrypt(c, args.event)
+    _say(f"decrypted {args.event}")
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from db.results import results, results_csv
+
+    c = _open(args)
+    data = results(c, args.event)
+    if args.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    elif args.csv:
+        sys.stdout.write(results_csv(data))
+    elif args.xlsx:
+        from db.results_sheet import write_results_xlsx
+
+        write_results_xlsx(data, args.xlsx, competition_name=data["competition"],
+                           event_name=f"{data['event_name']} {data['group']}".strip(),
+                           decrypted=data["decrypted"])
+        _say(f"wrote {args.xlsx}")
+    else:
+        for r in data["rows"]:
+            _say(f"{r['place'] or '-':>3}  {r['station'] or '--'}  {r['candidate'] or '':10} "
+                 f"{r['name'] or '':8} {r['total']:>7} {r['status']:12} {r['award'] or ''}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from db.results import publish
+
+    c = _open(args)
+    _say(f"published {args.event} snapshot {publish(c, args.event, args.note or '')}")
+    return 0
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    from db.timing import clock_action
+
+    c = _open(args)
+    ev = c.event(args.event)
+    stations = args.station or [ev.station_label(i) for i in range(1, ev.stations + 1)
+                                if ev.station_label(i) in _drawn(c, args.event)]
+    clock_action(c, args.event, stations, args.action, seconds=args.seconds or 0,
+                 reason=args.reason or "")
+    _say(f"{args.action}: {', '.join(stations)}")
+    return 0
+
+
+def _drawn(c: Any, event: str) -> set[str]:
+    from db.people import by_station
+
+    return set(by_station(c, event))
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from db.marking import resolve
+    from judging.decimals import to_decimal
+
+    c = _open(args)
+    resolve(c, args.event, args.station, args.aspect, args.judge,
+            to_decimal(args.score) if args.score is not None else None, args.reason or "",
+            measured=to_decimal(args.measured) if args.measured is not None else None)
+    _say("resolved")
+    return 0
+
+
+def cmd_override(args: argparse.Namespace) -> int:
+    from db.marking import override
+
+    c = _open(args)
+    override(c, args.event, args.station, args.kind, args.reason or "", aspect=args.aspect,
+             judge=args.judge)
+    _say("override recorded")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from db.audit import verify
+
+    c = _open(args)
+    report = verify(c.db)
+    if report.ok:
+        _say(f"audit chain intact: {report.records} records, head {report.head}")
+        return 0
+    for p in report.problems:
+        print(p, file=sys.stderr)
+    print(f"audit chain broken: {len(report.problems)} problem(s) / 审计链校验失败",
+          file=sys.stderr)
+    return 3
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from db.backup import backup_to
+
+    c = _open(args)
+    c.require("backup")
+    path = backup_to(c, args.to)
+    _say(f"backup written: {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from db.demo import write_demo
+
+    path = write_demo(args.db, size=args.size)
+    _say(f"demo contest written to {path}; sign in as admin / 0000")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jiangxin", description="匠心 Jiangxin: judging skills "
+                                "competitions at the venue")
+    p.add_argument("--db", help="the contest file")
+    p.add_argument("--screenshot", help="render the main window to this PNG and exit")
+    p.add_argument("--lang", choices=["zh", "en"], help="language of the app")
+    sub = p.add_subparsers(dest="command")
+
+    def cmd(name: str, handler: Handler, help_text: str, parent: Any = sub,
+            needs_db: bool = True, writes: bool = True) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = parent.add_parser(name, help=help_text)
+        sp.add_argument("--db", required=needs_db, help="the contest file",
+                        default=argparse.SUPPRESS if not needs_db else None)
+        if writes:
+            sp.add_argument("--user", help="sign in as (or JIANGXIN_USER)")
+            sp.add_argument("--pin", help="PIN (or JIANGXIN_PIN)")
+        sp.set_defaults(handler=handler)
+        return sp
+
+    sp = cmd("demo", cmd_demo, "write a complete demo contest", writes=False)
+    sp.add_argument("--size", type=int, default=60, help="number of competitors")
+    sp = cmd("init", cmd_init, "create a contest from a competition file")
+    sp.add_argument("competition")
+    comp = sub.add_parser("competitors", help="competitor lists").add_subparsers(dest="sub",
+                                                                                required=True)
+    cmd("import", cmd_competitors_import, "add competitors from CSV/XLSX",
+        parent=comp).add_argument("file")
+    sp = cmd("draw", cmd_draw, "draw candidate numbers and workstations")
+    sp.add_argument("--event", required=True)
+    sp.add_argument("--seed", type=int)
+    sp.add_argument("--from", dest="from_file", help="paper lots: id_number,candidate,station")
+    sp.add_argument("--witness", help="who witnessed the draw")
+    for name, handler in (("marks", cmd_marks_import), ("times", cmd_times_import),
+                          ("theory", cmd_theory_import)):
+        group = sub.add_parser(name, help=f"{name} files").add_subparsers(dest="sub",
+                                                                          required=True)
+        cmd("import", handler, f"import a {name} file", parent=group).add_argument("file")
+    sp = cmd("status", cmd_status, "discipline: set a competitor's status")
+    sp.add_argument("--event", required=True)
+    sp.add_argument("--station", required=True)
+    sp.add_argument("--set", required=True,
+                    choices=["ok", "present", "absent", "withdrawn", "terminated",
+                             "disqualified"])
+    sp.add_argument("--reason", required=True)
+    for name, handler in (("lock", cmd_lock), ("unlock", cmd_unlock)):
+        sp = cmd(name, handler, f"{name} marks (chief judge)")
+        sp.add_argument("--event", required=True)
+        sp.add_argument("--module")
+        sp.add_argument("--reason", required=(name == "unlock"))
+    sp = cmd("decrypt", cmd_decrypt, "reveal names (encryption officer, after locking)")
+    sp.add_argument("--event", required=True)
+    sp = cmd("results", cmd_results, "the ranking")
+    sp.add_argument("--event", required=True)
+    out = sp.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true")
+    out.add_argument("--csv", action="store_true")
+    out.add_argument("--xlsx", metavar="OUT")
+    sp = cmd("publish", cmd_publish, "publish a numbered results snapshot (公示)")
+    sp.add_argument("--event", required=True)
+    sp.add_argument("--note")
+    sp = cmd("clock", cmd_clock, "workstation clocks (chief judge)")
+    sp.add_argument("action", choices=["start", "pause", "resume", "extra", "stop"])
+    sp.add_argument("--event", required=True)
+    sp.add_argument("--station", action="append", help="repeatable; default: all drawn")
+    sp.add_argument("--seconds", type=int, help="extra time in seconds")
+    sp.add_argument("--reason")
+    sp = cmd("resolve", cmd_resolve, "keep one value of a disagreement (chief judge)")
+    for a in ("event", "station", "aspect", "judge", "reason"):
+        sp.add_argument(f"--{a}", required=True)
+    sp.add_argument("--score")
+    sp.add_argument("--measured")
+    sp = cmd("override", cmd_override, "allow a conflict of interest or a J spread")
+    sp.add_argument("kind", choices=["conflict", "spread"])
+    for a in ("event", "station", "reason"):
+        sp.add_argument(f"--{a}", required=True)
+    sp.add_argument("--aspect")
+    sp.add_argument("--judge")
+    au = sub.add_parser("audit", help="the audit log").add_subparsers(dest="sub", required=True)
+    cmd("verify", cmd_audit_verify, "check the audit chain end to end", parent=au)
+    sp = cmd("backup", cmd_backup, "a consistent copy while the app may be running")
+    sp.add_argument("--to", required=True)
+    for extra in EXTENSIONS:
+        extra(sub, cmd)
+    return p
+
+
+# Other packages add commands here (certificates, verify, export, hq) without editing this file.
+EXTENSIONS: list[Callable[[Any, Callable[..., argparse.ArgumentParser]], None]] = []
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run one subcommand; known errors print a plain message and return their exit status."""
+    from cli import extensions  # noqa: F401  (registers the other packages' commands)
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return 2 if exc.code not in (0, None) else 0
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except JiangxinError as exc:
+        print(f"jiangxin: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

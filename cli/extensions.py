@@ -1,0 +1,10 @@
+"""Registers the commands that live beside the engine's (certificates, verify, export, hq)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+for _name in ("cli.printing_commands", "cli.exchange_commands"):
+    if importlib.util.find_spec(_name) is not None:
+        importlib.import_module(_name)

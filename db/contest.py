@@ -1,0 +1,191 @@
+"""A contest database opened for use: the signed-in session, permissions and audited writes.
+
+Every user action is one function (in db/people.py, db/marking.py, db/timing.py,
+db/results.py) that runs one transaction through :meth:`Contest.write` and returns the set of
+things it changed (e.g. ``{"marks", "results"}``) so that screens refresh only what they show.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from db import audit
+from db.auth import Session, hash_pin, sign_in
+from db.store import APP_VERSION, connect, new_uid, now_iso, transaction
+from judging.errors import InputError, NotAllowed, StateError
+from judging.roles import allowed
+from judging.scheme import Competition, Event, load_competition
+
+Changes = frozenset[str]
+
+_clock_lock = threading.Lock()
+_last_at = [""]
+
+
+def monotonic_at() -> str:
+    """now_iso(), but strictly increasing within this process (orders rows written together)."""
+    with _clock_lock:
+        at = now_iso()
+        if at <= _last_at[0]:
+            # bump the microseconds of the previous stamp
+            prev = _last_at[0]
+            head, _, tz = prev.rpartition("+")
+            date, _, frac = head.rpartition(".")
+            at = f"{date}.{int(frac) + 1:06d}+{tz}"
+        _last_at[0] = at
+        return at
+
+
+class Contest:
+    """One contest file. Not thread-safe: use one Contest (one connection) per thread."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self.session: Session | None = None
+        self._competition: Competition | None = None
+
+    # ---- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> Contest:
+        p = Path(path)
+        db = connect(p)
+        if db.execute("SELECT value FROM meta WHERE key = 'competition'").fetchone() is None:
+            raise StateError(f"{p}: the contest file has no competition yet / 尚未初始化")
+        return cls(db, p)
+
+    @classmethod
+    def create(cls, path: str | Path, competition_text: str, file: str, user: str,
+               pin: str) -> Contest:
+        """`jiangxin init`: a new contest file from a competition file, signed in as its admin."""
+        comp = load_competition(competition_text, file)
+        admin = next((u for u in comp.users if u.name == user), None)
+        if admin is None or admin.role != "admin" or admin.pin != pin:
+            raise NotAllowed(f"{file}: {user!r} is not an admin of this competition file with "
+                             "that PIN / 不是该赛事文件中的管理员或PIN错误")
+        p = Path(path)
+        if p.exists() and p.stat().st_size > 0:
+            raise InputError(f"{p} exists already; choose a new file / 文件已存在", file=str(p))
+        db = connect(p, create=True)
+        c = cls(db, p)
+        device = new_uid()[:12]
+        c.session = Session(user=admin.name, role="admin", unit=admin.unit,
+                            events=admin.events, device=device)
+        with c.write("init", reason=f"from {Path(file).name}") as w:
+            for k, v in {"device_id": device, "competition": competition_text,
+                         "competition_file": Path(file).name, "created_at": now_iso(),
+                         "app_version": APP_VERSION, "contest_uid": new_uid()}.items():
+                db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [k, v])
+            for u in comp.users:
+                w.insert("users", {"name": u.name, "role": u.role, "unit": u.unit,
+                                   "events": json.dumps(list(u.events), ensure_ascii=False)
+                                   if u.events is not None else None,
+                                   "pin_hash": hash_pin(u.pin)}, device=False,
+                         audit_row={"name": u.name, "role": u.role, "unit": u.unit})
+            from db.keys import create_contest_key
+            pass  # TEMP create_contest_key(c, w, {u.name: u.pin for u in comp.users if u.role == "admin"})
+        return c
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # ---- meta -----------------------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return default if row is None else str(row[0])
+
+    @property
+    def device_id(self) -> str:
+        return self.meta("device_id") or "unknown"
+
+    @property
+    def competition(self) -> Competition:
+        if self._competition is None:
+            text = self.meta("competition")
+            assert text is not None
+            self._competition = load_competition(text, self.meta("competition_file") or "")
+        return self._competition
+
+    def event(self, event_id: str, *, file: str | None = None, row: int | None = None,
+              field: str = "event") -> Event:
+        try:
+            return self.competition.event(event_id)
+        except KeyError:
+            raise InputError(f"unknown event {event_id!r} (events: "
+                             f"{', '.join(self.competition.event_ids)}) / 未知赛项",
+                             file=file, row=row, field=field) from None
+
+    # ---- people ---------------------------------------------------------------------------
+    def sign_in(self, user: str, pin: str) -> Session:
+        with transaction(self.db):
+            self.session = sign_in(self.db, user, pin, self.device_id)
+        return self.session
+
+    def users(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query(
+            "SELECT name, role, unit, events FROM users ORDER BY rowid")]
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT name, role, unit, events FROM users WHERE name = ?",
+                                  [name]))
+        return dict(rows[0]) if rows else None
+
+    def require(self, operation: str, event: str | None = None) -> Session:
+        """The signed-in session, if its role may do ``operation`` (else NotAllowed, exit 5)."""
+        s = self.session
+        if s is None:
+            raise NotAllowed("sign in first / 请先登录")
+        if not allowed(s.role, operation):
+            raise NotAllowed(f"{s.user} ({s.role}) may not do {operation} / 当前角色无此权限")
+        if event is not None and not s.may_see_event(event):
+            raise NotAllowed(f"{s.user} is not assigned to event {event} / 未分配到该赛项")
+        return s
+
+    # ---- writing --------------------------------------------------------------------------
+    @contextmanager
+    def write(self, action: str, *, reason: str = "") -> Iterator[Writer]:
+        """One transaction for one user action, audited row by row."""
+        if self.session is None:
+            raise NotAllowed("sign in first / 请先登录")
+        with transaction(self.db):
+            yield Writer(self, action, reason)
+
+
+class Writer:
+    """Inserts rows into append-only tables with an audit record for each."""
+
+    def __init__(self, contest: Contest, action: str, reason: str) -> None:
+        self.c = contest
+        self.action = action
+        self.reason = reason
+        assert contest.session is not None
+        self.session = contest.session
+
+    def insert(self, table: str, values: dict[str, Any], *, device: bool = True,
+               reason: str | None = None, audit_row: dict[str, Any] | None = None,
+               before: Any = None) -> dict[str, Any]:
+        at = monotonic_at()
+        row = {"uid": new_uid(), **values, "at": at, "by": self.session.user}
+        if device:
+            row["device"] = self.session.device
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.c.db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+        self.log(table=table, row=row, reason=reason if reason is not None else self.reason,
+                 after=audit_row, before=before, at=at)
+        return row
+
+    def log(self, *, table: str | None = None, row: dict[str, Any] | None = None,
+            reason: str | None = None, after: Any = None, before: Any = None,
+            at: str | None = None, action: str | None = None) -> None:
+        audit.append(self.c.db, uid=new_uid(), at=at or monotonic_at(), user=self.session.user,
+                     role=self.session.role, device=self.session.device,
+                     action=action or self.action, tbl=table, row=row, before=before,
+                     after=after, reason=reason if reason is not None else self.reason)

@@ -1,0 +1,511 @@
+"""Marks: typing, double entry, disagreements, overrides, locking (contracts §2, §4)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from db.contest import Changes, Contest
+from db.people import Competitor, by_station
+from judging.decimals import canonical, to_decimal
+from judging.entries import DISAGREEMENT, SlotState, Typed, classify, replay
+from judging.errors import InputError, InputErrors, NotAllowed, StateError
+from judging.scheme import Event
+from judging.scoring import aspect_mark, check_value, entry_points
+
+OUT_OF_CONTEST = ("absent", "withdrawn", "disqualified")
+
+
+@dataclass(frozen=True)
+class MarkInput:
+    """One typed mark: from a CSV row or a grid cell."""
+
+    event: str
+    station: str
+    aspect: str
+    judge: str
+    score: Decimal | None
+    measured: Decimal | None
+    row: int | None = None
+
+
+SlotKey = tuple[str, str, str, str]  # event, station, aspect, judge
+
+
+def read_marks_file(path: str | Path) -> list[MarkInput]:
+    """Parse `event,station,aspect,judge,score[,measured]`; number errors named by row."""
+    from db.tables import read_table
+
+    file = str(path)
+    table = read_table(path, columns={
+        "event": ["event", "赛项"], "station": ["station", "工位号", "工位"],
+        "aspect": ["aspect", "评分项"], "judge": ["judge", "裁判", "裁判员"],
+        "score": ["score", "分数", "得分"], "measured": ["measured", "实测值"]},
+        required=["event", "station", "aspect", "judge", "score"])
+    out: list[MarkInput] = []
+    errors: list[InputError] = []
+    for tr in table.rows:
+        v = tr.values
+        nums: dict[str, Decimal | None] = {}
+        for fld in ("score", "measured"):
+            text = (v.get(fld) or "").strip()
+            if not text:
+                nums[fld] = None
+                continue
+            try:
+                nums[fld] = to_decimal(text)
+            except ValueError:
+                errors.append(InputError(f"not a number: {text!r} / 不是数字", file=file,
+                                         row=tr.number, field=fld))
+                nums[fld] = None
+        out.append(MarkInput(v.get("event", "").strip(), v.get("station", "").strip(),
+                             v.get("aspect", "").strip(), v.get("judge", "").strip(),
+                             nums["score"], nums["measured"], tr.number))
+    if errors:
+        raise InputErrors(errors)
+    return out
+
+
+def import_marks(c: Contest, path: str | Path) -> dict[str, int]:
+    """`jiangxin marks import`: type a file of marks as the signed-in user."""
+    return enter_marks(c, read_marks_file(path), file=str(path))
+
+
+# ---- slot states ------------------------------------------------------------------------------
+def _typed(row: Sequence[object]) -> Typed:
+    uid, user, action, score, measured, reason, target = row
+    return Typed(str(uid), str(user), str(action),
+                 Decimal(str(score)) if score is not None else None,
+                 Decimal(str(measured)) if measured is not None else None,
+                 str(reason or ""), str(target) if target is not None else None)
+
+
+def slot_log(c: Contest, key: SlotKey) -> list[Typed]:
+    rows = c.db.execute(
+        "SELECT uid, by, action, score, measured, reason, target FROM marks WHERE event = ? "
+        "AND station = ? AND aspect = ? AND judge = ? ORDER BY at, rowid", list(key)).fetchall()
+    return [_typed(r) for r in rows]
+
+
+def slot_state(c: Contest, key: SlotKey) -> SlotState:
+    return replay(slot_log(c, key))
+
+
+def module_locked(c: Contest, event: str, module: str) -> bool:
+    row = c.db.execute("SELECT action FROM locks WHERE event = ? AND module = ? "
+                       "ORDER BY at DESC, rowid DESC LIMIT 1", [event, module]).fetchone()
+    return row is not None and row[0] == "lock"
+
+
+def locked_modules(c: Contest, event: str) -> set[str]:
+    return {m.id for m in c.event(event).modules if module_locked(c, event, m.id)}
+
+
+def event_locked(c: Contest, event: str) -> bool:
+    ev = c.event(event)
+    return all(module_locked(c, event, m.id) for m in ev.modules)
+
+
+def has_override(c: Contest, event: str, station: str, kind: str, *, aspect: str | None = None,
+                 judge: str | None = None) -> bool:
+    q = "SELECT 1 FROM overrides WHERE event = ? AND station = ? AND kind = ?"
+    args: list[object] = [event, station, kind]
+    if aspect is not None:
+        q += " AND aspect = ?"
+        args.append(aspect)
+    if judge is not None:
+        q += " AND judge = ?"
+        args.append(judge)
+    return c.db.execute(q, args).fetchone() is not None
+
+
+# ---- entering marks ---------------------------------------------------------------------------
+def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = None
+                ) -> dict[str, int]:
+    """Type marks as the signed-in user: validated as a whole, then one transaction.
+
+    Returns counts of what the rows did: entered, verified, corrected, disagreements, unchanged.
+    """
+    s = c.require("marks")
+    errors: list[InputError] = []
+    users = {u["name"]: u for u in c.users()}
+    stations: dict[str, dict[str, Competitor]] = {}
+    locked: dict[str, set[str]] = {}
+    plan: list[tuple[SlotKey, MarkInput]] = []
+    for m in inputs:
+        def bad(msg: str, fld: str, m: MarkInput = m) -> None:
+            errors.append(InputError(msg, file=file, row=m.row, field=fld))
+
+        try:
+            ev = c.event(m.event, file=file, row=m.row)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        if not s.may_see_event(ev.id):
+            raise NotAllowed(f"{s.user} is not assigned to event {ev.id} / 未分配到该赛项")
+        aspect = ev.aspects.get(m.aspect)
+        if aspect is None:
+            bad(f"unknown aspect {m.aspect!r} in {ev.id} / 未知评分项", "aspect")
+            continue
+        judge = users.get(m.judge)
+        if judge is None or judge["role"] not in ("judge", "chief"):
+            raise NotAllowed(_where(file, m.row, "judge") +
+                             f"{m.judge!r} is not a judge of this competition / 不是本赛事裁判")
+        j_events = json.loads(judge["events"]) if judge["events"] else None
+        if j_events is not None and ev.id not in j_events:
+            raise NotAllowed(_where(file, m.row, "judge") +
+                             f"judge {m.judge} is not assigned to {ev.id} / 裁判未分配到该赛项")
+        if s.role == "judge" and m.judge != s.user:
+            raise NotAllowed(_where(file, m.row, "judge") +
+                             f"a judge types their own marks only ({s.user}) / 裁判只能录入本人评分")
+        station = ev.parse_station(m.station)
+        if ev.id not in stations:
+            stations[ev.id] = by_station(c, ev.id)
+            locked[ev.id] = locked_modules(c, ev.id)
+        person = stations[ev.id].get(station or "")
+        if station is None or person is None:
+            bad(f"no competitor at workstation {m.station!r} of {ev.id} / 工位号无效", "station")
+            continue
+        problem = check_value(aspect, m.score, m.measured)
+        if problem:
+            bad(problem, "measured" if m.measured is not None and m.score is None else "score")
+            continue
+        if aspect.module in locked[ev.id]:
+            bad(f"module {aspect.module} is locked; the chief judge must unlock it first "
+                "/ 模块已锁定", "aspect")
+            continue
+        if (judge["unit"] and judge["unit"] == person.unit
+                and not has_override(c, ev.id, station, "conflict", judge=m.judge)):
+            bad(f"judge {m.judge} is from the same unit as the competitor at workstation "
+                f"{station} (回避); the chief judge may override with a reason", "judge")
+            continue
+        plan.append(((ev.id, station, aspect.id, m.judge), m))
+    if errors:
+        raise InputErrors(errors)
+    # judges per aspect: at most `judges` distinct judges per (station, aspect)
+    counts = _judge_counts(c, {(k[0], k[1], k[2]) for k, _ in plan})
+    for key, m in plan:
+        ev = c.event(key[0])
+        aspect = ev.aspects[key[2]]
+        judges = counts.setdefault(key[:3], set())
+        judges.add(key[3])
+        if len(judges) > aspect.judges:
+            errors.append(InputError(
+                f"aspect {aspect.id} at workstation {key[1]} takes {aspect.judges} judge(s); "
+                f"{m.judge} would be one too many / 评分裁判人数超出", file=file, row=m.row,
+                field="judge"))
+    if errors:
+        raise InputErrors(errors)
+    return _write_marks(c, plan, file)
+
+
+def _where(file: str | None, row: int | None, fld: str) -> str:
+    parts = [p for p in (file, f"row {row} (第{row}行)" if row else None, f"field {fld}") if p]
+    return ", ".join(parts) + ": "
+
+
+def _judge_counts(c: Contest, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str],
+                                                                       set[str]]:
+    out: dict[tuple[str, str, str], set[str]] = {}
+    for ev, st, asp in keys:
+        rows = c.db.execute("SELECT judge FROM slots WHERE event = ? AND station = ? AND "
+                            "aspect = ? AND status != 'retracted'", [ev, st, asp]).fetchall()
+        out[(ev, st, asp)] = {r[0] for r in rows}
+    return out
+
+
+def _write_marks(c: Contest, plan: list[tuple[SlotKey, MarkInput]], file: str | None
+                 ) -> dict[str, int]:
+    assert c.session is not None
+    user = c.session.user
+    counts: dict[str, int] = defaultdict(int)
+    states: dict[SlotKey, list[Typed]] = {}
+    reason = f"from {Path(file).name}" if file else ""
+    with c.write("marks.enter", reason=reason) as w:
+        for key, m in plan:
+            log = states.get(key)
+            if log is None:
+                log = states[key] = slot_log(c, key)
+            what = classify(replay(log), user, m.score, m.measured)
+            counts[what] += 1
+            if what == "noop":
+                continue
+            row = w.insert("marks", {"event": key[0], "station": key[1], "aspect": key[2],
+                                     "judge": key[3], "action": "type",
+                                     "score": canonical(m.score) if m.score is not None
+                                     else None,
+                                     "measured": canonical(m.measured) if m.measured is not None
+                                     else None, "reason": reason, "target": None},
+                           audit_row={"slot": list(key), "what": what,
+                                      "score": canonical(m.score) if m.score is not None
+                                      else None,
+                                      "measured": canonical(m.measured)
+                                      if m.measured is not None else None})
+            log.append(Typed(row["uid"], user, "type", m.score, m.measured))
+        refresh(c, states.keys(), logs=states)
+    return {"entered": counts["enter"], "verified": counts["verify"],
+            "corrected": counts["correct"], "disagreements": counts["disagree"],
+            "unchanged": counts["noop"]}
+
+
+def enter_mark(c: Contest, event: str, station: str, aspect: str, judge: str,
+               value: Decimal | None, *, measured: Decimal | None = None) -> Changes:
+    """One grid cell: the same rules as a file, one transaction, durable on return."""
+    enter_marks(c, [MarkInput(event, station, aspect, judge, value, measured)])
+    return frozenset({"marks", "results"})
+
+
+def retract_last(c: Contest, event: str, station: str, aspect: str, judge: str,
+                 reason: str = "undo") -> Changes:
+    """Undo: a compensating row that takes back the signed-in user's newest row of the slot."""
+    s = c.require("marks", event)
+    key = (event, c.event(event).parse_station(station) or station, aspect, judge)
+    log = slot_log(c, key)
+    mine = [t for t in log if t.user == s.user and t.action == "type"]
+    taken = {t.target for t in log if t.action == "retract"}
+    mine = [t for t in mine if t.uid not in taken]
+    if not mine or log[-1].uid != mine[-1].uid:
+        raise StateError("nothing of yours to undo here (someone typed after you) / 无可撤销的录入")
+    ev = c.event(event)
+    if ev.aspects[aspect].module in locked_modules(c, event):
+        raise StateError("the module is locked / 模块已锁定")
+    with c.write("marks.retract", reason=reason) as w:
+        w.insert("marks", {"event": key[0], "station": key[1], "aspect": key[2],
+                           "judge": key[3], "action": "retract", "score": None,
+                           "measured": None, "reason": reason, "target": mine[-1].uid})
+        refresh(c, [key])
+    return frozenset({"marks", "results"})
+
+
+def resolve(c: Contest, event: str, station: str, aspect: str, judge: str,
+            value: Decimal | None, reason: str, *, measured: Decimal | None = None) -> Changes:
+    """The chief judge keeps one value of a disagreement (or sets it after a re-score)."""
+    c.require("resolve", event)
+    if not reason.strip():
+        raise InputError("a reason is needed / 需填写原因", field="reason")
+    ev = c.event(event)
+    st = ev.parse_station(station)
+    a = ev.aspects.get(aspect)
+    if st is None or a is None:
+        raise InputError("unknown workstation or aspect / 工位或评分项无效")
+    problem = check_value(a, value, measured)
+    if problem:
+        raise InputError(problem, field="score")
+    if a.module in locked_modules(c, event):
+        raise StateError("the module is locked / 模块已锁定")
+    key = (event, st, aspect, judge)
+    with c.write("marks.resolve", reason=reason) as w:
+        w.insert("marks", {"event": event, "station": st, "aspect": aspect, "judge": judge,
+                           "action": "resolve",
+                           "score": canonical(value) if value is not None else None,
+                           "measured": canonical(measured) if measured is not None else None,
+                           "reason": reason, "target": None},
+                 before={"candidates": {k: [str(x) for x in v] for k, v in
+                                        slot_state(c, key).candidates.items()}})
+        refresh(c, [key])
+    return frozenset({"marks", "results"})
+
+
+def override(c: Contest, event: str, station: str, kind: str, reason: str, *,
+             aspect: str | None = None, judge: str | None = None) -> Changes:
+    """Chief judge: allow a same-unit judge (kind "conflict") or accept a J spread ("spread")."""
+    c.require("override", event)
+    if kind not in ("conflict", "spread"):
+        raise InputError("kind is conflict or spread", field="kind")
+    if not reason.strip():
+        raise InputError("a reason is needed / 需填写原因", field="reason")
+    ev = c.event(event)
+    st = ev.parse_station(station)
+    if st is None:
+        raise InputError("unknown workstation / 工位号无效", field="station")
+    with c.write(f"override.{kind}", reason=reason) as w:
+        w.insert("overrides", {"event": event, "station": st, "aspect": aspect, "judge": judge,
+                               "kind": kind, "reason": reason})
+    return frozenset({"marks", "results"})
+
+
+# ---- derived caches ---------------------------------------------------------------------------
+def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]] | None = None
+            ) -> None:
+    """Recompute the slot cache and aspect marks for these slots (inside the write)."""
+    aspects: set[tuple[str, str, str]] = set()
+    for key in keys:
+        log = logs[key] if logs is not None and key in logs else slot_log(c, key)
+        _store_slot(c, key, replay(log))
+        aspects.add(key[:3])
+    for ev_id, st, asp in aspects:
+        _store_aspect(c, c.event(ev_id), st, asp)
+
+
+def _store_slot(c: Contest, key: SlotKey, st: SlotState) -> None:
+    ev = c.event(key[0])
+    aspect = ev.aspects[key[2]]
+    points = (canonical(entry_points(aspect, st.score, st.measured)) if st.has_value else None)
+    c.db.execute(
+        "INSERT OR REPLACE INTO slots (event, station, aspect, judge, score, measured, points, "
+        "status, typist, verifier, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [*key, canonical(st.score) if st.score is not None else None,
+         canonical(st.measured) if st.measured is not None else None, points,
+         st.status or "retracted", st.typist, st.verifier,
+         json.dumps({k: [canonical(x) if x is not None else None for x in v]
+                     for k, v in st.candidates.items()}, ensure_ascii=False)
+         if st.candidates else None])
+
+
+def _store_aspect(c: Contest, ev: Event, station: str, aspect_id: str) -> None:
+    rows = c.db.execute("SELECT points, status FROM slots WHERE event = ? AND station = ? "
+                        "AND aspect = ?", [ev.id, station, aspect_id]).fetchall()
+    pts = [Decimal(p) for p, status in rows if p is not None]
+    verified = all(status in ("verified", "resolved") for p, status in rows if p is not None)
+    disagreements = sum(1 for _, status in rows if status == DISAGREEMENT)
+    mark = aspect_mark(ev.aspects[aspect_id], pts, ev.decimals)
+    c.db.execute(
+        "INSERT OR REPLACE INTO aspect_marks (event, station, aspect, mark, entries, complete, "
+        "verified, disagreements, spread, flagged) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [ev.id, station, aspect_id, str(mark.value), mark.entries, int(mark.complete),
+         int(verified and bool(pts)), disagreements,
+         str(mark.spread) if mark.spread is not None else None, int(mark.spread_flagged)])
+
+
+def rebuild_derived(c: Contest, event: str | None = None) -> None:
+    """Recompute every slot and aspect mark from the mark log (after a merge or a check)."""
+    q = "SELECT event, station, aspect, judge, uid, by, action, score, measured, reason, target " \
+        "FROM marks" + (" WHERE event = ?" if event else "") + " ORDER BY at, rowid"
+    logs: dict[SlotKey, list[Typed]] = defaultdict(list)
+    for r in c.db.execute(q, [event] if event else []).fetchall():
+        logs[(r[0], r[1], r[2], r[3])].append(_typed(r[4:]))
+    where = " WHERE event = ?" if event else ""
+    c.db.execute("DELETE FROM slots" + where, [event] if event else [])
+    c.db.execute("DELETE FROM aspect_marks" + where, [event] if event else [])
+    refresh(c, list(logs), logs=logs)
+
+
+# ---- the chief judge's view and locking -------------------------------------------------------
+@dataclass(frozen=True)
+class CellState:
+    """One station × module cell of the chief judge's matrix."""
+
+    station: str
+    module: str
+    state: str  # missing | entered | verified | disagreement | flagged | overridden | locked
+    complete: int
+    total: int
+
+
+def matrix(c: Contest, event_id: str) -> list[CellState]:
+    ev = c.event(event_id)
+    people = by_station(c, event_id)
+    marks: dict[tuple[str, str], tuple[int, int, int, int, int]] = {}
+    for st, asp, complete, verified, dis, flagged in c.db.execute(
+            "SELECT station, aspect, complete, verified, disagreements, flagged FROM "
+            "aspect_marks WHERE event = ?", [event_id]).fetchall():
+        marks[(st, asp)] = (1, complete, verified, dis, flagged)
+    locked = locked_modules(c, event_id)
+    out = []
+    for st in sorted(people):
+        for m in ev.modules:
+            done = ver = dis = flag = over = 0
+            for a in m.aspects:
+                present, complete, verified, d, f = marks.get((st, a.id), (0, 0, 0, 0, 0))
+                done += complete
+                ver += int(complete and verified)
+                dis += d
+                if f:
+                    if has_override(c, event_id, st, "spread", aspect=a.id):
+                        over += 1
+                    else:
+                        flag += 1
+            n = len(m.aspects)
+            if m.id in locked:
+                state = "locked"
+            elif dis:
+                state = "disagreement"
+            elif flag:
+                state = "flagged"
+            elif ver == n and over:
+                state = "overridden"
+            elif ver == n:
+                state = "verified"
+            elif done or ver:
+                state = "entered"
+            else:
+                state = "missing"
+            out.append(CellState(st, m.id, state, done, n))
+    return out
+
+
+def lock_problems(c: Contest, event_id: str, module_id: str) -> list[str]:
+    """Why a module cannot be locked yet (empty when it can)."""
+    ev = c.event(event_id)
+    module = next((m for m in ev.modules if m.id == module_id), None)
+    if module is None:
+        raise InputError(f"unknown module {module_id!r} / 未知模块", field="--module")
+    problems = []
+    state = {(st, a): (comp, ver, dis, fl) for st, a, comp, ver, dis, fl in c.db.execute(
+        "SELECT station, aspect, complete, verified, disagreements, flagged FROM aspect_marks "
+        "WHERE event = ?", [event_id]).fetchall()}
+    for st, person in sorted(by_station(c, event_id).items()):
+        in_contest = person.status == "ok"
+        for a in module.aspects:
+            comp, ver, dis, fl = state.get((st, a.id), (0, 0, 0, 0))
+            if person.status in OUT_OF_CONTEST:
+                continue
+            if in_contest and not comp:
+                problems.append(f"workstation {st} aspect {a.id}: not complete / 未录完")
+            elif comp and not ver:
+                problems.append(f"workstation {st} aspect {a.id}: not verified / 未复核")
+            if dis:
+                problems.append(f"workstation {st} aspect {a.id}: disagreement / 录入不一致")
+            if fl and not has_override(c, event_id, st, "spread", aspect=a.id):
+                problems.append(f"workstation {st} aspect {a.id}: J scores differ by more than "
+                                f"{a.spread_limit} / 评价分差超限")
+        if not in_contest and person.status not in OUT_OF_CONTEST:
+            # terminated: marks entered so far must be verified, missing ones are allowed
+            pass
+    return problems
+
+
+def lock(c: Contest, event_id: str, module: str | None = None, reason: str = "") -> Changes:
+    c.require("lock", event_id)
+    ev = c.event(event_id)
+    modules = [module] if module else [m.id for m in ev.modules]
+    problems = []
+    for m in modules:
+        problems += lock_problems(c, event_id, m)
+    if problems:
+        more = f" … (+{len(problems) - 20})" if len(problems) > 20 else ""
+        raise StateError(f"{event_id} cannot be locked / 不能锁定:\n  " +
+                         "\n  ".join(problems[:20]) + more)
+    todo = [m for m in modules if not module_locked(c, event_id, m)]
+    if not todo:
+        return frozenset()
+    with c.write("lock", reason=reason) as w:
+        for m in todo:
+            w.insert("locks", {"event": event_id, "module": m, "action": "lock",
+                               "reason": reason})
+    return frozenset({"locks", "results"})
+
+
+def unlock(c: Contest, event_id: str, module: str | None, reason: str) -> Changes:
+    c.require("unlock", event_id)
+    if not reason.strip():
+        raise InputError("unlocking needs a reason / 解锁需填写原因", field="--reason")
+    ev = c.event(event_id)
+    modules = [module] if module else [m.id for m in ev.modules]
+    for m in modules:
+        if m not in {x.id for x in ev.modules}:
+            raise InputError(f"unknown module {m!r} / 未知模块", field="--module")
+    todo = [m for m in modules if module_locked(c, event_id, m)]
+    if not todo:
+        return frozenset()
+    with c.write("unlock", reason=reason) as w:
+        for m in todo:
+            w.insert("locks", {"event": event_id, "module": m, "action": "unlock",
+                               "reason": reason})
+    return frozenset({"locks", "results"})
+
+

@@ -1,0 +1,289 @@
+"""Competitors, check-in, the draw, statuses and theory scores."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from db.contest import Changes, Contest
+from judging.decimals import canonical
+from judging.draw import Lot, electronic_draw
+from judging.errors import InputError, InputErrors, StateError
+from judging.ranking import STATUSES
+
+
+class CompetitorLike(Protocol):
+    row: int
+    name: str
+    id_number: str
+    gender: str | None
+    unit: str | None
+    region: str | None
+    event: str
+
+
+def import_competitors(c: Contest, path: str | Path) -> int:
+    """Add competitors from a CSV/XLSX list (contracts §3); all or nothing."""
+    c.require("competitors")
+    from db.competitor_file import read_competitors
+
+    file = str(path)
+    rows = read_competitors(path, set(c.competition.event_ids))
+    return add_competitors(c, rows, file)
+
+
+def add_competitors(c: Contest, rows: Sequence[CompetitorLike], file: str) -> int:
+    c.require("competitors")
+    errors: list[InputError] = []
+    for r in rows:
+        c.event(r.event, file=file, row=r.row)
+        existing = c.db.execute("SELECT 1 FROM competitors WHERE event = ? AND id_number = ?",
+                                [r.event, r.id_number]).fetchone()
+        if existing:
+            errors.append(InputError(f"this person is already entered in {r.event} / 已报名该赛项",
+                                     file=file, row=r.row, field="id_number"))
+        drawn = c.db.execute("SELECT 1 FROM draws WHERE event = ?", [r.event]).fetchone()
+        if drawn:
+            errors.append(InputError(f"the draw of {r.event} is done; no one can be added "
+                                     "/ 已抽签，不能再添加选手", file=file, row=r.row,
+                                     field="event"))
+    if errors:
+        raise InputErrors(errors)
+    with c.write("competitors.import", reason=f"from {Path(file).name}") as w:
+        for r in rows:
+            w.insert("competitors", {"event": r.event, "name": r.name, "id_number": r.id_number,
+                                     "gender": r.gender or "", "unit": r.unit or "",
+                                     "region": r.region or "",
+                                     "source": Path(file).name},
+                     audit_row={"event": r.event, "row": r.row})
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Competitor:
+    uid: str
+    event: str
+    name: str
+    id_number: str
+    gender: str
+    unit: str
+    region: str
+    candidate: str | None
+    station: str | None
+    status: str
+    checked_in: bool
+
+
+def competitors(c: Contest, event: str) -> list[Competitor]:
+    """The competitors of an event with their draw, status and check-in (identity included:
+    callers that show judges anything use stations only)."""
+    rows = c.db.execute(
+        """SELECT p.uid, p.event, p.name, p.id_number, p.gender, p.unit, p.region,
+                  a.candidate, a.station,
+                  (SELECT status FROM statuses s WHERE s.competitor = p.uid
+                   ORDER BY s.at DESC, s.rowid DESC LIMIT 1),
+                  EXISTS (SELECT 1 FROM checkins k WHERE k.competitor = p.uid)
+           FROM competitors p LEFT JOIN assignments a ON a.competitor = p.uid
+           WHERE p.event = ? ORDER BY a.station, p.rowid""", [event]).fetchall()
+    return [Competitor(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] or "ok",
+                       bool(r[10])) for r in rows]
+
+
+def by_station(c: Contest, event: str) -> dict[str, Competitor]:
+    return {p.station: p for p in competitors(c, event) if p.station}
+
+
+def is_drawn(c: Contest, event: str) -> bool:
+    return c.db.execute("SELECT 1 FROM draws WHERE event = ?", [event]).fetchone() is not None
+
+
+# ---- the draw ---------------------------------------------------------------------------------
+def draw(c: Contest, event_id: str, *, seed: int | None = None, witness: str = "") -> Changes:
+    """Electronic draw with a recorded seed (a random one when none is given)."""
+    c.require("draw", event_id)
+    ev = c.event(event_id)
+    if is_drawn(c, event_id):
+        raise StateError(f"{event_id} is drawn already / 该赛项已抽签")
+    people = competitors(c, event_id)
+    if not people:
+        raise StateError(f"{event_id} has no competitors to draw / 没有选手")
+    if seed is None:
+        seed = secrets.randbelow(10**12)
+    stations = [ev.station_label(i) for i in range(1, ev.stations + 1)]
+    try:
+        lots = electronic_draw(event_id, [p.uid for p in people], stations, seed)
+    except ValueError as exc:
+        raise StateError(f"{event_id}: {exc}") from None
+    return _record_draw(c, event_id, "electronic", str(seed), witness, None, lots)
+
+
+def draw_from_file(c: Contest, event_id: str, path: str | Path, *, witness: str = "") -> Changes:
+    """A draw made with paper lots: rows of id_number,candidate,station."""
+    c.require("draw", event_id)
+    ev = c.event(event_id)
+    file = str(path)
+    if is_drawn(c, event_id):
+        raise StateError(f"{event_id} is drawn already / 该赛项已抽签")
+    from db.tables import read_table
+
+    table = read_table(path, columns={"id_number": ["id_number", "身份证号", "身份证号码"],
+                                      "candidate": ["candidate", "参赛编号", "考号"],
+                                      "station": ["station", "工位号", "工位"]},
+                       required=["id_number", "candidate", "station"])
+    people = {p.id_number: p for p in competitors(c, event_id)}
+    errors: list[InputError] = []
+    lots: list[Lot] = []
+    seen_c: dict[str, int] = {}
+    seen_s: dict[str, int] = {}
+    seen_p: set[str] = set()
+    for tr in table.rows:
+        v = tr.values
+        idn = v.get("id_number", "").strip().upper()
+        p = people.get(idn)
+        if p is None:
+            errors.append(InputError(f"no competitor of {event_id} has this ID number / 无此选手",
+                                     file=file, row=tr.number, field="id_number"))
+            continue
+        if idn in seen_p:
+            errors.append(InputError("this person appears twice / 重复", file=file,
+                                     row=tr.number, field="id_number"))
+        seen_p.add(idn)
+        st = ev.parse_station(v.get("station", ""))
+        if st is None:
+            errors.append(InputError(f"workstation must be 1..{ev.stations} / 工位号无效",
+                                     file=file, row=tr.number, field="station"))
+            continue
+        cand = v.get("candidate", "").strip()
+        if not cand:
+            errors.append(InputError("empty candidate number / 参赛编号为空", file=file,
+                                     row=tr.number, field="candidate"))
+            continue
+        for seen, val, fld in ((seen_c, cand, "candidate"), (seen_s, st, "station")):
+            if val in seen:
+                errors.append(InputError(f"{val} is also on row {seen[val]} / 重复", file=file,
+                                         row=tr.number, field=fld))
+            seen[val] = tr.number
+        lots.append(Lot(p.uid, cand, st))
+    missing = [p for k, p in people.items() if k not in seen_p]
+    for p in missing:
+        errors.append(InputError(f"competitor {p.name} has no lot / 有选手未抽签", file=file,
+                                 field="id_number"))
+    if errors:
+        raise InputErrors(errors)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return _record_draw(c, event_id, "paper", None, witness, digest, lots)
+
+
+def _record_draw(c: Contest, event_id: str, method: str, seed: str | None, witness: str,
+                 digest: str | None, lots: list[Lot]) -> Changes:
+    with c.write("draw", reason=f"{method} draw of {event_id}") as w:
+        d = w.insert("draws", {"event": event_id, "method": method, "seed": seed,
+                               "witness": witness, "file_sha256": digest})
+        for lot in lots:
+            w.insert("assignments", {"draw": d["uid"], "event": event_id,
+                                     "competitor": lot.key, "candidate": lot.candidate,
+                                     "station": lot.station}, device=False,
+                     audit_row={"candidate": lot.candidate, "station": lot.station})
+    return frozenset({"draw", "people", "results"})
+
+
+# ---- check-in and statuses --------------------------------------------------------------------
+def check_in(c: Contest, competitor_uid: str, late_min: int = 0) -> Changes:
+    row = c.db.execute("SELECT event FROM competitors WHERE uid = ?", [competitor_uid]).fetchone()
+    if row is None:
+        raise InputError("no such competitor / 无此选手")
+    event_id = row[0]
+    c.require("checkin", event_id)
+    ev = c.event(event_id)
+    if c.db.execute("SELECT 1 FROM checkins WHERE competitor = ?",
+                    [competitor_uid]).fetchone():
+        return frozenset()
+    with c.write("checkin") as w:
+        w.insert("checkins", {"event": event_id, "competitor": competitor_uid,
+                              "late_min": late_min}, audit_row={"late_min": late_min})
+        if late_min > ev.late_limit_min:
+            w.insert("statuses", {"event": event_id, "competitor": competitor_uid,
+                                  "status": "absent",
+                                  "reason": f"late by {late_min} min (limit {ev.late_limit_min}) "
+                                            f"/ 迟到{late_min}分钟"})
+    return frozenset({"people", "results"})
+
+
+def set_status(c: Contest, event_id: str, station: str, status: str, reason: str) -> Changes:
+    """Discipline: absent, withdrawn, terminated, disqualified (or back to ok), with a reason."""
+    c.require("status", event_id)
+    ev = c.event(event_id)
+    if status == "present":
+        status = "ok"
+    if status not in STATUSES:
+        raise InputError(f"status must be one of {', '.join(STATUSES)}", field="--set")
+    if not reason.strip():
+        raise InputError("a reason is needed / 需填写原因", field="--reason")
+    st = ev.parse_station(station)
+    person = by_station(c, event_id).get(st or "")
+    if person is None:
+        raise InputError(f"no competitor at workstation {station} of {event_id} / 该工位无选手",
+                         field="--station")
+    if person.status == status:
+        return frozenset()
+    with c.write("status", reason=reason) as w:
+        w.insert("statuses", {"event": event_id, "competitor": person.uid, "status": status,
+                              "reason": reason}, before={"status": person.status})
+    return frozenset({"people", "results"})
+
+
+# ---- theory -----------------------------------------------------------------------------------
+def import_theory(c: Contest, path: str | Path) -> int:
+    """Theory scores keyed by candidate number or ID number (contracts §5); all or nothing."""
+    c.require("theory")
+    from db.theory_file import read_theory
+
+    file = str(path)
+    rows = read_theory(path, set(c.competition.event_ids))
+    errors: list[InputError] = []
+    resolved: list[tuple[str, str, Decimal, int]] = []
+    cache: dict[str, list[Competitor]] = {}
+    for r in rows:
+        c.event(r.event, file=file, row=r.row)
+        people = cache.setdefault(r.event, competitors(c, r.event))
+        if r.candidate:
+            match = [p for p in people if p.candidate == r.candidate]
+            fld = "candidate"
+        else:
+            match = [p for p in people if p.id_number == (r.id_number or "")]
+            fld = "id_number"
+        if not match:
+            errors.append(InputError(f"no competitor of {r.event} with this {fld} / 无此选手",
+                                     file=file, row=r.row, field=fld))
+            continue
+        if r.theory is None:
+            errors.append(InputError("empty theory score / 理论成绩为空", file=file, row=r.row,
+                                     field="theory"))
+            continue
+        resolved.append((r.event, match[0].uid, r.theory, r.row))
+    if errors:
+        raise InputErrors(errors)
+    with c.write("theory.import", reason=f"from {Path(file).name}") as w:
+        for event_id, uid, score, row in resolved:
+            w.insert("theory", {"event": event_id, "competitor": uid, "score": canonical(score),
+                                "source": f"{Path(file).name}:{row}"},
+                     audit_row={"event": event_id, "row": row, "score": canonical(score)})
+    return len(resolved)
+
+
+def theory_scores(c: Contest, event_id: str) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for uid, score in c.db.execute(
+            "SELECT competitor, score FROM theory WHERE event = ? ORDER BY at, rowid",
+            [event_id]).fetchall():
+        out[uid] = Decimal(score)
+    return out
+
+
+def summary(c: Contest) -> dict[str, Any]:
+    return {e.id: len(competitors(c, e.id)) for e in c.competition.events}

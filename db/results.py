@@ -1,0 +1,142 @@
+"""Results of an event: computed from the marks, never stored as a source; decryption and
+published snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from db.contest import Changes, Contest
+from db.marking import event_locked
+from db.people import competitors, theory_scores
+from db.timing import times_used
+from judging.decimals import ZERO, fmt
+from judging.errors import StateError
+from judging.ranking import Standing, rank
+from judging.scoring import AspectMark, practical_score, total_score
+
+
+def is_decrypted(c: Contest, event_id: str) -> bool:
+    return c.db.execute("SELECT 1 FROM decryptions WHERE event = ?",
+                        [event_id]).fetchone() is not None
+
+
+def snapshot_count(c: Contest, event_id: str) -> int:
+    return int(c.db.execute("SELECT COUNT(*) FROM snapshots WHERE event = ?",
+                            [event_id]).fetchone()[0])
+
+
+def aspect_marks(c: Contest, event_id: str) -> dict[str, dict[str, AspectMark]]:
+    """station -> aspect -> mark, from the derived cache."""
+    out: dict[str, dict[str, AspectMark]] = defaultdict(dict)
+    for st, asp, mark, entries, complete, spread, flagged in c.db.execute(
+            "SELECT station, aspect, mark, entries, complete, spread, flagged FROM aspect_marks "
+            "WHERE event = ?", [event_id]):
+        out[st][asp] = AspectMark(Decimal(mark), entries, bool(complete),
+                                  Decimal(spread) if spread is not None else None,
+                                  bool(flagged))
+    return out
+
+
+def standings(c: Contest, event_id: str, now: float | None = None) -> list[Standing]:
+    """Ranked standings of an event, as the rules compute them now."""
+    ev = c.event(event_id)
+    marks = aspect_marks(c, event_id)
+    theory = theory_scores(c, event_id)
+    times = times_used(c, event_id, time.time() if now is None else now)
+    rows = []
+    for p in competitors(c, event_id):
+        station = p.station
+        m = marks.get(station or "", {})
+        used, extra = times.get(station or "", (None, 0))
+        # only aspects with entries count; missing aspects are 0
+        practical = practical_score(ev, m, used, extra) if m else ZERO
+        th = theory.get(p.uid)
+        rows.append(Standing(key=p.uid, station=station, candidate=p.candidate, theory=th,
+                             practical=practical, total=total_score(ev, th, practical),
+                             time_used_s=used, status=p.status))
+    return rank(ev, rows)
+
+
+def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, Any]:
+    """The results JSON of contracts §6 (names and units only once decrypted)."""
+    c.require("results", event_id)
+    ev = c.event(event_id)
+    decrypted = is_decrypted(c, event_id)
+    people = {p.uid: p for p in competitors(c, event_id)}
+    d = ev.decimals
+    out_rows = []
+    for s in standings(c, event_id, now):
+        p = people[s.key]
+        row: dict[str, Any] = {
+            "place": s.place, "station": s.station, "candidate": s.candidate,
+            "name": p.name if decrypted else None, "unit": p.unit if decrypted else None,
+            "theory": fmt(s.theory, d), "practical": fmt(s.practical, d),
+            "total": fmt(s.total, d), "time_used_s": s.time_used_s, "status": s.status,
+            "award": s.award, "title": s.title, "grade": s.grade,
+        }
+        if ev.scale:
+            row["scale"] = s.scale
+        out_rows.append(row)
+    return {"competition": c.competition.name, "competition_id": c.competition.id,
+            "event": ev.id, "event_name": ev.name, "group": ev.group,
+            "snapshot": snapshot_count(c, event_id), "locked": event_locked(c, event_id),
+            "decrypted": decrypted, "rows": out_rows}
+
+
+def decrypt(c: Contest, event_id: str) -> Changes:
+    """The encryption officer reveals names and units, only after the event is locked."""
+    c.require("decrypt", event_id)
+    c.event(event_id)
+    if not event_locked(c, event_id):
+        raise StateError(f"{event_id} is not locked yet; the chief judge locks it first "
+                         "/ 裁判长锁定后方可解密")
+    if is_decrypted(c, event_id):
+        return frozenset()
+    with c.write("decrypt") as w:
+        w.insert("decryptions", {"event": event_id})
+    return frozenset({"results", "people"})
+
+
+def publish(c: Contest, event_id: str, note: str = "") -> int:
+    """Freeze the current results as the next numbered snapshot (公示); returns its number."""
+    c.require("publish", event_id)
+    number = snapshot_count(c, event_id) + 1
+    data = results(c, event_id)
+    data["snapshot"] = number
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    with c.write("publish", reason=note) as w:
+        w.insert("snapshots", {"event": event_id, "number": number, "results": text,
+                               "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                               "note": note},
+                 audit_row={"event": event_id, "number": number})
+    return number
+
+
+def snapshot(c: Contest, event_id: str, number: int) -> dict[str, Any]:
+    row = c.db.execute("SELECT results FROM snapshots WHERE event = ? AND number = ?",
+                       [event_id, number]).fetchone()
+    if row is None:
+        raise StateError(f"{event_id} has no snapshot {number} / 无此公示版本")
+    data: dict[str, Any] = json.loads(row[0])
+    return data
+
+
+def results_csv(data: dict[str, Any]) -> str:
+    import csv
+    import io
+
+    cols = ["place", "station", "candidate", "name", "unit", "theory", "practical", "total",
+            "time_used_s", "status", "award", "title", "grade"]
+    if any("scale" in r for r in data["rows"]):
+        cols.append("scale")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in data["rows"]:
+        w.writerow(["" if r.get(k) is None else r.get(k) for k in cols])
+    return buf.getvalue()

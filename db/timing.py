@@ -1,0 +1,128 @@
+"""Workstation clocks (start, pause, resume, extra time, stop) and imported times."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from db.contest import Changes, Contest
+from db.people import by_station
+from judging.clock import EXTRA, PAUSE, RESUME, START, STOP, ClockError, ClockEvent, \
+    ClockState, clock_state, next_state
+from judging.errors import InputError, InputErrors, StateError
+
+
+def clock_events(c: Contest, event_id: str) -> dict[str, list[ClockEvent]]:
+    out: dict[str, list[ClockEvent]] = {}
+    for st, kind, t, seconds, reason in c.db.execute(
+            "SELECT station, kind, t, seconds, reason FROM clock_events WHERE event = ? "
+            "ORDER BY t, rowid", [event_id]).fetchall():
+        out.setdefault(st, []).append(ClockEvent(kind, float(t), int(seconds), reason))
+    return out
+
+
+def clocks(c: Contest, event_id: str, now: float | None = None) -> dict[str, ClockState]:
+    """Every drawn workstation's clock as of ``now``."""
+    ev = c.event(event_id)
+    now = time.time() if now is None else now
+    events = clock_events(c, event_id)
+    stop = ev.overtime.rule == "stop"
+    return {st: clock_state(events.get(st, []), ev.limit_seconds, now, stop_at_limit=stop)
+            for st in sorted(by_station(c, event_id))}
+
+
+def clock_action(c: Contest, event_id: str, stations: list[str], kind: str, *,
+                 seconds: int = 0, reason: str = "", at: float | None = None) -> Changes:
+    """Start, pause, resume, stop or grant extra time to workstations (one transaction)."""
+    c.require("clocks", event_id)
+    ev = c.event(event_id)
+    if kind not in (START, PAUSE, RESUME, EXTRA, STOP):
+        raise InputError(f"unknown clock action {kind!r}")
+    if kind in (PAUSE, EXTRA) and not reason.strip():
+        raise InputError("pausing or granting extra time needs a reason / 暂停或补时需填写原因",
+                         field="reason")
+    if kind == EXTRA and seconds <= 0:
+        raise InputError("extra time must be positive / 补时须为正数", field="seconds")
+    t = time.time() if at is None else at
+    states = clocks(c, event_id, t)
+    todo = []
+    for raw in stations:
+        st = ev.parse_station(raw)
+        if st is None or st not in states:
+            raise InputError(f"no competitor at workstation {raw} / 工位号无效", field="station")
+        try:
+            next_state(states[st].state, kind)
+        except ClockError as exc:
+            if len(stations) == 1:
+                raise StateError(f"workstation {st}: {exc}") from None
+            continue  # "start all" skips those already running
+        todo.append(st)
+    if not todo:
+        return frozenset()
+    with c.write(f"clock.{kind}", reason=reason) as w:
+        for st in todo:
+            w.insert("clock_events", {"event": event_id, "station": st, "kind": kind, "t": t,
+                                      "seconds": seconds, "reason": reason})
+    return frozenset({"clocks", "results"})
+
+
+def import_times(c: Contest, path: str | Path) -> int:
+    """`event,station,used_seconds[,extra_seconds]`; a later import replaces, history kept."""
+    c.require("times")
+    from db.tables import read_table
+
+    file = str(path)
+    table = read_table(path, columns={
+        "event": ["event", "赛项"], "station": ["station", "工位号", "工位"],
+        "used_seconds": ["used_seconds", "用时秒", "用时"],
+        "extra_seconds": ["extra_seconds", "补时秒", "补时"]},
+        required=["event", "station", "used_seconds"])
+    errors: list[InputError] = []
+    rows: list[tuple[str, str, int, int, int]] = []
+    for tr in table.rows:
+        v = tr.values
+        try:
+            ev = c.event(v.get("event", "").strip(), file=file, row=tr.number)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        c.require("times", ev.id)
+        st = ev.parse_station(v.get("station", ""))
+        if st is None or st not in by_station(c, ev.id):
+            errors.append(InputError(f"no competitor at workstation {v.get('station')!r} "
+                                     "/ 工位号无效", file=file, row=tr.number, field="station"))
+            continue
+        nums = []
+        for fld in ("used_seconds", "extra_seconds"):
+            text = (v.get(fld) or "").strip() or ("0" if fld == "extra_seconds" else "")
+            if not text.isdigit():
+                errors.append(InputError(f"expected whole seconds ≥ 0, got {text!r} "
+                                         "/ 须为非负整数秒", file=file, row=tr.number, field=fld))
+                break
+            nums.append(int(text))
+        else:
+            rows.append((ev.id, st, nums[0], nums[1], tr.number))
+    if errors:
+        raise InputErrors(errors)
+    with c.write("times.import", reason=f"from {Path(file).name}") as w:
+        for event_id, st, used, extra, row in rows:
+            w.insert("times", {"event": event_id, "station": st, "used_seconds": used,
+                               "extra_seconds": extra, "source": f"{Path(file).name}:{row}"})
+    return len(rows)
+
+
+def times_used(c: Contest, event_id: str, now: float | None = None
+               ) -> dict[str, tuple[int | None, int]]:
+    """(time used in seconds or None, extra seconds) per workstation.
+
+    The latest imported time wins; otherwise the clock, once started.
+    """
+    out: dict[str, tuple[int | None, int]] = {}
+    for st, cs in clocks(c, event_id, now).items():
+        if cs.state != "idle":
+            out[st] = (cs.used_seconds, cs.extra_seconds)
+    for st, used, extra in c.db.execute(
+            "SELECT station, used_seconds, extra_seconds FROM times WHERE event = ? "
+            "ORDER BY at, rowid", [event_id]).fetchall():
+        out[st] = (int(used), int(extra))
+    return out

@@ -1,0 +1,25 @@
+"""Jiangxin (匠心): with no subcommand the desktop app, otherwise a headless command."""
+
+from __future__ import annotations
+
+import sys
+
+SUBCOMMANDS = {"demo", "init", "competitors", "draw", "marks", "times", "theory", "status",
+               "lock", "unlock", "decrypt", "results", "publish", "clock", "resolve",
+               "override", "audit", "backup", "certificates", "verify", "export", "hq",
+               "merge", "forms", "-h", "--help"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if any(a in SUBCOMMANDS for a in args[:1]):
+        from cli.commands import run
+
+        return run(args)
+    from ui.app import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
