@@ -130,11 +130,11 @@ def _cross_row_problems(table: Table, parsed: Preview) -> None:
     for group in by_id.values():
         names = {c.name for c in group}
         if len(names) > 1:
-            rows = ", ".join(str(c.row) for c in group)
+            listed = ", ".join(str(c.row) for c in group)
             for c in group:
                 problems[c.row].append(InputError(
                     f"one ID number with different names ({', '.join(sorted(names))}) in rows "
-                    f"{rows} (同一身份证号对应不同姓名, 第{rows}行)",
+                    f"{listed} (同一身份证号对应不同姓名, 第{listed}行)",
                     file=table.file, row=c.row, field=label,
                 ))
 

@@ -350,4 +350,5 @@ def write_table_xlsx(
 def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(index)
+    letter: str = get_column_letter(index)
+    return letter
