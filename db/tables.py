@@ -145,20 +145,17 @@ def _cell(value: object) -> tuple[str, CellType]:
 
 
 def _decode(data: bytes, file: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InputError(
-            "the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 or as .xlsx "
-            "(文件既不是UTF-8也不是GBK编码, 请另存为“CSV UTF-8”或.xlsx)",
-            file=file,
-        ) from None
+    encodings = ["utf-16"] if data.startswith((b"\xff\xfe", b"\xfe\xff")) else []
+    for encoding in encodings or ["utf-8-sig", "gb18030"]:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(
+        "the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 or as .xlsx "
+        "(文件既不是UTF-8也不是GBK编码, 请另存为“CSV UTF-8”或.xlsx)",
+        file=file,
+    )
 
 
 def _csv_rows(path: Path, file: str) -> Iterator[list[tuple[str, CellType]]]:
