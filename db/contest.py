@@ -90,7 +90,7 @@ class Contest:
                                    "pin_hash": hash_pin(u.pin)}, device=False,
                          audit_row={"name": u.name, "role": u.role, "unit": u.unit})
             from db.keys import create_contest_key
-            pass  # TEMP create_contest_key(c, w, {u.name: u.pin for u in comp.users if u.role == "admin"})
+            create_contest_key(c, w, {u.name: u.pin for u in comp.users if u.role == "admin"})
         return c
 
     def close(self) -> None:
