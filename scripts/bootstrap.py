@@ -1,0 +1,86 @@
+"""Set up everything Jiangxin needs from nothing but Python 3.11+, then start the app or test.
+
+    python3 scripts/bootstrap.py app     # set up, then open the ready demo contest
+    python3 scripts/bootstrap.py test    # set up, then run the whole test suite
+
+Set-up: a virtual environment in .venv with the project and its test extra installed; on
+Debian/Ubuntu run as root, the system libraries Qt needs are installed with apt-get when
+Qt cannot load without them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+QT_DEBS = ["libgl1", "libegl1", "libxkbcommon0", "libxkbcommon-x11-0", "libfontconfig1",
+           "libdbus-1-3", "libglib2.0-0", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1",
+           "libxcb-shape0", "libxcb-xinerama0", "libxcb-randr0", "libxcb-render-util0",
+           "libxcb-image0", "poppler-utils"]
+
+
+def run(*cmd: str | Path, check: bool = True, **kw: object) -> int:
+    return subprocess.run([str(c) for c in cmd], check=check, **kw).returncode  # type: ignore
+
+
+def setup() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Jiangxin needs Python 3.11 or newer / 需要 Python 3.11 以上")
+    if not PY.exists():
+        print("creating .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / ".installed"
+    pyproject = ROOT / "pyproject.toml"
+    if not stamp.exists() or stamp.stat().st_mtime < pyproject.stat().st_mtime:
+        print("installing the project and its test tools …", flush=True)
+        run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        run(PY, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
+        stamp.touch()
+    ensure_qt_libraries()
+
+
+def qt_loads() -> bool:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    code = ("from PySide6.QtWidgets import QApplication; from PySide6.QtGui import QFont; "
+            "app = QApplication([]); print('ok')")
+    return subprocess.run([str(PY), "-c", code], env=env, capture_output=True).returncode == 0
+
+
+def ensure_qt_libraries() -> None:
+    if qt_loads() and shutil.which("pdftoppm"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing the system libraries Qt needs (apt-get) …", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run("apt-get", "update", "-qq", check=False, env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *QT_DEBS, check=False,
+            env=env, stdout=subprocess.DEVNULL)
+    if not qt_loads():
+        print("warning: Qt cannot start here; install your system's OpenGL/EGL, xkbcommon and "
+              "fontconfig libraries (on Debian: apt-get install " + " ".join(QT_DEBS) + ")",
+              file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    what = argv[0] if argv else "app"
+    setup()
+    if what == "setup":
+        return 0
+    if what == "test":
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        return run(PY, "-m", "pytest", *argv[1:], check=False, cwd=ROOT, env=env)
+    if what == "app":
+        return run(PY, ROOT / "main.py", *argv[1:], check=False, cwd=ROOT)
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,106 @@
+"""Shared fixtures: the shared example contest built once per session, copied per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT.parent / "shared" / "examples"
+if not EXAMPLES.exists():  # a copy kept in the repository for clones without shared/
+    EXAMPLES = ROOT / "tests" / "fixtures" / "example"
+
+USERS = {"admin": ("王组委", "1000"), "chief": ("李裁判长", "2000"),
+         "judge": ("赵一", "3001"), "recorder": ("冯记录", "4001"),
+         "recorder2": ("于记录", "4002"), "encryption": ("陈保密", "5000"),
+         "supervisor": ("褚监督", "6000")}
+
+
+def cli(*argv: str | Path, who: str | None = None) -> int:
+    """Run one `jiangxin` command in-process; returns its exit status."""
+    from cli.commands import run
+
+    args = [str(a) for a in argv]
+    if who is not None:
+        user, pin = USERS[who]
+        args += ["--user", user, "--pin", pin]
+    return run(args)
+
+
+def build_example(db: Path, *, stage: str = "final") -> Path:
+    """The shared example contest through the command line, up to ``stage``.
+
+    Stages: init, competitors, drawn, marked (typed once), verified, timed, final (theory
+    imported), locked, decrypted.
+    """
+    e = EXAMPLES
+    steps: list[tuple[str, tuple[object, ...], str]] = [
+        ("init", ("init", e / "competition.toml", "--db", db), "admin"),
+        ("competitors", ("competitors", "import", e / "competitors.csv", "--db", db), "admin"),
+        ("drawn", ("draw", "--event", "GJQG", "--from", e / "draw.csv", "--db", db), "admin"),
+        ("marked", ("marks", "import", e / "marks.csv", "--db", db), "recorder"),
+        ("verified", ("marks", "import", e / "marks.csv", "--db", db), "recorder2"),
+        ("timed", ("times", "import", e / "times.csv", "--db", db), "chief"),
+        ("final", ("theory", "import", e / "theory.csv", "--db", db), "admin"),
+        ("locked", ("lock", "--event", "GJQG", "--db", db), "chief"),
+        ("decrypted", ("decrypt", "--event", "GJQG", "--db", db), "encryption"),
+    ]
+    for name, argv, who in steps:
+        assert cli(*argv, who=who) == 0, f"building the example failed at {name}"  # type: ignore
+        if name == stage:
+            break
+    return db
+
+
+_cache: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def example_cache(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    base = tmp_path_factory.mktemp("examples")
+
+    def get(stage: str) -> Path:
+        if stage not in _cache:
+            _cache[stage] = build_example(base / f"{stage}.db", stage=stage)
+        return _cache[stage]
+    return get
+
+
+@pytest.fixture
+def example_db(example_cache: Callable[[str], Path], tmp_path: Path
+               ) -> Callable[[str], Path]:
+    """example_db("verified") -> a private copy of the example contest at that stage."""
+    def make(stage: str = "final") -> Path:
+        src = example_cache(stage)
+        dst = tmp_path / f"{stage}.db"
+        con = sqlite3.connect(src)
+        out = sqlite3.connect(dst)
+        con.backup(out)
+        con.close()
+        out.close()
+        return dst
+    return make
+
+
+def dump(db: Path) -> list[str]:
+    """Every row of every table (login failures aside), to show nothing was written."""
+    con = sqlite3.connect(db)
+    try:
+        return [line for line in con.iterdump() if "login_failures" not in line]
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def copy_example() -> Callable[[Path, Path], Path]:
+    def copy(src: Path, dst: Path) -> Path:
+        shutil.copy(src, dst)
+        return dst
+    return copy
