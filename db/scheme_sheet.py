@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,7 @@ class _Item:
     module_name: str
     aspect: dict[str, Any]
     scale: list[int] | None = None
-    fields: dict[str, str] = field(default_factory=dict)
+    scale_key: str = "scale"
 
 
 class _Problems:
@@ -159,7 +159,7 @@ def _check_aspect(item: _Item, problems: _Problems) -> None:
     if kind == "J" and item.scale is not None and item.scale != [0, 1, 2, 3]:
         shown = ", ".join(str(s) for s in item.scale)
         problems.add(f"a J aspect is scored 0, 1, 2, 3; this one has {shown} "
-                     f"(评价类评分项只能打0–3分)", row, "scale")
+                     f"(评价类评分项只能打0–3分)", row, item.scale_key)
     if "nominal" in a and "bands" not in a and kind == "M":
         problems.add("a nominal value needs tolerance bands (填写了名义值但没有公差带)", row, "nominal")
     bands = a.get("bands")
@@ -317,7 +317,8 @@ def _cis_layout(table: Table, problems: _Problems) -> list[_Item]:
             except ValueError as exc:
                 problems.add(str(exc) if row.get("max") else "Max Mark is empty (配分为空)",
                              n, "max")
-            current = _Item(n, module, module_name, aspect, [] if kind == "J" else None)
+            current = _Item(n, module, module_name, aspect, [] if kind == "J" else None,
+                            "judg_score")
             items.append(current)
         if row.get("judg_score"):
             if current is None or current.scale is None:
