@@ -509,3 +509,57 @@ def unlock(c: Contest, event_id: str, module: str | None, reason: str) -> Change
     return frozenset({"locks", "results"})
 
 
+
+
+# ---- reading for screens (one query per event, for grids of 60 × 60) -------------------------
+@dataclass(frozen=True)
+class SlotRow:
+    """The cached state of one mark slot (event, station, aspect, judge)."""
+
+    station: str
+    aspect: str
+    judge: str
+    score: str | None
+    measured: str | None
+    points: str | None
+    status: str  # entered | verified | disagreement | resolved | retracted
+    typist: str | None
+    verifier: str | None
+    candidates: dict[str, list[str | None]]
+
+
+@dataclass(frozen=True)
+class AspectRow:
+    """The cached mark of one aspect at one workstation."""
+
+    station: str
+    aspect: str
+    mark: str
+    entries: int
+    complete: bool
+    verified: bool
+    disagreements: int
+    spread: str | None
+    flagged: bool
+
+
+def slot_rows(c: Contest, event_id: str, station: str | None = None) -> list[SlotRow]:
+    """Every slot of an event (or one workstation) from the derived cache, in one query."""
+    q = ("SELECT station, aspect, judge, score, measured, points, status, typist, verifier, "
+         "candidates FROM slots WHERE event = ?")
+    args = [event_id] + ([station] if station is not None else [])
+    if station is not None:
+        q += " AND station = ?"
+    return [SlotRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+                    json.loads(r[9]) if r[9] else {}) for r in c.db.execute(q, args)]
+
+
+def aspect_rows(c: Contest, event_id: str, station: str | None = None) -> list[AspectRow]:
+    """Every aspect mark of an event (or one workstation) from the derived cache."""
+    q = ("SELECT station, aspect, mark, entries, complete, verified, disagreements, spread, "
+         "flagged FROM aspect_marks WHERE event = ?")
+    args = [event_id] + ([station] if station is not None else [])
+    if station is not None:
+        q += " AND station = ?"
+    return [AspectRow(r[0], r[1], r[2], int(r[3]), bool(r[4]), bool(r[5]), int(r[6]), r[7],
+                      bool(r[8])) for r in c.db.execute(q, args)]
