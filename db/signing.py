@@ -1,0 +1,355 @@
+"""Ed25519 contest keys: making, wrapping at rest, signing, trust files, certificate checks."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from judging import certificate_payload as payload
+from judging.certificate import CertificateData
+from judging.errors import InputError, NotAllowed, Revoked, VerificationFailed
+
+WRAP_FORMAT = "jiangxin-wrapped-key-1"
+TRUST_FORMAT = "jiangxin-trust-1"
+TRUST_CONTEXT = (
+    b"jiangxin-trust-1\n"  # signed trust lists can never be mistaken for anything else
+)
+SCRYPT_N = 2**15  # about 0.1 s and 32 MiB per unwrap on a venue laptop
+_RAW = serialization.Encoding.Raw
+
+
+# ---------------------------------------------------------------- keys
+
+
+def generate_key() -> tuple[bytes, bytes]:
+    """A new Ed25519 key pair as (raw 32-byte private key, raw 32-byte public key)."""
+    private = Ed25519PrivateKey.generate()
+    raw = private.private_bytes(
+        _RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return raw, public_key(raw)
+
+
+def public_key(private: bytes) -> bytes:
+    """The raw 32-byte public key of a raw private key."""
+    key = Ed25519PrivateKey.from_private_bytes(private)
+    return key.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
+
+
+def key_id_bytes(public: bytes) -> bytes:
+    """The first 8 bytes of SHA-256 of the raw public key (what the QR payload carries)."""
+    return hashlib.sha256(public).digest()[: payload.KEY_ID_LEN]
+
+
+def key_id(public: bytes) -> str:
+    """The key id as 16 lower-case hex digits."""
+    return key_id_bytes(public).hex()
+
+
+def sign(private: bytes, data: bytes) -> bytes:
+    """The 64-byte Ed25519 signature of data."""
+    return Ed25519PrivateKey.from_private_bytes(private).sign(data)
+
+
+def verify(public: bytes, data: bytes, signature: bytes) -> bool:
+    """Whether signature is a valid Ed25519 signature of data by public."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- at rest
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: object) -> bytes:
+    if not isinstance(text, str):
+        raise TypeError("not base64 text")
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _kek(secret: str, salt: bytes, n: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(secret.encode("utf-8"))
+
+
+def wrap_private_key(
+    private: bytes, secrets: Mapping[str, str], *, cost: int = SCRYPT_N
+) -> dict[str, Any]:
+    """The private key encrypted at rest so that each named secret (a user's PIN) opens it.
+
+    A random data key encrypts the private key (AES-256-GCM); each secret, through scrypt
+    with its own salt, wraps a copy of the data key. The result is JSON-able. A short PIN
+    protects only as far as scrypt's cost slows guessing: keep the database file safe too.
+    """
+    if not secrets:
+        raise ValueError("at least one secret is needed")
+    public = public_key(private)
+    data_key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(12)
+    wrapped: dict[str, Any] = {
+        "format": WRAP_FORMAT,
+        "public_key": _b64(public),
+        "key_id": key_id(public),
+        "nonce": _b64(nonce),
+        "ciphertext": _b64(AESGCM(data_key).encrypt(nonce, private, public)),
+        "unwrappers": {},
+    }
+    for name, secret in secrets.items():
+        _add_unwrapper(wrapped, data_key, name, secret, cost)
+    return wrapped
+
+
+def _add_unwrapper(
+    wrapped: dict[str, Any], data_key: bytes, name: str, secret: str, cost: int
+) -> None:
+    salt, nonce = os.urandom(16), os.urandom(12)
+    kek = _kek(secret, salt, cost)
+    wrapped["unwrappers"][name] = {
+        "kdf": "scrypt",
+        "n": cost,
+        "r": 8,
+        "p": 1,
+        "salt": _b64(salt),
+        "nonce": _b64(nonce),
+        "wrapped_key": _b64(AESGCM(kek).encrypt(nonce, data_key, name.encode("utf-8"))),
+    }
+
+
+def _data_key(wrapped: Mapping[str, Any], name: str, secret: str) -> bytes:
+    entry = wrapped.get("unwrappers", {}).get(name)
+    if wrapped.get("format") != WRAP_FORMAT or entry is None:
+        raise NotAllowed(f"{name} cannot open the contest key")
+    try:
+        kek = _kek(secret, _unb64(entry["salt"]), int(entry["n"]))
+        return AESGCM(kek).decrypt(
+            _unb64(entry["nonce"]), _unb64(entry["wrapped_key"]), name.encode("utf-8")
+        )
+    except InvalidTag as exc:
+        raise NotAllowed(f"wrong PIN for {name}") from exc
+    except (KeyError, ValueError, TypeError) as exc:
+        raise VerificationFailed(f"the stored contest key is damaged: {exc}") from exc
+
+
+def unwrap_private_key(wrapped: Mapping[str, Any], name: str, secret: str) -> bytes:
+    """The raw private key, opened with one user's secret; NotAllowed on a wrong secret."""
+    data_key = _data_key(wrapped, name, secret)
+    try:
+        public = _unb64(wrapped["public_key"])
+        private = AESGCM(data_key).decrypt(
+            _unb64(wrapped["nonce"]), _unb64(wrapped["ciphertext"]), public
+        )
+    except (InvalidTag, KeyError, ValueError, TypeError) as exc:
+        raise VerificationFailed("the stored contest key is damaged") from exc
+    if public_key(private) != public:
+        raise VerificationFailed("the stored contest key does not match its public key")
+    return private
+
+
+def add_secret(
+    wrapped: Mapping[str, Any],
+    name: str,
+    secret: str,
+    new_name: str,
+    new_secret: str,
+    *,
+    cost: int = SCRYPT_N,
+) -> dict[str, Any]:
+    """A copy of wrapped that new_name's secret opens as well (or instead of their old one)."""
+    data_key = _data_key(wrapped, name, secret)
+    out = json.loads(json.dumps(wrapped))
+    _add_unwrapper(out, data_key, new_name, new_secret, cost)
+    return dict(out)
+
+
+def remove_secret(wrapped: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A copy of wrapped that name's secret no longer opens (at least one must remain)."""
+    out = json.loads(json.dumps(wrapped))
+    out["unwrappers"].pop(name, None)
+    if not out["unwrappers"]:
+        raise ValueError("the last secret cannot be removed")
+    return dict(out)
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@dataclass(frozen=True)
+class VerifiedCertificate:
+    """A certificate whose signature checked out against a known contest key."""
+
+    fields: CertificateData
+    key_id: str
+    short_code: str
+    signed: bytes
+    signature: bytes
+
+
+class CertificateRevoked(Revoked):
+    """A genuine certificate whose serial headquarters has revoked (exit 4)."""
+
+    def __init__(self, certificate: VerifiedCertificate) -> None:
+        super().__init__(
+            f"certificate {certificate.fields.serial} has been revoked (已撤销)"
+        )
+        self.certificate = certificate
+
+
+def sign_certificate(
+    fields: CertificateData,
+    private: bytes,
+    verify_url: str = payload.DEFAULT_VERIFY_URL,
+) -> CertificateData:
+    """The certificate with its signed QR text and short code filled in."""
+    kid = key_id_bytes(public_key(private))
+    signature = sign(private, payload.encode(fields, kid))
+    text = payload.pack(fields, kid, signature, verify_url)
+    return replace(fields, qr_text=text, short_code=payload.short_code(signature))
+
+
+def verify_certificate(
+    qr_text: str,
+    public_keys: Mapping[str, bytes],
+    revoked: AbstractSet[str] = frozenset(),
+) -> VerifiedCertificate:
+    """Check a QR text: VerificationFailed (exit 3) unless genuine, CertificateRevoked (exit 4).
+
+    ``public_keys`` maps key ids (16 hex digits) to raw public keys.
+    """
+    unpacked = payload.unpack(qr_text)
+    kid = unpacked.key_id.hex()
+    public = public_keys.get(kid)
+    if public is None:
+        raise VerificationFailed(f"signed by an unknown contest key {kid} (未知密钥)")
+    if key_id_bytes(public) != unpacked.key_id:
+        raise VerificationFailed(f"the public key given for {kid} has another id")
+    if not verify(public, unpacked.signed, unpacked.signature):
+        raise VerificationFailed(
+            "the signature does not match: altered or not genuine (签名不符)"
+        )
+    result = VerifiedCertificate(
+        unpacked.fields,
+        kid,
+        unpacked.fields.short_code,
+        unpacked.signed,
+        unpacked.signature,
+    )
+    if unpacked.fields.serial in revoked:
+        raise CertificateRevoked(result)
+    return result
+
+
+# ---------------------------------------------------------------- trust files
+
+
+@dataclass(frozen=True)
+class TrustList:
+    """Headquarters' signed list: trusted contest keys (id → raw key) and revoked serials."""
+
+    keys: dict[str, bytes]
+    labels: dict[str, str]
+    revoked: frozenset[str]
+    issued: str
+    hq_key_id: str
+
+
+def _canonical(document: Mapping[str, Any]) -> bytes:
+    body = {k: v for k, v in document.items() if k != "signature"}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return TRUST_CONTEXT + text.encode("utf-8")
+
+
+def make_trust_file(
+    path: str | Path | None,
+    hq_private: bytes,
+    keys: Mapping[str, bytes] | Iterable[bytes],
+    revoked: Iterable[str] = (),
+    *,
+    labels: Mapping[str, str] | None = None,
+    issued: str | None = None,
+) -> str:
+    """Write (if path is given) and return headquarters' signed trust list as JSON text.
+
+    ``keys`` are raw contest public keys, or a mapping of key id to raw key (checked);
+    ``labels`` optionally name each key's competition.
+    """
+    publics = list(keys.values()) if isinstance(keys, Mapping) else list(keys)
+    if isinstance(keys, Mapping):
+        for kid, public in keys.items():
+            if key_id(public) != kid:
+                raise InputError(f"key id {kid} does not match its public key")
+    hq_public = public_key(hq_private)
+    document: dict[str, Any] = {
+        "format": TRUST_FORMAT,
+        "issued": issued or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "hq_key_id": key_id(hq_public),
+        "hq_public_key": _b64(hq_public),
+        "keys": [
+            {
+                "key_id": key_id(p),
+                "public_key": _b64(p),
+                "label": (labels or {}).get(key_id(p), ""),
+            }
+            for p in sorted(publics, key=key_id)
+        ],
+        "revoked": sorted(set(revoked)),
+    }
+    document["signature"] = _b64(sign(hq_private, _canonical(document)))
+    text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def load_trust_file(path: str | Path, hq_public_key: bytes | None = None) -> TrustList:
+    """Read and check a trust list; VerificationFailed if altered or not signed by ``hq_public_key``.
+
+    Without ``hq_public_key`` the file is checked against the key it names itself, which
+    proves it is intact but not who made it: pass headquarters' published key where known.
+    """
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        if document.get("format") != TRUST_FORMAT:
+            raise VerificationFailed(f"{path}: not a Jiangxin trust file")
+        embedded = _unb64(document["hq_public_key"])
+        signature = _unb64(document["signature"])
+        keys = {}
+        labels = {}
+        for entry in document["keys"]:
+            public = _unb64(entry["public_key"])
+            if key_id(public) != entry["key_id"]:
+                raise VerificationFailed(
+                    f"{path}: key id {entry['key_id']} does not match"
+                )
+            keys[entry["key_id"]] = public
+            labels[entry["key_id"]] = str(entry.get("label", ""))
+        revoked = frozenset(str(s) for s in document["revoked"])
+        issued = str(document["issued"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise VerificationFailed(f"{path}: unreadable trust file ({exc})") from exc
+    if hq_public_key is not None and hq_public_key != embedded:
+        raise VerificationFailed(f"{path}: signed by another key than headquarters'")
+    if not verify(embedded, _canonical(document), signature):
+        raise VerificationFailed(f"{path}: the trust file's signature does not match")
+    return TrustList(keys, labels, revoked, issued, key_id(embedded))

@@ -1,0 +1,522 @@
+"""Award certificates (获奖证书) as a PDF: one page each, signed QR code, embedded CJK subset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from judging.certificate import CertificateData
+from judging.errors import InputError
+from printing import fonts
+from printing.qr import draw_qr, qr_code
+
+Progress = Callable[[int, int], None]
+RED = (0.62, 0.09, 0.10)
+GOLD = (0.74, 0.58, 0.30)
+INK = (0.13, 0.12, 0.11)
+GREY = (0.42, 0.40, 0.38)
+_NO_LINE_START = set("，。、；：？！）》」』”’·…—%")
+_NO_LINE_END = set("（《「『“‘")
+
+
+@dataclass(frozen=True)
+class CertificateTemplate:
+    """How certificates look and read: a contest setting. Wording uses {field} placeholders.
+
+    Placeholders: name, unit, competition, event, group, event_group (工具钳工（职工组）),
+    award, title, grade, place. ``wording`` maps an award string to its own body text.
+    """
+
+    orientation: str = "landscape"  # or "portrait"
+    heading: str = "荣誉证书"
+    salutation: str = "{name} 同志："
+    body: str = "在{competition}{event_group}比赛中，成绩优异，荣获{award}。"
+    body_no_award: str = "在{competition}{event_group}比赛中，成绩优良。"
+    wording: Mapping[str, str] = field(default_factory=dict)
+    title_line: str = "授予“{title}”称号。"
+    grade_line: str = "晋升{grade}职业技能等级。"
+    closing: str = "特发此证，以资鼓励。"
+    seal_placeholder: str = "（盖章）"
+    background: str | None = (
+        None  # an image under everything (e.g. a scanned paper design)
+    )
+    seal: str | None = None  # a PNG with transparency placed over organiser and date
+    draw_frame: bool = True  # the vector border; off when a background already has one
+    verify_hint: str = "扫码验证 Scan to verify"
+
+    @property
+    def pagesize(self) -> tuple[float, float]:
+        """The page size in points."""
+        w, h = landscape(A4) if self.orientation == "landscape" else A4
+        return float(w), float(h)
+
+    def texts(self) -> list[str]:
+        """Every fixed text printed, for the glyph check."""
+        return [
+            self.heading,
+            self.salutation,
+            self.body,
+            self.body_no_award,
+            self.title_line,
+            self.grade_line,
+            self.closing,
+            self.seal_placeholder,
+            self.verify_hint,
+            *self.wording.values(),
+        ]
+
+
+PORTRAIT = CertificateTemplate(orientation="portrait")
+
+_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_date(iso: str) -> str:
+    """2020-09-25 → 二〇二〇年九月二十五日."""
+    day = dt.date.fromisoformat(iso)
+
+    def small(n: int) -> str:
+        tens, ones = divmod(n, 10)
+        return (
+            ("" if tens < 2 else _DIGITS[tens])
+            + ("十" if tens else "")
+            + (_DIGITS[ones] if ones else "")
+        ) or "〇"
+
+    year = "".join(_DIGITS[int(d)] for d in str(day.year))
+    return f"{year}年{small(day.month)}月{small(day.day)}日"
+
+
+def _values(cert: CertificateData) -> dict[str, str]:
+    event_group = f"{cert.event}（{cert.group}）" if cert.group else cert.event
+    return {
+        "name": cert.name,
+        "unit": cert.unit,
+        "competition": cert.competition,
+        "event": cert.event,
+        "group": cert.group,
+        "event_group": event_group,
+        "award": cert.award or "",
+        "title": cert.title or "",
+        "grade": cert.grade or "",
+        "place": str(cert.place or ""),
+    }
+
+
+# ---------------------------------------------------------------- paragraphs
+
+Span = tuple[str, str, bool]  # text, font, emphasised
+
+
+def _spans(template: str, values: Mapping[str, str]) -> list[Span]:
+    out: list[Span] = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        if literal:
+            out.append((literal, fonts.SERIF, False))
+        if name:
+            out.append((values.get(name, ""), fonts.SERIF_BOLD, True))
+    return out
+
+
+def _wrap(
+    spans: list[Span], size: float, width: float, indent: float
+) -> list[list[Span]]:
+    """Lines of spans, broken between any two CJK characters, keeping punctuation rules."""
+    chars = [(ch, font, emph) for text, font, emph in spans for ch in text]
+    lines: list[list[tuple[str, str, bool]]] = [[]]
+    used = indent
+    for i, (ch, font, emph) in enumerate(chars):
+        w = fonts.text_width(ch, font, size)
+        if used + w > width and lines[-1]:
+            if ch in _NO_LINE_START and len(lines[-1]) > 1:
+                carry = [lines[-1].pop()]
+            else:
+                carry = []
+            while lines[-1] and lines[-1][-1][0] in _NO_LINE_END:
+                carry.insert(0, lines[-1].pop())
+            lines.append(carry)
+            used = sum(fonts.text_width(c, f, size) for c, f, _ in carry)
+        lines[-1].append((ch, font, emph))
+        used += w
+    out: list[list[Span]] = []
+    for line in lines:
+        merged: list[Span] = []
+        for ch, font, emph in line:
+            if merged and merged[-1][1] == font and merged[-1][2] == emph:
+                merged[-1] = (merged[-1][0] + ch, font, emph)
+            else:
+                merged.append((ch, font, emph))
+        out.append(merged)
+    return out
+
+
+def _draw_line(c: Canvas, x: float, y: float, line: list[Span], size: float) -> None:
+    for text, font, emph in line:
+        c.setFillColorRGB(*(RED if emph and font == fonts.SERIF_BOLD else INK))
+        x += fonts.draw_text(c, x, y, text, font, size)
+
+
+# ---------------------------------------------------------------- frame
+
+
+def _frame(c: Canvas, w: float, h: float) -> None:
+    """Border, corner frets and a faint rosette, as one form drawn on every page."""
+    outer, inner = 9 * mm, 12.5 * mm
+    c.setStrokeColorRGB(*RED)
+    c.setLineWidth(3.2)
+    c.rect(outer, outer, w - 2 * outer, h - 2 * outer)
+    c.setLineWidth(0.8)
+    c.rect(
+        outer + 2.2 * mm,
+        outer + 2.2 * mm,
+        w - 2 * outer - 4.4 * mm,
+        h - 2 * outer - 4.4 * mm,
+    )
+    c.setStrokeColorRGB(*GOLD)
+    c.setLineWidth(1.1)
+    c.rect(
+        inner + 1.5 * mm,
+        inner + 1.5 * mm,
+        w - 2 * inner - 3 * mm,
+        h - 2 * inner - 3 * mm,
+    )
+    # 回纹 frets in the corners: a square spiral, mirrored into each corner, with a tail.
+    u = 1.7 * mm
+    spiral = [
+        (9, 0),
+        (0, 0),
+        (0, 6),
+        (6, 6),
+        (6, 1.5),
+        (1.5, 1.5),
+        (1.5, 4.5),
+        (4.5, 4.5),
+        (4.5, 3),
+        (3, 3),
+    ]
+    tail = [(0, 9), (0, 0)]
+    for sx, sy, ox, oy in ((1, 1, 0, 0), (-1, 1, w, 0), (1, -1, 0, h), (-1, -1, w, h)):
+        for shape, colour, lw in ((spiral, RED, 1.1), (tail, RED, 1.1)):
+            path = c.beginPath()
+            for j, (px, py) in enumerate(shape):
+                x = ox + sx * (inner + 3.5 * mm + px * u)
+                y = oy + sy * (inner + 3.5 * mm + py * u)
+                (path.moveTo if j == 0 else path.lineTo)(x, y)
+            c.setStrokeColorRGB(*colour)
+            c.setLineWidth(lw)
+            c.drawPath(path, stroke=1, fill=0)
+        c.setFillColorRGB(*GOLD)
+        c.circle(
+            ox + sx * (inner + 3.5 * mm + 8.4 * u),
+            oy + sy * (inner + 3.5 * mm + 8.4 * u),
+            0.8 * mm,
+            stroke=0,
+            fill=1,
+        )
+    # A faint guilloche rosette behind the body text.
+    cx, cy = w / 2, h * 0.52
+    radius = min(w, h) * 0.30
+    c.setStrokeColorRGB(0.96, 0.90, 0.80)
+    c.setLineWidth(0.35)
+    for k in range(24):
+        path = c.beginPath()
+        phase = 2 * math.pi * k / 24
+        for j in range(121):
+            t = 2 * math.pi * j / 120
+            r = (
+                radius
+                * (0.62 + 0.38 * math.cos(3 * t))
+                * (0.9 + 0.1 * math.cos(8 * t + phase))
+            )
+            x, y = cx + r * math.cos(t + phase), cy + r * math.sin(t + phase)
+            (path.moveTo if j == 0 else path.lineTo)(x, y)
+        c.drawPath(path, stroke=1, fill=0)
+
+
+def _heading_ornament(c: Canvas, cx: float, y: float, half: float) -> None:
+    c.setStrokeColorRGB(*GOLD)
+    c.setLineWidth(0.9)
+    c.line(cx - half, y, cx - 5 * mm, y)
+    c.line(cx + 5 * mm, y, cx + half, y)
+    c.setFillColorRGB(*RED)
+    d = 2.2 * mm
+    path = c.beginPath()
+    path.moveTo(cx, y + d)
+    path.lineTo(cx + d, y)
+    path.lineTo(cx, y - d)
+    path.lineTo(cx - d, y)
+    path.close()
+    c.drawPath(path, stroke=0, fill=1)
+    c.setFillColorRGB(*GOLD)
+    for s in (-1, 1):
+        c.circle(cx + s * 3.6 * mm, y, 0.7 * mm, stroke=0, fill=1)
+
+
+# ---------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    w: float
+    h: float
+    heading_y: float
+    body_x: float
+    body_w: float
+    body_top: float
+    qr_x: float
+    qr_y: float
+    qr_size: float
+    sign_x: float
+    sign_y: float
+    info_x: float
+    info_y: float
+
+
+def _geometry(template: CertificateTemplate) -> _Geometry:
+    w, h = template.pagesize
+    if template.orientation == "landscape":
+        return _Geometry(
+            w,
+            h,
+            h - 47 * mm,
+            42 * mm,
+            w - 84 * mm,
+            h - 70 * mm,
+            34 * mm,
+            30 * mm,
+            36 * mm,
+            w - 72 * mm,
+            45 * mm,
+            78 * mm,
+            50 * mm,
+        )
+    return _Geometry(
+        w,
+        h,
+        h - 62 * mm,
+        30 * mm,
+        w - 60 * mm,
+        h - 95 * mm,
+        28 * mm,
+        32 * mm,
+        38 * mm,
+        w - 62 * mm,
+        100 * mm,
+        72 * mm,
+        56 * mm,
+    )
+
+
+def _page(
+    c: Canvas, cert: CertificateData, t: CertificateTemplate, g: _Geometry
+) -> None:
+    if t.background:
+        c.drawImage(t.background, 0, 0, g.w, g.h, preserveAspectRatio=False)
+    if t.draw_frame:
+        c.doForm("frame")
+    # Heading, letter-spaced.
+    size = 46.0 if t.orientation == "landscape" else 50.0
+    chars = list(t.heading)
+    gap = size * 0.55
+    total = sum(fonts.text_width(ch, fonts.SERIF_BOLD, size) for ch in chars) + gap * (
+        len(chars) - 1
+    )
+    x = g.w / 2 - total / 2
+    c.setFillColorRGB(*RED)
+    for ch in chars:
+        x += fonts.draw_text(c, x, g.heading_y, ch, fonts.SERIF_BOLD, size) + gap
+    _heading_ornament(c, g.w / 2, g.heading_y - 8 * mm, 62 * mm)
+    values = _values(cert)
+    # Salutation: the name large.
+    y = g.body_top
+    sal = _spans(t.salutation, values)
+    x = g.body_x
+    for text, font, emph in sal:
+        s = 24 if emph else 18
+        c.setFillColorRGB(*(INK))
+        width = fonts.draw_text(c, x, y, text, font, s)
+        if emph:
+            c.setStrokeColorRGB(*GOLD)
+            c.setLineWidth(0.8)
+            c.line(x - 1 * mm, y - 2.2 * mm, x + width + 1 * mm, y - 2.2 * mm)
+        x += width + (2 * mm if emph else 0)
+    # Body paragraphs.
+    size, leading = (17.0, 31.0) if t.orientation == "landscape" else (17.0, 34.0)
+    body = t.wording.get(cert.award or "", t.body if cert.award else t.body_no_award)
+    paragraphs = [body]
+    if cert.title:
+        paragraphs.append(t.title_line)
+    if cert.grade:
+        paragraphs.append(t.grade_line)
+    paragraphs.append(t.closing)
+    y -= leading * 1.25
+    for para in paragraphs:
+        spans = _spans(para, values)
+        for i, line in enumerate(_wrap(spans, size, g.body_w, 2 * size)):
+            _draw_line(c, g.body_x + (2 * size if i == 0 else 0), y, line, size)
+            y -= leading
+    _signature(c, cert, t, g)
+    _verification(c, cert, t, g)
+    if cert.duplicate:
+        _duplicate_mark(c, g)
+
+
+def _signature(
+    c: Canvas, cert: CertificateData, t: CertificateTemplate, g: _Geometry
+) -> None:
+    size = 15.0
+    name_size = fonts.fit_size(cert.organiser, fonts.SERIF, size, 80 * mm, 9)
+    c.setFillColorRGB(*INK)
+    fonts.draw_text(
+        c, g.sign_x, g.sign_y, cert.organiser, fonts.SERIF, name_size, "centre"
+    )
+    fonts.draw_text(
+        c,
+        g.sign_x,
+        g.sign_y - 9 * mm,
+        chinese_date(cert.date),
+        fonts.SERIF,
+        size,
+        "centre",
+    )
+    if t.seal:
+        d = 42 * mm
+        c.drawImage(
+            t.seal, g.sign_x - d / 2, g.sign_y - 4.5 * mm - d / 2, d, d, mask="auto"
+        )
+    elif t.seal_placeholder:
+        c.setFillColorRGB(*GREY)
+        fonts.draw_text(
+            c,
+            g.sign_x,
+            g.sign_y + 11 * mm,
+            t.seal_placeholder,
+            fonts.SERIF,
+            11,
+            "centre",
+        )
+
+
+def _verification(
+    c: Canvas, cert: CertificateData, t: CertificateTemplate, g: _Geometry
+) -> None:
+    if cert.qr_text:
+        code = qr_code(cert.qr_text, "M")
+        draw_qr(c, code, g.qr_x, g.qr_y, g.qr_size)
+    c.setFillColorRGB(*INK)
+    if cert.short_code:
+        fonts.draw_text(
+            c,
+            g.qr_x + g.qr_size / 2,
+            g.qr_y - 5.2 * mm,
+            cert.short_code,
+            fonts.SANS,
+            10.5,
+            "centre",
+        )
+    c.setFillColorRGB(*GREY)
+    fonts.draw_text(
+        c,
+        g.qr_x + g.qr_size / 2,
+        g.qr_y + g.qr_size + 2.6 * mm,
+        t.verify_hint,
+        fonts.SANS,
+        7.5,
+        "centre",
+    )
+    rows = [
+        ("证书编号", cert.serial),
+        ("身份证号", cert.id_masked),
+        ("工作单位", cert.unit),
+    ]
+    y = g.info_y
+    for label, value in rows:
+        if not value:
+            continue
+        c.setFillColorRGB(*GREY)
+        w = fonts.draw_text(c, g.info_x, y, label + "：", fonts.SANS, 9.5)
+        c.setFillColorRGB(*INK)
+        vs = fonts.fit_size(value, fonts.SANS, 9.5, 75 * mm, 6)
+        fonts.draw_text(c, g.info_x + w, y, value, fonts.SANS, vs)
+        y -= 6 * mm
+
+
+def _duplicate_mark(c: Canvas, g: _Geometry) -> None:
+    c.saveState()
+    c.translate(g.w - 52 * mm, g.h - 36 * mm)
+    c.rotate(12)
+    c.setStrokeColorRGB(*RED)
+    c.setFillColorRGB(*RED)
+    c.setLineWidth(1.6)
+    c.roundRect(-24 * mm, -7 * mm, 48 * mm, 15 * mm, 2 * mm)
+    fonts.draw_text(c, 0, -1.6 * mm, "补发 DUPLICATE", fonts.SANS, 15, "centre")
+    c.restoreState()
+
+
+# ---------------------------------------------------------------- batch
+
+
+def check_certificates(
+    certs: Sequence[CertificateData], template: CertificateTemplate | None = None
+) -> list[str]:
+    """Every problem that would stop printing, in words: characters no font has, missing QR."""
+    t = template or CertificateTemplate()
+    problems = [p.message for p in fonts.check_fields(certs)]
+    for text in t.texts():
+        for ch in fonts.missing_glyphs(text):
+            problems.append(
+                f"证书模板「{text}」中的字「{ch}」(U+{ord(ch):04X}) 字库中没有"
+            )
+    for cert in certs:
+        if not cert.qr_text:
+            problems.append(f"{cert.name}（{cert.serial}）没有签名二维码 / not signed")
+    return problems
+
+
+def render_certificates(
+    certs: Sequence[CertificateData],
+    template: CertificateTemplate | None = None,
+    out: str | Path | BinaryIO = "certificates.pdf",
+    progress: Progress | None = None,
+) -> None:
+    """Write one page per certificate to out (a path or a binary file).
+
+    Everything is checked first (check_certificates): any problem raises InputError listing
+    them all, and nothing is written. Pages are streamed into one canvas; progress(done, total)
+    is called after each page.
+    """
+    t = template or CertificateTemplate()
+    problems = check_certificates(certs, t)
+    if problems:
+        raise InputError(
+            "不能打印证书 / cannot print certificates:\n" + "\n".join(problems)
+        )
+    fonts.register_fonts()
+    g = _geometry(t)
+    c = Canvas(
+        out if not isinstance(out, Path) else str(out),
+        pagesize=t.pagesize,
+        pageCompression=1,
+    )
+    c.setTitle("获奖证书")
+    c.setCreator("匠心 Jiangxin")
+    if t.draw_frame:
+        c.beginForm("frame")
+        _frame(c, g.w, g.h)
+        c.endForm()
+    total = len(certs)
+    for i, cert in enumerate(certs, start=1):
+        _page(c, cert, t, g)
+        c.showPage()
+        if progress:
+            progress(i, total)
+    c.save()
