@@ -93,9 +93,8 @@ def _setup_print(ws: Worksheet, header_row: int, landscape: bool) -> None:
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = 0.6
-    ws.page_margins.bottom = 0.8
-    ws.page_margins.footer = 0.3
+    ws.page_margins.top = ws.page_margins.bottom = 0.8
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.oddFooter.center.text = "第 &P 页, 共 &N 页"
 
 
@@ -347,7 +346,7 @@ def _write_module_matrix(wb: Workbook, module: str, rows: Sequence[Mapping[str, 
         if len(values) == 1:
             cell = ws.cell(line[station], mark_column[aspect])
             _put_number(cell, values.pop())
-            cell.font = Font(bold=True)
+            cell.font = Font(name=BODY_FONT, bold=True)
     for c in range(2, column):
         ws.column_dimensions[get_column_letter(c)].width = 8
         for i in line.values():
