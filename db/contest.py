@@ -8,6 +8,7 @@ things it changed (e.g. ``{"marks", "results"}``) so that screens refresh only w
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ import sqlite_utils
 
 from db import audit
 from db.auth import Session, hash_pin, sign_in
-from db.store import APP_VERSION, connect, new_uid, now_iso, transaction
+from db.store import APP_VERSION, connect, new_uid, now_iso, storage_error, transaction
 from judging.errors import InputError, NotAllowed, StateError
 from judging.roles import allowed
 from judging.scheme import Competition, Event, load_competition
@@ -124,8 +125,11 @@ class Contest:
 
     # ---- people ---------------------------------------------------------------------------
     def sign_in(self, user: str, pin: str) -> Session:
-        with transaction(self.db):
+        # no surrounding transaction: a failed attempt must stay recorded for the lock-out
+        try:
             self.session = sign_in(self.db, user, pin, self.device_id)
+        except sqlite3.Error as exc:
+            raise storage_error(exc, self.path) from exc
         return self.session
 
     def users(self) -> list[dict[str, Any]]:

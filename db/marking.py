@@ -476,6 +476,8 @@ def lock(c: Contest, event_id: str, module: str | None = None, reason: str = "")
     problems = []
     for m in modules:
         problems += lock_problems(c, event_id, m)
+    order = ("disagreement", "J scores differ", "not verified", "not complete")
+    problems.sort(key=lambda p: next((i for i, o in enumerate(order) if o in p), len(order)))
     if problems:
         more = f" … (+{len(problems) - 20})" if len(problems) > 20 else ""
         raise StateError(f"{event_id} cannot be locked / 不能锁定:\n  " +
