@@ -120,3 +120,35 @@ def verify(db: sqlite_utils.Database, *, limit: int = 50) -> AuditReport:
             if len(problems) >= limit:
                 break
     return AuditReport(count, prev, problems)
+
+
+def records(db: sqlite_utils.Database, *, user: str | None = None, action: str | None = None,
+            table: str | None = None, since: str | None = None, until: str | None = None,
+            limit: int = 5000) -> list[dict[str, Any]]:
+    """Audit records, newest first, filtered (``since``/``until`` compare ISO times)."""
+    where, args = [], []
+    for col, val in (("user", user), ("action", action), ("tbl", table)):
+        if val:
+            where.append(f"{col} = ?")
+            args.append(val)
+    if since:
+        where.append("at >= ?")
+        args.append(since)
+    if until:
+        where.append("at <= ?")
+        args.append(until)
+    sql = ("SELECT seq, at, user, role, device, action, tbl, row_uid, before, after, reason "
+           "FROM audit" + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY seq DESC LIMIT ?")
+    cur = db.execute(sql, [*args, limit])
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """The distinct users, actions and tables in the log (for filter lists)."""
+    out: dict[str, list[str]] = {}
+    for key, col in (("user", "user"), ("action", "action"), ("table", "tbl")):
+        out[key] = [str(r[0]) for r in db.execute(
+            f"SELECT DISTINCT {col} FROM audit WHERE {col} IS NOT NULL ORDER BY {col}")]
+    return out

@@ -102,6 +102,14 @@ def is_drawn(c: Contest, event: str) -> bool:
     return c.db.execute("SELECT 1 FROM draws WHERE event = ?", [event]).fetchone() is not None
 
 
+def draw_record(c: Contest, event: str) -> dict[str, Any] | None:
+    """The recorded draw of an event (method, seed, witness, file_sha256, at, by) or None."""
+    cur = c.db.execute("SELECT method, seed, witness, file_sha256, at, by FROM draws "
+                       "WHERE event = ?", [event])
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+
 # ---- the draw ---------------------------------------------------------------------------------
 def draw(c: Contest, event_id: str, *, seed: int | None = None, witness: str = "") -> Changes:
     """Electronic draw with a recorded seed (a random one when none is given)."""

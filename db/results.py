@@ -117,6 +117,15 @@ def publish(c: Contest, event_id: str, note: str = "") -> int:
     return number
 
 
+def record_recheck(c: Contest, event_id: str, seed: int, stations: list[str]) -> Changes:
+    """Record the re-check sample drawn (its seed and stations) in the audit log."""
+    c.require("results", event_id)
+    c.event(event_id)
+    with c.write("recheck.sample", reason=f"seed {seed}") as w:
+        w.log(after={"event": event_id, "seed": seed, "stations": stations})
+    return frozenset({"audit"})
+
+
 def snapshot(c: Contest, event_id: str, number: int) -> dict[str, Any]:
     row = c.db.execute("SELECT results FROM snapshots WHERE event = ? AND number = ?",
                        [event_id, number]).fetchone()
