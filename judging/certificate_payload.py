@@ -49,6 +49,7 @@ BYTES_FOR_DIGITS = {d: k for k, d in DIGITS.items()}
 _QR_M_DATA = (16, 28, 44, 64, 86, 108, 124, 154, 182, 216, 254, 290, 334)
 _ID_RE = re.compile(r"^(\d{4})\*{10}(\d{3})([\dX])$")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 
 class Unpacked(NamedTuple):
@@ -285,13 +286,19 @@ def normalize_short_code(typed: str) -> str:
 def qr_bits(text: str) -> int:
     """Data bits of the QR text as printing/qr.py encodes it at worst (versions 10–26).
 
-    The address before the digits is counted as one byte-mode segment, the digits as one
-    numeric segment; printing/qr.py may do better (alphanumeric for an upper-case address).
+    An address of upper-case letters, digits and ``$%*+-./:`` is one alphanumeric segment
+    and '#' one byte segment; any other address is one byte segment; the digits are one
+    numeric segment. printing/qr.py segments optimally, so never needs more.
     """
     head = text.rstrip("0123456789")
     digits = len(text) - len(head)
     bits = 0
-    if head:
+    address = head[:-1] if head.endswith("#") else head
+    if address and all(ch in _ALNUM for ch in address):
+        bits += 4 + 11 + 11 * (len(address) // 2) + 6 * (len(address) % 2)
+        if head.endswith("#"):
+            bits += 4 + 16 + 8
+    elif head:
         bits += 4 + 16 + 8 * len(head.encode("utf-8"))
     if digits:
         bits += 4 + 12 + 10 * (digits // 3) + (0, 4, 7)[digits % 3]

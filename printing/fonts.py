@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Protocol
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from judging.certificate import CertificateData
@@ -39,6 +39,26 @@ CHECKED_FIELDS = {
     "id_masked": "身份证号",
     "date": "日期",
 }
+
+
+_make_to_unicode = ttfonts.makeToUnicodeCMap
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode map, with characters beyond U+FFFF as UTF-16 pairs.
+
+    reportlab writes such a character as five hex digits, so copying 𠮷 out of a PDF gave
+    another character; the PDF specification wants the UTF-16BE code units.
+    """
+    text = _make_to_unicode(fontname, subset)
+    for i, code in enumerate(subset):
+        if code > 0xFFFF:
+            utf16 = chr(code).encode("utf-16-be").hex().upper()
+            text = text.replace(f"<{i:02X}> <{code:04X}>", f"<{i:02X}> <{utf16}>")
+    return text
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 def font_path(name: str) -> str:

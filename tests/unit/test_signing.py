@@ -1,0 +1,186 @@
+"""Contest keys, keys at rest, certificate verification, headquarters' trust files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from db import signing
+from judging import certificate_payload as p
+from judging.certificate import CertificateData
+from judging.errors import NotAllowed, Revoked, VerificationFailed
+
+CERT = CertificateData(
+    serial="HLJ-2020-GJQG-F-GJQG-0001",
+    name="王建国",
+    id_masked="2302**********378X",
+    unit="哈尔滨东安汽车发动机制造有限公司",
+    competition="2020年黑龙江省职工职业技能大赛工具钳工决赛",
+    event="工具钳工",
+    group="职工组",
+    award="一等奖",
+    title="黑龙江省技术能手",
+    grade="技师",
+    date="2020-09-25",
+    organiser="黑龙江省总工会",
+    place=1,
+)
+FAST = 2**10  # scrypt cost for tests only
+
+
+@pytest.fixture(scope="module")
+def key() -> tuple[bytes, bytes]:
+    return signing.generate_key()
+
+
+@pytest.fixture(scope="module")
+def issued(key: tuple[bytes, bytes]) -> CertificateData:
+    return signing.sign_certificate(CERT, key[0])
+
+
+def test_keys_sign_and_verify(key: tuple[bytes, bytes]) -> None:
+    private, public = key
+    assert len(private) == len(public) == 32
+    assert signing.public_key(private) == public
+    kid = signing.key_id(public)
+    assert len(kid) == 16 and int(kid, 16) >= 0
+    sig = signing.sign(private, b"data")
+    assert len(sig) == 64
+    assert signing.verify(public, b"data", sig)
+    assert not signing.verify(public, b"datA", sig)
+    assert not signing.verify(signing.generate_key()[1], b"data", sig)
+    assert not signing.verify(public, b"data", b"short")
+
+
+def test_each_admin_pin_opens_the_wrapped_key(key: tuple[bytes, bytes]) -> None:
+    private, public = key
+    wrapped = signing.wrap_private_key(
+        private, {"王组委": "1000", "admin": "0000"}, cost=FAST
+    )
+    wrapped = json.loads(json.dumps(wrapped))  # JSON-able
+    assert signing.unwrap_private_key(wrapped, "王组委", "1000") == private
+    assert signing.unwrap_private_key(wrapped, "admin", "0000") == private
+    assert private.hex() not in json.dumps(wrapped)
+    with pytest.raises(NotAllowed):
+        signing.unwrap_private_key(wrapped, "admin", "1000")
+    with pytest.raises(NotAllowed):
+        signing.unwrap_private_key(wrapped, "李裁判长", "2000")
+    more = signing.add_secret(wrapped, "admin", "0000", "新管理员", "7777", cost=FAST)
+    assert signing.unwrap_private_key(more, "新管理员", "7777") == private
+    fewer = signing.remove_secret(more, "admin")
+    with pytest.raises(NotAllowed):
+        signing.unwrap_private_key(fewer, "admin", "0000")
+    damaged = dict(wrapped, ciphertext=wrapped["nonce"] * 4)
+    with pytest.raises(VerificationFailed):
+        signing.unwrap_private_key(damaged, "admin", "0000")
+
+
+def test_a_genuine_certificate_verifies(
+    key: tuple[bytes, bytes], issued: CertificateData
+) -> None:
+    keys = {signing.key_id(key[1]): key[1]}
+    result = signing.verify_certificate(issued.qr_text, keys)
+    assert result.fields == issued
+    assert result.short_code == issued.short_code
+    assert result.key_id == signing.key_id(key[1])
+
+
+def test_every_changed_digit_of_the_payload_fails(
+    key: tuple[bytes, bytes], issued: CertificateData
+) -> None:
+    keys = {signing.key_id(key[1]): key[1]}
+    prefix, digits = issued.qr_text.split("#")
+    for i, d in enumerate(digits):
+        changed = digits[:i] + str((int(d) + 1 + i % 9) % 10) + digits[i + 1 :]
+        with pytest.raises(VerificationFailed):
+            signing.verify_certificate(prefix + "#" + changed, keys)
+    for cut in (digits[:-1], digits + "0", digits[1:]):
+        with pytest.raises(VerificationFailed):
+            signing.verify_certificate(prefix + "#" + cut, keys)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "王建图"},
+        {"id_masked": "2302**********3780"},
+        {"unit": "哈尔滨东安"},
+        {"competition": "2021年黑龙江省职工职业技能大赛工具钳工决赛"},
+        {"event": "钳工"},
+        {"group": "学生组"},
+        {"award": "特等奖"},
+        {"title": None},
+        {"grade": "高级技师"},
+        {"date": "2020-09-26"},
+        {"organiser": "黑龙江省人社厅"},
+        {"place": 2},
+        {"duplicate": True},
+        {"serial": "HLJ-2020-GJQG-F-GJQG-0002"},
+    ],
+)
+def test_any_changed_field_fails(
+    key: tuple[bytes, bytes], issued: CertificateData, change: dict[str, object]
+) -> None:
+    keys = {signing.key_id(key[1]): key[1]}
+    got = p.unpack(issued.qr_text)
+    forged = p.pack(dataclasses.replace(CERT, **change), got.key_id, got.signature)
+    with pytest.raises(VerificationFailed, match="signature"):
+        signing.verify_certificate(forged, keys)
+
+
+def test_unknown_key_and_revoked_serial(
+    key: tuple[bytes, bytes], issued: CertificateData
+) -> None:
+    other = signing.generate_key()[1]
+    with pytest.raises(VerificationFailed, match="unknown"):
+        signing.verify_certificate(issued.qr_text, {signing.key_id(other): other})
+    keys = {signing.key_id(key[1]): key[1]}
+    with pytest.raises(Revoked) as err:
+        signing.verify_certificate(issued.qr_text, keys, {CERT.serial})
+    assert err.value.exit_code == 4
+    assert isinstance(err.value, signing.CertificateRevoked)
+    assert err.value.certificate.fields.name == "王建国"
+
+
+def test_trust_file_round_trip_and_tampering(
+    tmp_path: Path, key: tuple[bytes, bytes], issued: CertificateData
+) -> None:
+    hq_private, hq_public = signing.generate_key()
+    path = tmp_path / "trust.json"
+    kid = signing.key_id(key[1])
+    signing.make_trust_file(
+        path, hq_private, {kid: key[1]}, ["HLJ-2019-X-0001"], labels={kid: "2020年大赛"}
+    )
+    trust = signing.load_trust_file(path, hq_public)
+    assert trust.keys == {kid: key[1]}
+    assert trust.revoked == {"HLJ-2019-X-0001"}
+    assert trust.labels[kid] == "2020年大赛"
+    assert signing.verify_certificate(
+        issued.qr_text, trust.keys, trust.revoked
+    ).fields.name
+    # Not signed by the headquarters key we expect.
+    with pytest.raises(VerificationFailed):
+        signing.load_trust_file(path, signing.generate_key()[1])
+    # Someone removes a revocation or adds a key.
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["revoked"] = []
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(VerificationFailed, match="signature"):
+        signing.load_trust_file(path, hq_public)
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(VerificationFailed):
+        signing.load_trust_file(path)
+
+
+def test_revocation_through_the_trust_file(
+    tmp_path: Path, key: tuple[bytes, bytes], issued: CertificateData
+) -> None:
+    hq_private, hq_public = signing.generate_key()
+    path = tmp_path / "trust.json"
+    signing.make_trust_file(path, hq_private, [key[1]], [CERT.serial])
+    trust = signing.load_trust_file(path, hq_public)
+    with pytest.raises(Revoked):
+        signing.verify_certificate(issued.qr_text, trust.keys, trust.revoked)
