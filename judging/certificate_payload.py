@@ -293,7 +293,7 @@ def qr_bits(text: str) -> int:
     head = text.rstrip("0123456789")
     digits = len(text) - len(head)
     bits = 0
-    address = head[:-1] if head.endswith("#") else head
+    address = head.removesuffix("#")
     if address and all(ch in _ALNUM for ch in address):
         bits += 4 + 11 + 11 * (len(address) // 2) + 6 * (len(address) % 2)
         if head.endswith("#"):

@@ -56,7 +56,7 @@ def test_keys_sign_and_verify(key: tuple[bytes, bytes]) -> None:
 
 
 def test_each_admin_pin_opens_the_wrapped_key(key: tuple[bytes, bytes]) -> None:
-    private, public = key
+    private, _public = key
     wrapped = signing.wrap_private_key(
         private, {"王组委": "1000", "admin": "0000"}, cost=FAST
     )
