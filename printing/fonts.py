@@ -50,7 +50,7 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     reportlab writes such a character as five hex digits, so copying 𠮷 out of a PDF gave
     another character; the PDF specification wants the UTF-16BE code units.
     """
-    text = _make_to_unicode(fontname, subset)
+    text = str(_make_to_unicode(fontname, subset))
     for i, code in enumerate(subset):
         if code > 0xFFFF:
             utf16 = chr(code).encode("utf-16-be").hex().upper()
