@@ -1,0 +1,163 @@
+"""Commands of the results file: export, merge between laptops, and headquarters (hq)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from cli import commands
+from cli.commands import _credentials, _open
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from db.exchange import export
+
+    c = _open(args)
+    _, pin = _credentials(args)
+    digest = export(c, args.out, pin)
+    print(f"wrote {args.out}")
+    print(f"SHA-256 {digest}")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from db.merge import merge_file, new_laptop
+    from judging.errors import InputError
+
+    c = _open(args)
+    if args.new_laptop:
+        if args.file:
+            raise InputError("give a FILE to merge or --new-laptop, not both")
+        path = new_laptop(c, args.new_laptop)
+        print(f"wrote {path}: a copy of this contest for another laptop (its own device id)")
+        return 0
+    if not args.file:
+        raise InputError("which results file? jiangxin merge FILE --db FILE")
+    print(merge_file(c, args.file).summary())
+    return 0
+
+
+def _hq(args: argparse.Namespace) -> Any:
+    from db.hq import Headquarters
+
+    return Headquarters.open(args.hq)
+
+
+def cmd_hq_import(args: argparse.Namespace) -> int:
+    from judging.errors import JiangxinError
+
+    hq = _hq(args)
+    worst = 0
+    receipts = []
+    for path in args.files:
+        try:
+            r = hq.import_file(path, accept_key=args.accept_key, force=args.force,
+                               dry_run=args.dry_run, operator=getpass.getuser())
+        except JiangxinError as exc:
+            print(f"jiangxin: {exc}", file=sys.stderr)
+            worst = max(worst, exc.exit_code)
+            continue
+        receipts.append(r)
+        if not args.json:
+            print(r.text())
+    if args.json:
+        sys.stdout.write(json.dumps([r.as_dict() for r in receipts], ensure_ascii=False,
+                                    indent=1, sort_keys=True) + "\n")
+    return worst
+
+
+def cmd_hq_report(args: argparse.Namespace) -> int:
+    from db.hq import report_text
+
+    hq = _hq(args)
+    if args.person:
+        data: Any = hq.person_history(args.person)
+    elif args.trade:
+        data = hq.trade_ranking(args.trade, year=args.year)
+    else:
+        data = hq.report()
+    if args.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(report_text(data))
+    return 0
+
+
+def cmd_hq_trust(args: argparse.Namespace) -> int:
+    hq = _hq(args)
+    info = hq.publish_trust(args.out)
+    print(f"wrote {args.out}: {info['keys']} contest keys, {info['revoked']} revoked serials, "
+          f"signed by headquarters key {info['hq_key_id']}")
+    return 0
+
+
+def cmd_hq_keys(args: argparse.Namespace) -> int:
+    hq = _hq(args)
+    if args.add:
+        kid = hq.register_key(args.add, label=args.label or "", operator=getpass.getuser())
+        print(f"registered contest key {kid}")
+    for k in hq.keys():
+        print(f"{k['key_id']}  {k['source']:10} {k['label'] or ''}  {k['at']} {k['by']}")
+    return 0
+
+
+def cmd_hq_revoke(args: argparse.Namespace) -> int:
+    hq = _hq(args)
+    hq.revoke(args.serial, args.reason, operator=getpass.getuser())
+    print(f"revoked {args.serial}; publish a new trust file (jiangxin hq trust)")
+    return 0
+
+
+def cmd_hq_window(args: argparse.Namespace) -> int:
+    from ui.hq_window import run_hq_window
+
+    return run_hq_window(getattr(args, "hq", None))
+
+
+def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
+    sp = cmd("export", cmd_export, "the signed results file for headquarters (admin)")
+    sp.add_argument("--out", required=True, help="the results file to write")
+    sp = cmd("merge", cmd_merge, "pool another laptop's results file of this contest")
+    sp.add_argument("file", nargs="?", help="the other laptop's results file")
+    sp.add_argument("--new-laptop", metavar="DEST",
+                    help="instead: copy this contest for another laptop (its own device id)")
+
+    hq_parser = sub.add_parser("hq", help="headquarters: import results files, report")
+    hq_parser.add_argument("--hq", help="the headquarters database")
+    hq_parser.set_defaults(handler=cmd_hq_window)
+    hq = hq_parser.add_subparsers(dest="sub")
+
+    def hq_cmd(name: str, handler: Callable[[argparse.Namespace], int], text: str
+               ) -> argparse.ArgumentParser:
+        p = cmd(name, handler, text, parent=hq, needs_db=False, writes=False)
+        p.add_argument("--hq", required=True, help="the headquarters database (made if new)")
+        return p
+
+    sp = hq_cmd("import", cmd_hq_import, "verify and import venue results files")
+    sp.add_argument("files", nargs="+")
+    sp.add_argument("--accept-key", action="store_true",
+                    help="accept (and record) a contest key headquarters does not know yet")
+    sp.add_argument("--force", action="store_true",
+                    help="let an export that does not descend from the one held replace it")
+    sp.add_argument("--dry-run", action="store_true", help="verify and show, import nothing")
+    sp.add_argument("--json", action="store_true", help="receipts as JSON")
+    sp = hq_cmd("report", cmd_hq_report, "province-wide statistics")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--trade", help="a ranking across the contests of one trade")
+    sp.add_argument("--year", help="with --trade: only this year")
+    sp.add_argument("--person", metavar="ID_NUMBER", help="one person's history")
+    sp = hq_cmd("trust", cmd_hq_trust, "publish the signed trust file (keys, revocations)")
+    sp.add_argument("--out", required=True)
+    sp = hq_cmd("keys", cmd_hq_keys, "list contest keys; --add registers one in advance")
+    sp.add_argument("--add", metavar="PUBLIC_KEY_HEX")
+    sp.add_argument("--label")
+    sp = hq_cmd("revoke", cmd_hq_revoke, "revoke a certificate serial")
+    sp.add_argument("serial")
+    sp.add_argument("--reason", required=True)
+
+
+commands.EXTENSIONS.append(register)

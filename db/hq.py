@@ -1,0 +1,620 @@
+"""Headquarters: the database of every venue's results file, its checks, receipts and report.
+
+A headquarters database (SQLite, separate from any contest file) keeps each accepted file
+whole with its SHA-256, one submission per file, and the participations drawn from the file's
+results, matched across contests by resident ID number. Every import is one transaction per
+file: a file is verified completely (form, signature, counts, key trust, lineage) before
+anything of it is written, so a refused file leaves the database as it was.
+
+Lineage: each export lists the SHA-256 of the exports its database made before. A file whose
+list holds the file headquarters has for that contest is newer and replaces it as a whole; a
+file that the held one lists is an older export replayed, and is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from db.exchange import ResultsFile, canonical, read_results_file
+from judging.errors import InputError, StorageError, VerificationFailed
+
+MIGRATIONS = sqlite_utils.Migrations("jiangxin-hq")
+LEVELS = ("enterprise", "county", "city", "provincial", "national")
+RESULT_FIELDS = ("place", "station", "candidate", "name", "unit", "theory", "practical",
+                 "total", "time_used_s", "status", "award", "title", "grade", "scale")
+COMPARED = ("name", "unit", "place", "theory", "practical", "total", "time_used_s", "status",
+            "award", "title", "grade")
+
+HQ_SQL = """
+CREATE TABLE hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE keys (key_id TEXT PRIMARY KEY, public TEXT NOT NULL, label TEXT NOT NULL,
+  source TEXT NOT NULL, file_sha256 TEXT, at TEXT NOT NULL, by TEXT NOT NULL);
+CREATE TABLE files (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL,
+  data BLOB NOT NULL);
+CREATE TABLE submissions (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE
+  REFERENCES files(sha256), file TEXT NOT NULL, contest_uid TEXT NOT NULL,
+  competition_id TEXT NOT NULL, competition TEXT NOT NULL, key_id TEXT NOT NULL,
+  device_id TEXT NOT NULL, exported_at TEXT NOT NULL, audit_seq INTEGER NOT NULL,
+  audit_head TEXT NOT NULL, exports TEXT NOT NULL, counts TEXT NOT NULL, state TEXT NOT NULL,
+  replaces INTEGER, replaced_by INTEGER, diff TEXT, key_accepted INTEGER NOT NULL,
+  received_at TEXT NOT NULL, received_by TEXT NOT NULL);
+CREATE INDEX submissions_contest ON submissions (contest_uid, state);
+CREATE TABLE competitions (contest_uid TEXT PRIMARY KEY, submission INTEGER NOT NULL,
+  competition_id TEXT NOT NULL, name TEXT NOT NULL, organiser TEXT NOT NULL,
+  venue TEXT NOT NULL, level TEXT NOT NULL, date TEXT NOT NULL, year TEXT NOT NULL);
+CREATE TABLE events (contest_uid TEXT NOT NULL, event TEXT NOT NULL, name TEXT NOT NULL,
+  grp TEXT NOT NULL, entrants INTEGER NOT NULL, scaled INTEGER NOT NULL, header TEXT NOT NULL,
+  PRIMARY KEY (contest_uid, event));
+CREATE TABLE participations (contest_uid TEXT NOT NULL, event TEXT NOT NULL, ord INTEGER NOT NULL,
+  trade TEXT NOT NULL, grp TEXT NOT NULL, year TEXT NOT NULL, level TEXT NOT NULL,
+  id_number TEXT, gender TEXT, region TEXT, name TEXT, unit TEXT, station TEXT, candidate TEXT,
+  place INTEGER, theory TEXT, practical TEXT, total TEXT, time_used_s INTEGER, status TEXT,
+  award TEXT, title TEXT, grade TEXT, scale INTEGER, person_unit TEXT);
+CREATE INDEX participations_contest ON participations (contest_uid, event, ord);
+CREATE INDEX participations_person ON participations (id_number);
+CREATE INDEX participations_trade ON participations (trade, year);
+CREATE TABLE certificates (contest_uid TEXT NOT NULL, serial TEXT NOT NULL, event TEXT NOT NULL,
+  id_number TEXT, duplicate_of TEXT, at TEXT NOT NULL);
+CREATE INDEX certificates_contest ON certificates (contest_uid);
+CREATE TABLE venue_revocations (contest_uid TEXT NOT NULL, serial TEXT NOT NULL,
+  reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE revocations (serial TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL,
+  by TEXT NOT NULL);
+CREATE TABLE refusals (at TEXT NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NULL,
+  reason TEXT NOT NULL, by TEXT NOT NULL)
+"""
+
+
+@MIGRATIONS(name="h001_base")
+def h001_base(db: sqlite_utils.Database) -> None:
+    for statement in HQ_SQL.split(";\n"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def mask_id(id_number: str | None) -> str | None:
+    """First 4 and last 4 characters shown (as on certificates)."""
+    if not id_number or len(id_number) < 8:
+        return id_number
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+
+
+@dataclass
+class Receipt:
+    """What headquarters gives back for a file: submission id, hash, counts, what happened."""
+
+    status: str  # imported | replaced | duplicate | dry-run
+    submission: int | None
+    file: str
+    sha256: str
+    contest_uid: str
+    competition_id: str
+    competition: str
+    key_id: str
+    counts: dict[str, int]
+    received_at: str
+    key_accepted: bool = False
+    replaces: int | None = None
+    diff: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    def text(self) -> str:
+        head = {"imported": "receipt / 回执", "replaced": "receipt (replaces) / 回执（替换）",
+                "duplicate": "already imported, nothing changed / 已导入，无变化",
+                "dry-run": "checked, not imported / 已校验，未导入"}[self.status]
+        lines = [f"{head}: submission {self.submission if self.submission else '-'}",
+                 f"  file        {self.file}",
+                 f"  SHA-256     {self.sha256}",
+                 f"  competition {self.competition_id} {self.competition}",
+                 f"  key         {self.key_id}" + ("  (accepted now / 新接受的密钥)"
+                                                   if self.key_accepted else ""),
+                 "  counts      " + ", ".join(f"{k} {v}" for k, v in self.counts.items()),
+                 f"  received    {self.received_at}"]
+        if self.replaces:
+            lines.append(f"  replaces    submission {self.replaces}")
+        if self.diff is not None:
+            lines.append("  difference  " + diff_text(self.diff).replace("\n", "\n              "))
+        lines += [f"  warning     {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def diff_text(diff: dict[str, Any], limit: int = 20) -> str:
+    if not (diff["added"] or diff["removed"] or diff["changed"] or diff["tables"]):
+        return "no difference in results or counts / 结果无变化"
+    out = [f"{len(diff['added'])} added, {len(diff['removed'])} removed, "
+           f"{len(diff['changed'])} changed participations"]
+    for t, (a, b) in sorted(diff["tables"].items()):
+        out.append(f"{t}: {a} -> {b} rows")
+    for ch in diff["changed"][:limit]:
+        fields = "; ".join(f"{k} {v[0]} -> {v[1]}" for k, v in sorted(ch["fields"].items()))
+        out.append(f"{ch['event']} {ch['candidate']}: {fields}")
+    for kind in ("added", "removed"):
+        for p in diff[kind][:limit]:
+            out.append(f"{kind} {p['event']} {p['candidate']} {p.get('name') or ''}")
+    return "\n".join(out)
+
+
+class Headquarters:
+    """One headquarters database. Not thread-safe: one object (connection) per thread."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Headquarters:
+        p = Path(path)
+        try:
+            conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            db = sqlite_utils.Database(conn)
+            names = set(db.table_names())
+            if names and "_sqlite_migrations" not in names:
+                raise StorageError(f"{p}: not a Jiangxin headquarters database / 不是总部数据库")
+            if "competitors" in names:
+                raise StorageError(f"{p}: this is a contest file, not a headquarters database "
+                                   "/ 这是赛事文件，不是总部数据库")
+            MIGRATIONS.apply(db)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{p}: cannot open the headquarters database: {exc}") from exc
+        hq = cls(db, p)
+        if hq.meta("hq_private") is None:
+            from db import signing
+
+            private, _ = signing.generate_key()
+            with hq.transaction():
+                db.execute("INSERT INTO hq_meta (key, value) VALUES ('hq_private', ?), "
+                           "('created_at', ?)", [private.hex(), _now()])
+        return hq
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM hq_meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # ---- keys -------------------------------------------------------------------------------
+    def hq_public_key(self) -> bytes:
+        from db import signing
+
+        return signing.public_key(bytes.fromhex(self.meta("hq_private") or ""))
+
+    def register_key(self, public_hex: str, *, label: str = "", operator: str) -> str:
+        """A contest key known in advance (e.g. sent by the organiser before the contest)."""
+        from db import signing
+
+        try:
+            public = bytes.fromhex(public_hex.strip())
+        except ValueError:
+            raise InputError("the public key must be 64 hex digits", field="--add") from None
+        if len(public) != 32:
+            raise InputError("the public key must be 64 hex digits", field="--add")
+        kid = signing.key_id(public)
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO keys (key_id, public, label, source, "
+                            "file_sha256, at, by) VALUES (?, ?, ?, 'registered', NULL, ?, ?)",
+                            [kid, public.hex(), label, _now(), operator])
+        return kid
+
+    def keys(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query("SELECT * FROM keys ORDER BY at, key_id")]
+
+    # ---- import -----------------------------------------------------------------------------
+    def import_file(self, path: str | Path, *, accept_key: bool = False, force: bool = False,
+                    dry_run: bool = False, operator: str = "hq",
+                    data: bytes | None = None) -> Receipt:
+        """Verify one results file and import it (or say why not: VerificationFailed, exit 3)."""
+        name = Path(path).name
+        try:
+            raw = data if data is not None else Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror} / 无法读取", file=str(path)) from None
+        try:
+            f = read_results_file(raw, name=name)
+            return self._import(f, raw, accept_key=accept_key, force=force, dry_run=dry_run,
+                                operator=operator)
+        except VerificationFailed as exc:
+            if not dry_run:
+                import hashlib
+
+                with self.transaction():
+                    self.db.execute("INSERT INTO refusals (at, file, sha256, reason, by) "
+                                    "VALUES (?, ?, ?, ?, ?)",
+                                    [_now(), name, hashlib.sha256(raw).hexdigest(), str(exc),
+                                     operator])
+            raise
+
+    def _import(self, f: ResultsFile, raw: bytes, *, accept_key: bool, force: bool,
+                dry_run: bool, operator: str) -> Receipt:
+        comp = f.competition
+        counts = self._counts(f)
+        now = _now()
+        receipt = Receipt("imported", None, f.name, f.sha256, f.contest_uid, str(comp["id"]),
+                          str(comp["name"]), f.key_id, counts, now)
+        seen = self.db.execute("SELECT id, state, replaced_by, received_at FROM submissions "
+                               "WHERE sha256 = ?", [f.sha256]).fetchone()
+        if seen is not None:
+            if seen[1] == "current":
+                receipt.status, receipt.submission, receipt.received_at = \
+                    "duplicate", int(seen[0]), str(seen[3])
+                return receipt
+            raise VerificationFailed(
+                f"{f.name}: this export was replaced by submission {seen[2]} (a newer export "
+                "of the same competition); an older export is never taken back / 已被更新的导出替换")
+        # the key
+        known = self.db.execute("SELECT public FROM keys WHERE key_id = ?",
+                                [f.key_id]).fetchone()
+        if known is not None and known[0] != f.public_key.hex():
+            raise VerificationFailed(f"{f.name}: key id {f.key_id} belongs to another key here")
+        if known is None and not accept_key:
+            raise VerificationFailed(
+                f"{f.name}: signed by contest key {f.key_id}, which headquarters does not know "
+                f"({comp['id']} {comp['name']}). Check the key with the organiser, then register "
+                "it (jiangxin hq keys --add) or re-run with --accept-key; nothing was imported "
+                "/ 未知的赛事密钥，未导入")
+        receipt.key_accepted = known is None
+        # lineage
+        current = self.db.execute(
+            "SELECT id, sha256, exports FROM submissions WHERE contest_uid = ? AND "
+            "state = 'current'", [f.contest_uid]).fetchone()
+        if current is not None:
+            if current[1] in f.export_hashes:
+                pass  # newer: it lists the held export among its earlier ones
+            elif f.sha256 in set(json.loads(current[2])):
+                raise VerificationFailed(
+                    f"{f.name}: an older export of {comp['id']} than the one headquarters holds "
+                    f"(submission {current[0]}); refused / 旧版本的结果文件，拒绝导入")
+            elif not force:
+                raise VerificationFailed(
+                    f"{f.name}: this export of {comp['id']} does not follow the one headquarters "
+                    f"holds (submission {current[0]}): it comes from another laptop or a restored "
+                    "backup. Merge at the venue and export again, or re-run with --force to "
+                    "replace it anyway / 与已导入的版本不连续")
+            receipt.status = "replaced"
+            receipt.replaces = int(current[0])
+            receipt.diff = self._diff(f.contest_uid, f)
+        other = self.db.execute("SELECT contest_uid FROM competitions WHERE competition_id = ? "
+                                "AND contest_uid != ?", [str(comp["id"]),
+                                                         f.contest_uid]).fetchone()
+        if other is not None:
+            receipt.warnings.append(
+                f"competition id {comp['id']} was also submitted by another contest file "
+                f"({other[0]}); both are counted / 同一赛事编号有两个赛事文件")
+        if dry_run:
+            receipt.status = "dry-run"
+            return receipt
+        rows = self._participations(f)
+        with self.transaction():
+            if receipt.key_accepted:
+                self.db.execute("INSERT INTO keys (key_id, public, label, source, file_sha256, "
+                                "at, by) VALUES (?, ?, ?, 'accepted', ?, ?, ?)",
+                                [f.key_id, f.public_key.hex(), f"{comp['id']} {comp['name']}",
+                                 f.sha256, now, operator])
+            self.db.execute("INSERT OR IGNORE INTO files (sha256, name, size, data) "
+                            "VALUES (?, ?, ?, ?)", [f.sha256, f.name, len(raw), raw])
+            cur = self.db.execute(
+                "INSERT INTO submissions (sha256, file, contest_uid, competition_id, competition, "
+                "key_id, device_id, exported_at, audit_seq, audit_head, exports, counts, state, "
+                "replaces, diff, key_accepted, received_at, received_by) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,'current',?,?,?,?,?)",
+                [f.sha256, f.name, f.contest_uid, str(comp["id"]), str(comp["name"]), f.key_id,
+                 f.device_id, str(f.body["exported_at"]), int(f.body["audit_head"]["seq"]),
+                 str(f.body["audit_head"]["hash"]), json.dumps(sorted(f.export_hashes)),
+                 json.dumps(counts, sort_keys=True), receipt.replaces,
+                 canonical(receipt.diff) if receipt.diff is not None else None,
+                 int(receipt.key_accepted), now, operator])
+            receipt.submission = int(cur.lastrowid or 0)
+            if receipt.replaces:
+                self.db.execute("UPDATE submissions SET state = 'replaced', replaced_by = ? "
+                                "WHERE id = ?", [receipt.submission, receipt.replaces])
+                for t in ("competitions", "events", "participations", "certificates",
+                          "venue_revocations"):
+                    self.db.execute(f"DELETE FROM {t} WHERE contest_uid = ?", [f.contest_uid])
+            self._store(f, receipt.submission, rows)
+        return receipt
+
+    def _counts(self, f: ResultsFile) -> dict[str, int]:
+        ids = {r["id_number"] for r in f.rows("competitors")}
+        return {"events": len(f.results),
+                "participations": sum(len(r["rows"]) for r in f.results.values()),
+                "persons": len(ids), "marks": f.count("marks"),
+                "certificates": f.count("certificates")}
+
+    def _participations(self, f: ResultsFile) -> list[tuple[Any, ...]]:
+        comp = f.competition
+        year = str(comp.get("date", ""))[:4]
+        level = str(comp.get("level", ""))
+        people = {r["uid"]: r for r in f.rows("competitors")}
+        by_candidate = {(a["event"], a["candidate"]): people.get(a["competitor"])
+                        for a in f.rows("assignments")}
+        events = {e["id"]: e for e in comp["events"]}
+        out = []
+        for ev_id, res in f.results.items():
+            ev = events.get(ev_id, {"name": ev_id, "group": ""})
+            for i, r in enumerate(res["rows"]):
+                p = by_candidate.get((ev_id, r.get("candidate"))) or {}
+                out.append((f.contest_uid, ev_id, i, ev["name"], ev.get("group", ""), year,
+                            level, p.get("id_number"), p.get("gender"), p.get("region"),
+                            *(r.get(k) for k in RESULT_FIELDS), p.get("unit")))
+        return out
+
+    def _store(self, f: ResultsFile, submission: int, rows: list[tuple[Any, ...]]) -> None:
+        comp = f.competition
+        self.db.execute("INSERT INTO competitions (contest_uid, submission, competition_id, name, "
+                        "organiser, venue, level, date, year) VALUES (?,?,?,?,?,?,?,?,?)",
+                        [f.contest_uid, submission, str(comp["id"]), str(comp["name"]),
+                         str(comp.get("organiser", "")), str(comp.get("venue", "")),
+                         str(comp.get("level", "")), str(comp.get("date", "")),
+                         str(comp.get("date", ""))[:4]])
+        for ev_id, res in f.results.items():
+            header = {k: v for k, v in res.items() if k != "rows"}
+            scaled = any("scale" in r for r in res["rows"])
+            self.db.execute("INSERT INTO events (contest_uid, event, name, grp, entrants, scaled, "
+                            "header) VALUES (?,?,?,?,?,?,?)",
+                            [f.contest_uid, ev_id, str(res.get("event_name") or ev_id),
+                             str(res.get("group") or ""), len(res["rows"]), int(scaled),
+                             canonical(header)])
+        cols = ("contest_uid, event, ord, trade, grp, year, level, id_number, gender, region, "
+                + ", ".join(RESULT_FIELDS) + ", person_unit")
+        marks = ", ".join("?" for _ in cols.split(","))
+        self.db.conn.executemany(f"INSERT INTO participations ({cols}) VALUES ({marks})", rows)
+        people = {r["uid"]: r["id_number"] for r in f.rows("competitors")}
+        self.db.conn.executemany(
+            "INSERT INTO certificates (contest_uid, serial, event, id_number, duplicate_of, at) "
+            "VALUES (?,?,?,?,?,?)",
+            [(f.contest_uid, r["serial"], r["event"], people.get(r["competitor"]),
+              r.get("duplicate_of"), r["at"]) for r in f.rows("certificates")])
+        self.db.conn.executemany(
+            "INSERT INTO venue_revocations (contest_uid, serial, reason, at) VALUES (?,?,?,?)",
+            [(f.contest_uid, r["serial"], r["reason"], r["at"]) for r in f.rows("revocations")])
+
+    def _diff(self, contest_uid: str, f: ResultsFile) -> dict[str, Any]:
+        """What replacing the held export of this competition by ``f`` changes."""
+        old_counts = json.loads(self.db.execute(
+            "SELECT counts FROM submissions WHERE contest_uid = ? AND state = 'current'",
+            [contest_uid]).fetchone()[0])
+        new_counts = self._counts(f)
+        old = {}
+        for r in self.db.query("SELECT * FROM participations WHERE contest_uid = ?",
+                               [contest_uid]):
+            old[(r["event"], r["candidate"] or r["id_number"])] = r
+        new = {}
+        for ev_id, res in f.results.items():
+            for r in res["rows"]:
+                new[(ev_id, r.get("candidate"))] = r
+        changed = []
+        for key in sorted(set(old) & set(new), key=str):
+            fields = {k: [old[key].get(k), new[key].get(k)] for k in COMPARED
+                      if old[key].get(k) != new[key].get(k)}
+            if fields:
+                changed.append({"event": key[0], "candidate": key[1], "fields": fields})
+
+        def brief(d: dict[tuple[str, Any], Any], keys: set[tuple[str, Any]]
+                  ) -> list[dict[str, Any]]:
+            return [{"event": k[0], "candidate": k[1], "name": d[k].get("name")}
+                    for k in sorted(keys, key=str)]
+        return {"added": brief(new, set(new) - set(old)),
+                "removed": brief(old, set(old) - set(new)), "changed": changed,
+                "tables": {k: [old_counts.get(k), v] for k, v in new_counts.items()
+                           if old_counts.get(k) != v}}
+
+    # ---- reading back -----------------------------------------------------------------------
+    def submissions(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query(
+            "SELECT id, file, sha256, competition_id, competition, key_id, state, replaces, "
+            "replaced_by, counts, received_at, received_by, key_accepted FROM submissions "
+            "ORDER BY id")]
+
+    def event_results(self, contest_uid: str, event: str) -> dict[str, Any]:
+        """The results JSON of an event (contracts §6) rebuilt from headquarters' tables."""
+        row = self.db.execute("SELECT header, scaled FROM events WHERE contest_uid = ? AND "
+                              "event = ?", [contest_uid, event]).fetchone()
+        if row is None:
+            raise InputError(f"no event {event} of contest {contest_uid} at headquarters")
+        out: dict[str, Any] = json.loads(row[0])
+        fields = RESULT_FIELDS if row[1] else RESULT_FIELDS[:-1]
+        out["rows"] = [{k: r[k] for k in fields} for r in self.db.query(
+            "SELECT * FROM participations WHERE contest_uid = ? AND event = ? ORDER BY ord",
+            [contest_uid, event])]
+        return out
+
+    def file_bytes(self, sha256: str) -> bytes:
+        row = self.db.execute("SELECT data FROM files WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            raise InputError(f"no file {sha256} at headquarters")
+        return bytes(row[0])
+
+    # ---- report -----------------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        """Province-wide statistics; the same database gives the same dict (sorted keys)."""
+        q = self.db.execute
+        totals = self._summary("1", "")
+        out: dict[str, Any] = dict(totals[""])
+        out["submissions"] = q("SELECT COUNT(*) FROM submissions").fetchone()[0]
+        out["awards"] = self._breakdown("award")
+        out["titles"] = self._breakdown("title")
+        out["grades"] = self._breakdown("grade")
+        for name, expr in (("by_year", "year"), ("by_region", "COALESCE(region, '')"),
+                           ("by_level", "level"), ("by_trade", "trade")):
+            out[name] = self._summary(expr, name)
+        return out
+
+    def _breakdown(self, column: str) -> dict[str, int]:
+        return {str(k): int(n) for k, n in self.db.execute(
+            f"SELECT {column}, COUNT(*) FROM participations WHERE {column} IS NOT NULL "
+            f"AND {column} != '' GROUP BY {column} ORDER BY {column}")}
+
+    def _summary(self, expr: str, name: str) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for key, comps, events, parts, persons, units, awarded, titles, grades in self.db.execute(
+                f"SELECT {expr} AS k, COUNT(DISTINCT contest_uid), "
+                "COUNT(DISTINCT contest_uid || '/' || event), COUNT(*), "
+                "COUNT(DISTINCT id_number), COUNT(DISTINCT person_unit), COUNT(award), "
+                "COUNT(title), COUNT(grade) FROM participations GROUP BY k ORDER BY k"):
+            out[str(key) if name else ""] = {
+                "competitions": comps, "events": events, "participations": parts,
+                "persons": persons, "units": units, "awarded": awarded, "titles_given": titles,
+                "promotions": grades}
+        if not name:
+            out.setdefault("", {"competitions": 0, "events": 0, "participations": 0,
+                                "persons": 0, "units": 0, "awarded": 0, "titles_given": 0,
+                                "promotions": 0})
+            out[""]["competitions"] = self.db.execute(
+                "SELECT COUNT(*) FROM competitions").fetchone()[0]
+            out[""]["events"] = self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+            return out
+        awards: dict[str, dict[str, int]] = defaultdict(dict)
+        for key, award, n in self.db.execute(
+                f"SELECT {expr} AS k, award, COUNT(*) FROM participations WHERE award IS NOT "
+                "NULL GROUP BY k, award ORDER BY k, award"):
+            awards[str(key)][str(award)] = n
+        for key in out:
+            out[key]["awards"] = awards.get(key, {})
+        return out
+
+    def trade_ranking(self, trade: str, *, year: str | None = None) -> dict[str, Any]:
+        """Each person's best result across the contests of one trade, ranked.
+
+        Best = higher competition level first (national > … > enterprise), then better place,
+        then higher total; equal keys share a rank (1, 2, 2, 4).
+        """
+        sql = ("SELECT p.*, c.name AS competition, c.date AS date FROM participations p "
+               "JOIN competitions c USING (contest_uid) WHERE p.trade = ? AND p.place IS NOT NULL"
+               " AND p.id_number IS NOT NULL")
+        args: list[Any] = [trade]
+        if year:
+            sql += " AND p.year = ?"
+            args.append(year)
+        best: dict[str, tuple[tuple[Any, ...], dict[str, Any], int]] = {}
+        for r in self.db.query(sql, args):
+            key = (-LEVELS.index(r["level"]) if r["level"] in LEVELS else 1, r["place"],
+                   -_num(r["total"]))
+            held = best.get(r["id_number"])
+            n = held[2] + 1 if held else 1
+            if held is None or key < held[0]:
+                best[r["id_number"]] = (key, r, n)
+            else:
+                best[r["id_number"]] = (held[0], held[1], n)
+        ranked = sorted(best.values(), key=lambda x: (x[0], x[1]["id_number"]))
+        rows = []
+        prev_key: tuple[Any, ...] | None = None
+        rank = 0
+        for i, (key, r, n) in enumerate(ranked, start=1):
+            if key != prev_key:
+                rank, prev_key = i, key
+            rows.append({"rank": rank, "id_number": mask_id(r["id_number"]), "name": r["name"],
+                         "unit": r["person_unit"], "region": r["region"],
+                         "competition": r["competition"], "level": r["level"],
+                         "year": r["year"], "event_group": r["grp"], "place": r["place"],
+                         "total": r["total"], "award": r["award"], "title": r["title"],
+                         "contests": n})
+        return {"trade": trade, "year": year, "persons": len(rows), "ranking": rows}
+
+    def person_history(self, id_number: str) -> dict[str, Any]:
+        """Every participation of one person (by resident ID number), oldest first."""
+        rows = [dict(r) for r in self.db.query(
+            "SELECT p.*, c.name AS competition, c.date AS date, c.competition_id "
+            "FROM participations p JOIN competitions c USING (contest_uid) "
+            "WHERE p.id_number = ? ORDER BY c.date, c.competition_id, p.event",
+            [id_number.strip().upper()])]
+        return {"id_number": id_number.strip().upper(),
+                "name": rows[-1]["name"] if rows else None,
+                "participations": [
+                    {k: r[k] for k in ("date", "competition_id", "competition", "level",
+                                       "trade", "grp", "event", "place", "total", "status",
+                                       "award", "title", "grade", "person_unit", "region")}
+                    for r in rows]}
+
+    # ---- trust and revocation ---------------------------------------------------------------
+    def revoke(self, serial: str, reason: str, *, operator: str) -> None:
+        if not reason.strip():
+            raise InputError("a reason is needed / 需填写原因", field="--reason")
+        with self.transaction():
+            self.db.execute("INSERT INTO revocations (serial, reason, at, by) VALUES (?,?,?,?)",
+                            [serial.strip(), reason, _now(), operator])
+
+    def revoked_serials(self) -> set[str]:
+        return {str(r[0]) for r in self.db.execute(
+            "SELECT serial FROM revocations UNION SELECT serial FROM venue_revocations")}
+
+    def publish_trust(self, out: str | Path | None) -> dict[str, Any]:
+        """Headquarters' trust file (db.signing format): every trusted key, every revoked serial."""
+        from db import signing
+
+        keys = {k["key_id"]: bytes.fromhex(k["public"]) for k in self.keys()}
+        labels = {k["key_id"]: k["label"] for k in self.keys()}
+        revoked = self.revoked_serials()
+        private = bytes.fromhex(self.meta("hq_private") or "")
+        text = signing.make_trust_file(out, private, keys, revoked, labels=labels)
+        return {"keys": len(keys), "revoked": len(revoked),
+                "hq_key_id": signing.key_id(signing.public_key(private)), "text": text}
+
+
+def _num(text: Any) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def report_text(data: dict[str, Any]) -> str:
+    """Plain text of a report, a trade ranking or a person's history."""
+    lines: list[str] = []
+    if "ranking" in data:
+        lines.append(f"{data['trade']} {data['year'] or ''}: {data['persons']} persons")
+        for r in data["ranking"]:
+            lines.append(f"{r['rank']:>4} {r['name'] or '':8} {r['id_number'] or '':18} "
+                         f"{r['level']:10} {r['year']} P{r['place']} {r['total']} "
+                         f"{r['award'] or ''} ({r['contests']} contests) {r['competition']}")
+    elif "participations" in data and isinstance(data["participations"], list):
+        lines.append(f"{data['id_number']} {data['name'] or '(unknown / 无记录)'}")
+        for p in data["participations"]:
+            lines.append(f"  {p['date']} {p['competition']} {p['trade']} {p['grp']}: place "
+                         f"{p['place']} total {p['total']} {p['award'] or ''} "
+                         f"{p['title'] or ''} {p['grade'] or ''}")
+    else:
+        for k in ("submissions", "competitions", "events", "participations", "persons", "units",
+                  "awarded", "titles_given", "promotions"):
+            lines.append(f"{k:15} {data.get(k)}")
+        for k in ("awards", "titles", "grades"):
+            lines.append(f"{k:15} " + ", ".join(f"{a} {n}" for a, n in data[k].items()))
+        for dim in ("by_year", "by_level", "by_region", "by_trade"):
+            lines.append(f"{dim}:")
+            for key, v in data[dim].items():
+                lines.append(f"  {key or '-':12} competitions {v['competitions']}, "
+                             f"participations {v['participations']}, persons {v['persons']}, "
+                             f"units {v['units']}, awards {v['awarded']}, "
+                             f"promotions {v['promotions']}")
+    return "\n".join(lines) + "\n"
