@@ -45,7 +45,7 @@ class CompetitorRow:
 Preview = list[tuple[int, CompetitorRow | None, list[InputError]]]
 
 
-def _event_lookup(known_events: Collection[str] | Mapping[str, str]) -> dict[str, str]:
+def event_lookup(known_events: Collection[str] | Mapping[str, str]) -> dict[str, str]:
     """Accepted spelling (case-folded) → event id. A mapping adds spellings (e.g. names)."""
     lookup: dict[str, str] = {}
     if isinstance(known_events, Mapping):
@@ -165,7 +165,7 @@ def preview_competitors(
     to ids. With a single event the event column may be left out. Problems of the file itself
     (unreadable, a required column missing, no rows) raise InputError.
     """
-    events = _event_lookup(known_events)
+    events = event_lookup(known_events)
     ids = set(events.values())
     single = next(iter(ids)) if len(ids) == 1 else None
     required = ["name", "id_number"] + ([] if single else ["event"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from judging.decimals import to_decimal
 
 STATUS_TEXT = {
     "ok": "",
@@ -57,17 +59,9 @@ def _natural(text: object) -> tuple[int, int, str]:
 
 
 def _decimal(value: object) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
+        return None if value is None or value == "" else to_decimal(value)
+    except ValueError:
         return None
 
 

@@ -9,10 +9,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+from judging.decimals import to_decimal
 from judging.errors import InputError
 
 CellType = Literal["text", "number", "date", "bool", "empty"]
@@ -114,15 +115,11 @@ def number_text(value: int | float | Decimal) -> str:
 
 
 def parse_decimal(text: str) -> Decimal:
-    """An exact Decimal from cell text, or ValueError with a plain message."""
-    s = normalise_text(text).replace(",", "").replace(" ", "")
+    """An exact Decimal from cell text (full-width digits, spaces and thousands commas allowed)."""
     try:
-        value = Decimal(s)
-    except InvalidOperation:
+        return to_decimal(normalise_text(text).replace(",", "").replace(" ", ""))
+    except ValueError:
         raise ValueError(f"“{text}” is not a number (不是数字)") from None
-    if not value.is_finite():
-        raise ValueError(f"“{text}” is not a number (不是数字)")
-    return value
 
 
 def _cell(value: object) -> tuple[str, CellType]:

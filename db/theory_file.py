@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from db.competitor_file import event_lookup
 from db.tables import Table, TableRow, parse_decimal, read_table
 from judging.errors import InputError, InputErrors
 from judging.idnumber import validate_id_number
@@ -102,11 +103,7 @@ def read_theory(
     as floats in XLSX come back exactly as typed (85.1 → Decimal("85.1")). The same key twice
     in one event refuses both rows.
     """
-    if isinstance(known_events, Mapping):
-        events = {k.casefold(): v for k, v in known_events.items()}
-        events.update({v.casefold(): v for v in known_events.values()})
-    else:
-        events = {e.casefold(): e for e in known_events}
+    events = event_lookup(known_events)
     ids = set(events.values())
     single = next(iter(ids)) if len(ids) == 1 else None
     table = read_table(path, columns=COLUMNS, required=["theory"] + ([] if single else ["event"]))
