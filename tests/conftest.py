@@ -34,7 +34,11 @@ def cli(*argv: str | Path, who: str | None = None) -> int:
     return run(args)
 
 
-def build_example(db: Path, *, stage: str = "final") -> Path:
+STAGES = ("init", "competitors", "drawn", "marked", "verified", "timed", "final", "locked",
+          "decrypted")
+
+
+def build_example(db: Path, *, stage: str = "final", start: str | None = None) -> Path:
     """The shared example contest through the command line, up to ``stage``.
 
     Stages: init, competitors, drawn, marked (typed once), verified, timed, final (theory
@@ -52,6 +56,8 @@ def build_example(db: Path, *, stage: str = "final") -> Path:
         ("locked", ("lock", "--event", "GJQG", "--db", db), "chief"),
         ("decrypted", ("decrypt", "--event", "GJQG", "--db", db), "encryption"),
     ]
+    if start is not None:
+        steps = steps[STAGES.index(start) + 1:]
     for name, argv, who in steps:
         assert cli(*argv, who=who) == 0, f"building the example failed at {name}"  # type: ignore
         if name == stage:
@@ -68,7 +74,14 @@ def example_cache(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], P
 
     def get(stage: str) -> Path:
         if stage not in _cache:
-            _cache[stage] = build_example(base / f"{stage}.db", stage=stage)
+            i = STAGES.index(stage)
+            target = base / f"{stage}.db"
+            if i == 0:
+                _cache[stage] = build_example(target, stage=stage)
+            else:
+                prev = get(STAGES[i - 1])
+                _copy_db(prev, target)
+                _cache[stage] = build_example(target, stage=stage, start=STAGES[i - 1])
         return _cache[stage]
     return get
 
@@ -78,15 +91,18 @@ def example_db(example_cache: Callable[[str], Path], tmp_path: Path
                ) -> Callable[[str], Path]:
     """example_db("verified") -> a private copy of the example contest at that stage."""
     def make(stage: str = "final") -> Path:
-        src = example_cache(stage)
         dst = tmp_path / f"{stage}.db"
-        con = sqlite3.connect(src)
-        out = sqlite3.connect(dst)
-        con.backup(out)
-        con.close()
-        out.close()
+        _copy_db(example_cache(stage), dst)
         return dst
     return make
+
+
+def _copy_db(src: Path, dst: Path) -> None:
+    con = sqlite3.connect(src)
+    out = sqlite3.connect(dst)
+    con.backup(out)
+    con.close()
+    out.close()
 
 
 def dump(db: Path) -> list[str]:
