@@ -1,0 +1,445 @@
+"""The main window: composes the screens (it holds none of their logic).
+
+Screens are listed in :data:`SCREENS` with the roles that see them. Each is a
+``QWidget`` subclass taking ``(state, parent)`` with a ``refresh(changes)`` slot connected to
+``AppState.changed``. A module that is not there yet (another team's screen) is skipped, found
+with ``importlib.util.find_spec`` so that real import errors inside a screen still surface.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QMainWindow, QMenu,
+                               QProgressBar, QStackedWidget, QWidget)
+
+from db.contest import Contest
+from judging.errors import JiangxinError
+from ui import i18n
+from ui.errors import show_error
+from ui.i18n import role_label, t
+from ui.settings import Settings, data_dir
+from ui.signin import IdleWatcher, SignInScreen
+from ui.state import AppState
+
+ALL = frozenset({"admin", "chief", "judge", "recorder", "encryption", "supervisor"})
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    key: str
+    module: str
+    cls: str
+    zh: str
+    en: str
+    roles: frozenset[str]
+
+    @property
+    def title(self) -> str:
+        return t(self.zh, self.en)
+
+
+SCREENS: list[ScreenSpec] = [
+    ScreenSpec("board", "ui.board", "BoardScreen", "工位看板", "Workstations",
+               frozenset({"admin", "chief", "supervisor", "recorder"})),
+    ScreenSpec("checkin", "ui.checkin", "CheckinScreen", "检录", "Check-in",
+               frozenset({"admin", "chief"})),
+    ScreenSpec("draw", "ui.draw", "DrawScreen", "抽签", "Draw",
+               frozenset({"admin", "supervisor", "encryption"})),
+    ScreenSpec("marking", "ui.marking", "MarkingScreen", "评分录入", "Marking",
+               frozenset({"judge", "recorder", "chief"})),
+    ScreenSpec("chief", "ui.chief", "ChiefScreen", "裁判长", "Chief judge",
+               frozenset({"chief"})),
+    ScreenSpec("appeals", "ui.chief", "AppealsScreen", "申诉", "Appeals",
+               frozenset({"chief", "supervisor"})),
+    ScreenSpec("results", "ui.results", "ResultsScreen", "成绩", "Results", ALL),
+    ScreenSpec("certificates", "ui.certificates", "CertificatesScreen", "证书", "Certificates",
+               frozenset({"admin"})),
+    ScreenSpec("verify", "ui.verify", "VerifyScreen", "证书核验", "Verify certificate", ALL),
+    ScreenSpec("audit", "ui.audit_view", "AuditScreen", "审计日志", "Audit log", ALL),
+]
+HALL = ScreenSpec("hall", "ui.hall", "HallScreen", "大屏显示", "Hall display", ALL)
+
+
+def screen_class(spec: ScreenSpec) -> type[QWidget] | None:
+    """The screen's class, or None when its module is not in this build yet."""
+    try:
+        found = importlib.util.find_spec(spec.module)
+    except ModuleNotFoundError:
+        found = None
+    if found is None:
+        return None
+    mod = importlib.import_module(spec.module)
+    cls = getattr(mod, spec.cls, None)
+    if cls is None:  # tolerate another name: the one Screen class defined in the module
+        cands = [c for n, c in inspect.getmembers(mod, inspect.isclass)
+                 if n.endswith("Screen") and c.__module__ == mod.__name__
+                 and issubclass(c, QWidget)]
+        cls = cands[0] if len(cands) == 1 else None
+    return cls
+
+
+def available(role: str) -> list[tuple[ScreenSpec, type[QWidget]]]:
+    out = []
+    for spec in SCREENS:
+        if role in spec.roles:
+            cls = screen_class(spec)
+            if cls is not None:
+                out.append((spec, cls))
+    return out
+
+
+class MainWindow(QMainWindow):
+    """匠心: sign-in page, then a navigation list of the screens the role may use."""
+
+    contest_loaded = Signal(object)  # Path
+    screens_built = Signal(str)  # user
+    screen_locked = Signal(str)  # user
+    backup_written = Signal(object)  # Path
+
+    def __init__(self, state: AppState, settings: Settings) -> None:
+        super().__init__()
+        self.state = state
+        self.settings = settings
+        self.setObjectName("main_window")
+        self.screens: dict[str, QWidget] = {}
+        self.specs: list[ScreenSpec] = []
+        self.built_for: str | None = None
+        self.hall_window: QWidget | None = None
+
+        self.pages = QStackedWidget()
+        self.signin = SignInScreen(state)
+        self.work = QWidget()
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(170)
+        nf = self.nav.font()
+        nf.setPointSize(15)
+        self.nav.setFont(nf)
+        self.nav.setSpacing(3)
+        self.stack = QStackedWidget()
+        h = QHBoxLayout(self.work)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(self.nav)
+        h.addWidget(self.stack, 1)
+        self.pages.addWidget(self.signin)
+        self.pages.addWidget(self.work)
+        self.setCentralWidget(self.pages)
+
+        self.status_contest = QLabel()
+        self.status_user = QLabel()
+        self.status_device = QLabel()
+        self.status_clock = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.hide()
+        sb = self.statusBar()
+        sb.addWidget(self.status_contest, 1)
+        for w in (self.progress, self.status_user, self.status_device, self.status_clock):
+            sb.addPermanentWidget(w)
+        self.clock = QTimer(self)
+        self.clock.setInterval(1000)
+        self.clock.timeout.connect(self._tick)
+        self.clock.start()
+        self.idle = IdleWatcher(settings.lock_minutes, self)
+
+        self._build_menus()
+        # connections, in one place
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.signin.signed_in_done.connect(self._signed_in)
+        self.state.changed.connect(self._changed)
+        self.idle.idled.connect(self.lock)
+        self.retranslate()
+
+    # ---- menus ---------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        self.m_file, self.m_view, self.m_user = QMenu(self), QMenu(self), QMenu(self)
+        for m in (self.m_file, self.m_user, self.m_view):
+            mb.addMenu(m)
+        self.a_new = QAction(self, triggered=self.new_contest_dialog)
+        self.a_open = QAction(self, triggered=self.open_dialog)
+        self.a_open.setShortcut(QKeySequence.StandardKey.Open)
+        self.m_recent = QMenu(self)
+        self.m_recent.aboutToShow.connect(self._fill_recent)
+        self.a_backup = QAction(self, triggered=self.backup_now)
+        self.a_quit = QAction(self, triggered=self.close)
+        self.a_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        self.m_file.addAction(self.a_new)
+        self.m_file.addAction(self.a_open)
+        self.m_file.addMenu(self.m_recent)
+        self.m_file.addSeparator()
+        self.m_file.addAction(self.a_backup)
+        self.m_file.addSeparator()
+        self.m_file.addAction(self.a_quit)
+        self.a_lock = QAction(self, triggered=self.lock)
+        self.a_lock.setShortcut(QKeySequence("Ctrl+L"))
+        self.a_switch = QAction(self, triggered=self.switch_user)
+        self.a_switch.setShortcut(QKeySequence("Ctrl+U"))
+        self.m_user.addAction(self.a_lock)
+        self.m_user.addAction(self.a_switch)
+        self.lang_group = QActionGroup(self)
+        self.a_zh = QAction("中文", self, checkable=True)
+        self.a_en = QAction("English", self, checkable=True)
+        for a, lang in ((self.a_zh, "zh"), (self.a_en, "en")):
+            self.lang_group.addAction(a)
+            self.m_view.addAction(a)
+            a.triggered.connect(lambda _=False, lang=lang: self.set_language(lang))
+        (self.a_zh if i18n.language() == "zh" else self.a_en).setChecked(True)
+        self.m_view.addSeparator()
+        self.a_hall = QAction(self, triggered=self.open_hall)
+        self.a_hall.setShortcut(QKeySequence("F11"))
+        self.m_view.addAction(self.a_hall)
+        self.a_hall.setEnabled(screen_class(HALL) is not None)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(t("匠心 · 职工技能大赛评分", "Jiangxin · skills contest judging"))
+        self.m_file.setTitle(t("文件(&F)", "&File"))
+        self.m_user.setTitle(t("用户(&U)", "&User"))
+        self.m_view.setTitle(t("视图(&V)", "&View"))
+        self.a_new.setText(t("从赛事文件新建赛事…", "New contest from competition file…"))
+        self.a_open.setText(t("打开赛事…", "Open contest…"))
+        self.m_recent.setTitle(t("最近打开", "Recent"))
+        self.a_backup.setText(t("立即备份", "Backup now"))
+        self.a_quit.setText(t("退出", "Quit"))
+        self.a_lock.setText(t("锁定屏幕", "Lock screen"))
+        self.a_switch.setText(t("切换用户", "Switch user"))
+        self.a_hall.setText(t("大屏显示（投影）", "Hall display (projector)"))
+        self.signin.retranslate()
+        for i, spec in enumerate(self.specs):
+            item = self.nav.item(i)
+            if item is not None:
+                item.setText(spec.title)
+        self._update_status()
+
+    def set_language(self, lang: str) -> None:
+        """Switch the language; every label is read again (screens are rebuilt)."""
+        i18n.set_language(lang)
+        self.settings.language = lang
+        (self.a_zh if lang == "zh" else self.a_en).setChecked(True)
+        self.retranslate()
+        if self.built_for is not None:
+            current = self.current_screen_key()
+            self._build_screens(force=True)
+            if current:
+                self.show_screen(current)
+
+    # ---- contest -------------------------------------------------------------------------
+    def open_contest(self, path: str | Path) -> None:
+        p = Path(path)
+        self._clear_screens()
+        self.state.open(p)
+        self.settings.last_db = p.resolve()
+        self.pages.setCurrentWidget(self.signin)
+        self.signin.unlock_mode_off()
+        self.signin.refresh(frozenset({"session"}))
+        self._update_status()
+        self.contest_loaded.emit(p)
+
+    def is_demo(self) -> bool:
+        c = self.state.contest
+        return c is not None and c.meta("competition_file") == "demo-competition.toml"
+
+    def new_contest(self, competition_file: str | Path, db_path: str | Path, admin: str,
+                    pin: str) -> None:
+        """Create a contest from a competition file and sign in as its admin."""
+        text = Path(competition_file).read_text(encoding="utf-8")
+        Contest.create(db_path, text, str(competition_file), admin, pin).close()
+        self.open_contest(db_path)
+        self.state.sign_in(admin, pin)
+        self._signed_in(admin)
+
+    def new_contest_dialog(self) -> None:
+        from judging.scheme import load_competition
+
+        file, _ = QFileDialog.getOpenFileName(self, t("选择赛事文件", "Choose competition file"),
+                                              "", "TOML (*.toml)")
+        if not file:
+            return
+        try:
+            comp = load_competition(Path(file).read_text(encoding="utf-8"), file)
+        except JiangxinError as exc:
+            show_error(exc, self)
+            return
+        admins = [u.name for u in comp.users if u.role == "admin"]
+        if not admins:
+            show_error(JiangxinError(t("赛事文件中没有管理员（admin）用户",
+                                       "The competition file has no admin user")), self)
+            return
+        admin, ok = QInputDialog.getItem(self, t("管理员", "Administrator"),
+                                         t("以哪位管理员身份创建：", "Create as administrator:"),
+                                         admins, 0, False)
+        if not ok:
+            return
+        pin, ok = QInputDialog.getText(self, "PIN", t(f"{admin} 的PIN：", f"PIN of {admin}:"),
+                                       QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        target, _ = QFileDialog.getSaveFileName(self, t("保存赛事数据库", "Save contest as"),
+                                                str(Path(file).with_suffix(".jxdb")),
+                                                t("赛事数据库 (*.jxdb *.db)",
+                                                  "Contest database (*.jxdb *.db)"))
+        if not target:
+            return
+        try:
+            self.new_contest(file, target, admin, pin)
+        except JiangxinError as exc:
+            show_error(exc, self)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, t("打开赛事", "Open contest"), "",
+                                              t("赛事数据库 (*.jxdb *.db);;全部 (*)",
+                                                "Contest database (*.jxdb *.db);;All (*)"))
+        if path:
+            self._open_reporting(path)
+
+    def _open_reporting(self, path: str | Path) -> None:
+        try:
+            self.open_contest(path)
+        except JiangxinError as exc:
+            show_error(exc, self)
+
+    def _fill_recent(self) -> None:
+        self.m_recent.clear()
+        for p in self.settings.recent:
+            a = self.m_recent.addAction(str(p))
+            a.triggered.connect(lambda _=False, p=p: self._open_reporting(p))
+        if not self.settings.recent:
+            self.m_recent.addAction(t("（无）", "(none)")).setEnabled(False)
+
+    def backup_now(self) -> None:
+        from db.backup import backup_to
+        from ui.worker import run_task
+
+        if self.state.contest is None:
+            return
+        target = data_dir() / "backups"
+
+        def work(c: Contest, progress: object) -> Path:
+            c.require("backup")
+            return backup_to(c, target)
+
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        task = run_task(self.state, work, self._backup_done)
+        task.finished.connect(self.progress.hide)
+
+    def _backup_done(self, path: Path) -> None:
+        self.statusBar().showMessage(t(f"已备份到 {path}", f"Backed up to {path}"), 15000)
+        self.backup_written.emit(path)
+
+    # ---- sign-in, lock -------------------------------------------------------------------
+    def _signed_in(self, user: str) -> None:
+        self._build_screens()
+        self.pages.setCurrentWidget(self.work)
+        self.idle.set_minutes(self.settings.lock_minutes)
+
+    def lock(self) -> None:
+        s = self.state.session
+        if s is None or self.pages.currentWidget() is self.signin:
+            return
+        self.state.sign_out()
+        self.signin.lock(s.user)
+        self.pages.setCurrentWidget(self.signin)
+        self.screen_locked.emit(s.user)
+
+    def switch_user(self) -> None:
+        self.state.sign_out()
+        self.signin.unlock_mode_off()
+        self.pages.setCurrentWidget(self.signin)
+
+    # ---- screens -------------------------------------------------------------------------
+    def _clear_screens(self) -> None:
+        for w in self.screens.values():
+            refresh = getattr(w, "refresh", None)
+            if refresh is not None:
+                try:
+                    self.state.changed.disconnect(refresh)
+                except (RuntimeError, TypeError):
+                    pass  # never connected
+            self.stack.removeWidget(w)
+            w.deleteLater()
+        self.screens.clear()
+        self.specs = []
+        self.nav.clear()
+        self.built_for = None
+
+    def _build_screens(self, *, force: bool = False) -> None:
+        s = self.state.session
+        assert s is not None
+        if self.built_for == s.user and not force:
+            for w in self.screens.values():
+                getattr(w, "refresh", lambda _c: None)(frozenset({"session", "marks", "people",
+                                                                  "locks", "results"}))
+            return
+        self._clear_screens()
+        for spec, cls in available(s.role):
+            w = cls(self.state, self.stack)  # type: ignore[call-arg]
+            self.screens[spec.key] = w
+            self.specs.append(spec)
+            self.stack.addWidget(w)
+            item = QListWidgetItem(spec.title)
+            item.setSizeHint(item.sizeHint().expandedTo(self.nav.fontMetrics()
+                                                        .boundingRect("国").size() * 2.4))
+            self.nav.addItem(item)
+            if hasattr(w, "refresh"):
+                self.state.changed.connect(w.refresh)
+        self.built_for = s.user
+        if self.nav.count():
+            self.nav.setCurrentRow(0)
+        self._update_status()
+        self.screens_built.emit(s.user)
+
+    def current_screen_key(self) -> str | None:
+        i = self.nav.currentRow()
+        return self.specs[i].key if 0 <= i < len(self.specs) else None
+
+    def show_screen(self, key: str) -> QWidget | None:
+        for i, spec in enumerate(self.specs):
+            if spec.key == key:
+                self.nav.setCurrentRow(i)
+                return self.screens[key]
+        return None
+
+    def open_hall(self) -> None:
+        cls = screen_class(HALL)
+        if cls is None or self.state.contest is None:
+            return
+        self.hall_window = cls(self.state)  # type: ignore[call-arg]
+        self.hall_window.setWindowTitle(t("大屏显示", "Hall display"))
+        if hasattr(self.hall_window, "refresh"):
+            self.state.changed.connect(self.hall_window.refresh)
+        self.hall_window.showFullScreen()
+
+    # ---- status bar ----------------------------------------------------------------------
+    def _changed(self, changes: frozenset[str]) -> None:
+        if "session" in changes:
+            self._update_status()
+
+    def _update_status(self) -> None:
+        c, s = self.state.contest, self.state.session
+        self.status_contest.setText(c.competition.name if c else t("未打开赛事", "No contest"))
+        self.status_user.setText(f"{s.user} · {role_label(s.role)}" if s
+                                 else t("未登录", "Not signed in"))
+        self.status_device.setText(t(f"设备 {c.device_id[:6]}", f"Device {c.device_id[:6]}")
+                                   if c else "")
+        self._tick()
+
+    def _tick(self) -> None:
+        self.status_clock.setText(time.strftime("%H:%M:%S"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.settings.geometry = self.saveGeometry()
+        self.settings.sync()
+        self.idle.stop()
+        if self.hall_window is not None:
+            self.hall_window.close()
+        super().closeEvent(event)

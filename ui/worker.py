@@ -1,0 +1,79 @@
+"""Long work off the GUI thread (like Anki's QueryOp or Picard's run_task).
+
+``run_task(state, work, on_done)`` runs ``work(contest, progress)`` on a pool thread with its
+OWN :class:`Contest` opened on the same file (SQLite connections belong to one thread) and
+signed in as the same session, so writes carry the same user and device. The result and any
+error come back through Qt signals, i.e. on the GUI thread; ``work`` must never touch widgets.
+``progress(done, total, text)`` may be called from ``work``; it is delivered as
+``Task.progressed``. Errors go to ui.errors.show_error unless ``on_error`` is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from db.contest import Contest
+from ui.state import AppState
+
+Progress = Callable[[int, int, str], None]
+
+
+class Task(QObject):
+    """The GUI-thread side of one piece of background work."""
+
+    progressed = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception
+    finished = Signal()  # after succeeded or failed
+
+
+_running: set[Task] = set()  # keep tasks alive until they report
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task, path: str, session: Any,
+                 work: Callable[[Contest, Progress], Any]) -> None:
+        super().__init__()
+        self.task, self.path, self.session, self.work = task, path, session, work
+
+    def run(self) -> None:  # pool thread
+        contest: Contest | None = None
+        try:
+            contest = Contest.open(self.path)
+            contest.session = self.session
+            result = self.work(contest, self.task.progressed.emit)
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never dropped
+            self.task.failed.emit(exc)
+        else:
+            self.task.succeeded.emit(result)
+        finally:
+            if contest is not None:
+                contest.close()
+            self.task.finished.emit()
+
+
+def run_task(state: AppState, work: Callable[[Contest, Progress], Any],
+             on_done: Callable[[Any], None] | None = None, *,
+             on_error: Callable[[BaseException], None] | None = None,
+             on_progress: Callable[[int, int, str], None] | None = None) -> Task:
+    """Run ``work`` on a worker thread against the open contest's file; returns the Task."""
+    assert state.contest is not None
+    task = Task()
+    if on_done is not None:
+        task.succeeded.connect(on_done)
+    if on_progress is not None:
+        task.progressed.connect(on_progress)
+    if on_error is None:
+        from ui.errors import show_error
+
+        task.failed.connect(show_error)
+    else:
+        task.failed.connect(on_error)
+    _running.add(task)
+    task.finished.connect(lambda: _running.discard(task))
+    QThreadPool.globalInstance().start(_Runnable(task, str(state.contest.path),
+                                                 state.contest.session, work))
+    return task
