@@ -18,13 +18,22 @@ from judging.ranking import STATUSES
 
 
 class CompetitorLike(Protocol):
-    row: int
-    name: str
-    id_number: str
-    gender: str | None
-    unit: str | None
-    region: str | None
-    event: str
+    """A row of a competitor list (db.competitor_file.CompetitorRow or the demo's)."""
+
+    @property
+    def row(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def id_number(self) -> str: ...
+    @property
+    def gender(self) -> str | None: ...
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def event(self) -> str: ...
 
 
 def import_competitors(c: Contest, path: str | Path) -> int:
@@ -149,9 +158,16 @@ def draw_from_file(c: Contest, event_id: str, path: str | Path, *, witness: str 
     seen_c: dict[str, int] = {}
     seen_s: dict[str, int] = {}
     seen_p: set[str] = set()
+    from judging.idnumber import validate_id_number
+
     for tr in table.rows:
         v = tr.values
-        idn = v.get("id_number", "").strip().upper()
+        try:
+            idn = validate_id_number(v.get("id_number", ""),
+                                     stored_as_number=tr.is_number("id_number"))
+        except ValueError as exc:
+            errors.append(InputError(str(exc), file=file, row=tr.number, field="id_number"))
+            continue
         p = people.get(idn)
         if p is None:
             errors.append(InputError(f"no competitor of {event_id} has this ID number / 无此选手",
@@ -269,9 +285,7 @@ def import_theory(c: Contest, path: str | Path) -> int:
             errors.append(InputError(f"no competitor of {r.event} with this {fld} / 无此选手",
                                      file=file, row=r.row, field=fld))
             continue
-        if r.theory is None:
-            errors.append(InputError("empty theory score / 理论成绩为空", file=file, row=r.row,
-                                     field="theory"))
+        if r.theory is None:  # 缺考 in the exam system: no score, shown as null
             continue
         resolved.append((r.event, match[0].uid, r.theory, r.row))
     if errors:
