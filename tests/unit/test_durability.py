@@ -83,7 +83,8 @@ def kill_recorder_runs(db: Path, kills: int, seed: int) -> tuple[list[int], int]
     for _ in range(kills):
         start = acked[-1] + 1 if acked else 0
         proc = subprocess.Popen([PY, str(WORKER), str(db), str(start), "100000"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                                bufsize=0)  # unbuffered: readline must not swallow ACKs
         # wait until it has signed in (a kill during start-up proves little), then kill it
         # at a random moment while it types; now and then before the first mark returns
         assert proc.stdout is not None
