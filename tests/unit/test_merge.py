@@ -211,17 +211,25 @@ def test_a_row_altered_under_the_same_id_is_refused(laptops: dict[str, Path],
     assert m.db.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == count
 
 
-def test_a_file_of_another_contest_is_refused(laptops: dict[str, Path], tmp_path: Path,
-                                              example_cache: Callable[[str], Path]) -> None:
-    other = copy_db(example_cache("drawn"), tmp_path / "other.db")
-    # a separately initialised contest of the same competition: another key and contest id
-    fresh = tmp_path / "fresh.db"
-    assert cli("init", EXAMPLES / "competition.toml", "--db", fresh, who="admin") == 0
-    f = export_of(fresh, tmp_path / "fresh.jxr")
-    c = signed_in(other, "chief")
+def test_a_file_of_another_contest_is_refused(laptops: dict[str, Path], tmp_path: Path
+                                              ) -> None:
+    from db import signing
+
+    # the same competition initialised separately: another contest id and another key
+    c = signed_in(laptops["a"], "admin")
+    body = build_body(c, exported_by="x")
+    c.close()
+    private, public = signing.generate_key()
+    body["contest_uid"] = "another"
+    body["key"] = {"algorithm": "Ed25519", "key_id": signing.key_id(public),
+                   "public": public.hex()}
+    f = tmp_path / "other.jxr"
+    f.write_bytes(sign_body(body, private))
+    db = copy_db(laptops["main"], tmp_path / "m.db")
+    m = signed_in(db, "chief")
     with pytest.raises(VerificationFailed, match="another contest"):
-        merge_file(c, f, backup_dir=tmp_path / "bk")
-    assert cli("merge", f, "--db", other, who="chief") == 3
+        merge_file(m, f, backup_dir=tmp_path / "bk")
+    assert cli("merge", f, "--db", db, who="chief") == 3
 
 
 def test_a_damaged_file_is_refused_and_roles_are_checked(laptops: dict[str, Path],
