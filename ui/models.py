@@ -61,8 +61,9 @@ class Column(Generic[R]):
         return t(self.zh, self.en)
 
 
-class RowsModel(QAbstractTableModel, Generic[R]):
-    """Rows of any type shown through a list of :class:`Column`."""
+class RowsModel(QAbstractTableModel):
+    """Rows of any type shown through a list of :class:`Column` (not Generic: shiboken
+    objects must not be subscripted at construction, which sets __orig_class__)."""
 
     def __init__(self, columns: Sequence[Column[R]], parent: Any = None) -> None:
         super().__init__(parent)
@@ -71,6 +72,12 @@ class RowsModel(QAbstractTableModel, Generic[R]):
 
     def set_rows(self, rows: Sequence[R]) -> None:
         self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def set_columns(self, columns: Sequence[Column[R]], rows: Sequence[R]) -> None:
+        self.beginResetModel()
+        self.columns = list(columns)
         self.rows = list(rows)
         self.endResetModel()
 
