@@ -1,0 +1,659 @@
+"""工位看板 Workstation board: every workstation's live clock, and the chief judge's clock actions.
+
+The truth is the persisted clock events (db/timing.py) replayed by judging/clock.py: the board
+keeps each station's events in memory after a "clocks" change and recomputes the state from
+them on every tick, so closing the app, a crash or a second laptop lose nothing. One parented
+QTimer ticks once a second while the board is visible and only repaints: the model emits
+``dataChanged`` for the rows whose shown values changed, never a reset.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import (QAbstractTableModel, QItemSelectionModel, QModelIndex,
+                            QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal)
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPen
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QLabel, QListView, QMessageBox, QPushButton, QSpinBox,
+                               QStyle, QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout,
+                               QWidget)
+
+from db.contest import Contest
+from db.people import by_station
+from db.timing import clock_action, clock_events, clocks
+from judging.clock import EXTRA, PAUSE, RESUME, START, STOP, ClockEvent, ClockState, \
+    clock_state, next_state
+from judging.errors import JiangxinError
+from judging.roles import allowed
+from ui.event_picker import EventPicker
+from ui.i18n import status_label, t
+from ui.state import AppState
+
+Index = QModelIndex | QPersistentModelIndex
+
+WARN_SECONDS = 10 * 60  # "ending soon" from ten minutes before the limit
+
+# shown state -> (background, text colour, accent, Chinese, English); colour always with text
+STYLE: dict[str, tuple[str, str, str, str, str]] = {
+    "idle": ("#eef0f3", "#3c4350", "#9aa3b2", "未开始", "Not started"),
+    "running": ("#dcf2dc", "#143d1c", "#2e8b3e", "计时中", "Running"),
+    "ending": ("#ffe7c2", "#5a3600", "#d98200", "即将到时", "Ending soon"),
+    "paused": ("#fff3b0", "#4d3d00", "#b89400", "已暂停", "Paused"),
+    "overtime": ("#f9c0c0", "#6b0000", "#c62828", "超时", "Overtime"),
+    "timeup": ("#f9c0c0", "#6b0000", "#c62828", "时间到", "Time up"),
+    "stopped": ("#d9deea", "#263045", "#56617a", "已交卷", "Handed in"),
+}
+
+StateRole = Qt.ItemDataRole.UserRole + 1  # shown state key (STYLE)
+ClockRole = Qt.ItemDataRole.UserRole + 2  # judging.clock.ClockState
+StationRole = Qt.ItemDataRole.UserRole + 3  # "07"
+NoteRole = Qt.ItemDataRole.UserRole + 4  # status or last reason, short
+
+
+def hms(seconds: int) -> str:
+    """1:02:03, 0:05:00; negative as +0:03:12 (over the limit)."""
+    sign = "+" if seconds < 0 else ""
+    s = abs(int(seconds))
+    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def shown_state(cs: ClockState) -> str:
+    """The state to show: the clock's own, with overtime and the last ten minutes marked."""
+    if cs.state in ("running", "paused"):
+        if cs.used_seconds >= cs.limit_seconds:
+            return "overtime" if cs.used_seconds > cs.limit_seconds else "timeup"
+        if cs.state == "running" and cs.remaining_seconds <= WARN_SECONDS:
+            return "ending"
+    return cs.state
+
+
+def state_text(state: str) -> str:
+    s = STYLE.get(state)
+    return t(s[3], s[4]) if s else state
+
+
+@dataclass
+class _Row:
+    station: str
+    status: str = "ok"  # the competitor's status (absent ...)
+    events: list[ClockEvent] = field(default_factory=list)
+    clock: ClockState | None = None
+    shown: str = "idle"
+
+    @property
+    def note(self) -> str:
+        if self.status != "ok":
+            return status_label(self.status)
+        for ev in reversed(self.events):
+            if ev.kind in (PAUSE, EXTRA) and ev.reason:
+                return ev.reason
+        return ""
+
+
+class ClockModel(QAbstractTableModel):
+    """One row per drawn workstation of an event; columns station, state, used, remaining,
+    extra, note. ``tick(now)`` recomputes the clocks from the loaded events and emits
+    ``dataChanged`` only for rows whose shown values changed."""
+
+    COLUMNS = (("工位", "Station"), ("状态", "State"), ("已用", "Used"),
+               ("剩余", "Remaining"), ("补时", "Extra"), ("备注", "Note"))
+    STATION, STATE, USED, REMAINING, EXTRA, NOTE = range(6)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[_Row] = []
+        self.event_id: str | None = None
+        self.limit = 0
+        self.stop_at_limit = True
+        self.now = time.time()
+
+    # ---- loading -------------------------------------------------------------------------
+    def load(self, contest: Contest | None, event_id: str | None,
+             now: float | None = None) -> None:
+        """Read the event's stations and clock events; reset only when the stations change."""
+        self.now = time.time() if now is None else now
+        if contest is None or event_id is None:
+            self.beginResetModel()
+            self.rows, self.event_id = [], None
+            self.endResetModel()
+            return
+        ev = contest.event(event_id)
+        people = by_station(contest, event_id)
+        events = clock_events(contest, event_id)
+        stations = sorted(people)
+        self.limit = ev.limit_seconds
+        self.stop_at_limit = ev.overtime.rule == "stop"
+        if event_id != self.event_id or [r.station for r in self.rows] != stations:
+            self.beginResetModel()
+            self.event_id = event_id
+            self.rows = [_Row(st) for st in stations]
+            for r in self.rows:
+                r.status = people[r.station].status
+                r.events = events.get(r.station, [])
+                self._compute(r)
+            self.endResetModel()
+            return
+        changed = []
+        for i, r in enumerate(self.rows):
+            new_events = events.get(r.station, [])
+            new_status = people[r.station].status
+            if new_events != r.events or new_status != r.status:
+                r.events, r.status = new_events, new_status
+                changed.append(i)
+            elif self._compute(r):
+                changed.append(i)
+        for i in changed:
+            self._compute(self.rows[i])
+        self._emit_rows(changed, 0, len(self.COLUMNS) - 1)
+
+    def _compute(self, r: _Row) -> bool:
+        """Recompute one row's clock at ``self.now``; True when anything shown changed."""
+        cs = clock_state(r.events, self.limit, self.now, stop_at_limit=self.stop_at_limit)
+        shown = shown_state(cs)
+        if cs == r.clock and shown == r.shown:
+            return False
+        r.clock, r.shown = cs, shown
+        return True
+
+    def tick(self, now: float | None = None) -> list[int]:
+        """Advance the clocks to ``now``; returns the rows that changed (and repaints them)."""
+        self.now = time.time() if now is None else now
+        # only a running clock moves with time; the others change through load()
+        changed = [i for i, r in enumerate(self.rows)
+                   if (r.clock is None or r.clock.state == "running") and self._compute(r)]
+        self._emit_rows(changed, self.STATE, self.EXTRA)
+        return changed
+
+    def _emit_rows(self, rows: list[int], first: int, last: int) -> None:
+        # one dataChanged per contiguous run of rows: with every clock running that is one
+        # signal per tick, not sixty
+        start = prev = None
+        for i in rows + [None]:  # type: ignore[list-item]
+            if i is not None and prev is not None and i == prev + 1:
+                prev = i
+                continue
+            if start is not None:
+                self.dataChanged.emit(self.index(start, first), self.index(prev, last))
+            start = prev = i
+
+    # ---- reading -------------------------------------------------------------------------
+    def row_of(self, station: str) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.station == station), -1)
+
+    def clock(self, station: str) -> ClockState | None:
+        i = self.row_of(station)
+        return self.rows[i].clock if i >= 0 else None
+
+    def shown(self, station: str) -> str | None:
+        i = self.row_of(station)
+        return self.rows[i].shown if i >= 0 else None
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r.shown] = out.get(r.shown, 0) + 1
+        return out
+
+    # ---- Qt model ------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            return t(*self.COLUMNS[section])
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or index.row() >= len(self.rows) \
+                or index.column() >= len(self.COLUMNS):
+            return None
+        r = self.rows[index.row()]
+        cs = r.clock
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.STATION:
+                return r.station
+            if cs is None:
+                return ""
+            if col == self.STATE:
+                return state_text(r.shown)
+            if col == self.USED:
+                return hms(cs.used_seconds)
+            if col == self.REMAINING:
+                return hms(cs.remaining_seconds)
+            if col == self.EXTRA:
+                return hms(cs.extra_seconds) if cs.extra_seconds else ""
+            return r.note
+        if role == StateRole:
+            return r.shown
+        if role == ClockRole:
+            return cs
+        if role == StationRole:
+            return r.station
+        if role == NoteRole:
+            return r.note
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QColor(STYLE[r.shown][0]) if r.shown in STYLE else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(STYLE[r.shown][1]) if r.shown in STYLE else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [t(f"工位 {r.station}：{state_text(r.shown)}",
+                       f"Station {r.station}: {state_text(r.shown)}")]
+            if cs is not None:
+                lines.append(t(f"已用 {hms(cs.used_seconds)} · 剩余 {hms(cs.remaining_seconds)}",
+                               f"Used {hms(cs.used_seconds)} · left "
+                               f"{hms(cs.remaining_seconds)}"))
+            if r.note:
+                lines.append(r.note)
+            return "\n".join(lines)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter if col < self.NOTE
+                       else Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+def digits_font(pixel_size: int, bold: bool = True) -> QFont:
+    """A fixed-width font for clocks, so the digits do not dance as they change."""
+    f = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    f.setPixelSize(max(6, pixel_size))
+    f.setBold(bold)
+    return f
+
+
+def text_font(pixel_size: int, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPixelSize(max(6, pixel_size))
+    f.setBold(bold)
+    return f
+
+
+class TileDelegate(QStyledItemDelegate):
+    """Paints one workstation as a tile: number, state in words, remaining big, used small."""
+
+    SIZE = QSize(184, 128)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return self.SIZE
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        shown = index.data(StateRole) or "idle"
+        cs: ClockState | None = index.data(ClockRole)
+        bg, fg, accent, _, _ = STYLE.get(shown, STYLE["idle"])
+        r = option.rect.adjusted(3, 3, -3, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#1d5fd6") if selected else QColor(accent),
+                            4 if selected else 1.5))
+        painter.setBrush(QColor(bg))
+        painter.drawRoundedRect(r, 8, 8)
+        painter.setPen(QColor(fg))
+        pad = r.adjusted(10, 4, -10, -4)
+        left_top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        right_top = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        line1 = QRect(pad.left(), pad.top(), pad.width(), 28)
+        painter.setFont(text_font(22, bold=True))
+        painter.drawText(line1, left_top, str(index.data(StationRole)))
+        painter.setFont(text_font(14, bold=True))
+        painter.drawText(line1, right_top, state_text(shown))
+        if cs is not None:
+            line2 = QRect(pad.left(), line1.bottom() + 2, pad.width(), 38)
+            painter.setFont(text_font(11))
+            painter.drawText(line2, left_top, t("剩余", "left"))
+            painter.setFont(digits_font(28))
+            painter.drawText(line2, right_top, hms(cs.remaining_seconds))
+            line3 = QRect(pad.left(), line2.bottom() + 2, pad.width(), 18)
+            painter.setFont(text_font(12))
+            used = t(f"已用 {hms(cs.used_seconds)}", f"used {hms(cs.used_seconds)}")
+            painter.drawText(line3, left_top, used)
+            if cs.extra_seconds:
+                painter.drawText(line3, right_top, t(f"补时 {cs.extra_seconds // 60} 分",
+                                                     f"+{cs.extra_seconds // 60} min"))
+            note = index.data(NoteRole)
+            if note:
+                line4 = QRect(pad.left(), line3.bottom() + 2, pad.width(), 18)
+                painter.setFont(text_font(11))
+                fm = painter.fontMetrics()
+                painter.drawText(line4, left_top,
+                                 fm.elidedText(note, Qt.TextElideMode.ElideRight, pad.width()))
+        painter.restore()
+
+
+class ReasonDialog(QDialog):
+    """Asks for the reason of a pause or of extra time (and the minutes of extra time)."""
+
+    PRESETS = (("设备故障", "Equipment failure"), ("停电", "Power cut"),
+               ("材料或工装问题", "Faulty material or fixture"),
+               ("安全检查", "Safety check"))
+
+    def __init__(self, kind: str, stations: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.stations = stations
+        title = t("暂停计时", "Pause the clock") if kind == PAUSE else t("补时", "Extra time")
+        self.setWindowTitle(title)
+        form = QFormLayout(self)
+        form.addRow(QLabel(t(f"工位：{', '.join(stations)}", f"Stations: {', '.join(stations)}")))
+        self.minutes = QSpinBox()
+        self.minutes.setRange(1, 240)
+        self.minutes.setValue(5)
+        self.minutes.setSuffix(t(" 分钟", " min"))
+        if kind == EXTRA:
+            form.addRow(t("补时", "Extra time"), self.minutes)
+        self.reason = QComboBox()
+        self.reason.setEditable(True)
+        self.reason.addItem("")
+        for zh, en in self.PRESETS:
+            self.reason.addItem(t(zh, en))
+        self.reason.lineEdit().setPlaceholderText(t("必填：如设备故障", "Required: e.g. equipment "
+                                                    "failure"))
+        form.addRow(t("原因", "Reason"), self.reason)
+        hint = QLabel(t("选手自己的休息照常计时；只有非选手原因才暂停或补时。",
+                        "A competitor's own break keeps the clock running; pause or add time "
+                        "only for causes outside their control."))
+        hint.setWordWrap(True)
+        form.addRow(hint)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(title)
+        self.ok.setEnabled(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.reason.currentTextChanged.connect(
+            lambda text: self.ok.setEnabled(bool(text.strip())))
+        form.addRow(self.buttons)
+
+    @property
+    def reason_text(self) -> str:
+        return self.reason.currentText().strip()
+
+    @property
+    def seconds(self) -> int:
+        return self.minutes.value() * 60 if self.kind == EXTRA else 0
+
+
+def prefer_running_event(contest: Contest) -> str | None:
+    """The event whose clocks are running (or paused), else the first not yet handed in."""
+    now = time.time()
+    fallback = None
+    for ev in contest.competition.events:
+        states = {cs.state for cs in clocks(contest, ev.id, now).values()}
+        if states & {"running", "paused"}:
+            return ev.id
+        if fallback is None and states and states != {"stopped"}:
+            fallback = ev.id
+    return fallback
+
+
+class BoardScreen(QWidget):
+    """The chief judge's board: tiles of every workstation and the clock actions."""
+
+    clock_recorded = Signal(str, list)  # kind, stations (after the events are written)
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.model = ClockModel(self)
+        self.hall_window: QWidget | None = None
+        self._dialog: QDialog | None = None
+
+        self.picker = EventPicker()
+        self.summary = QLabel()
+        self.summary.setObjectName("boardSummary")
+        self.warning = QLabel()
+        self.warning.setObjectName("boardWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("QLabel { background: #f9c0c0; color: #6b0000; "
+                                   "padding: 6px 10px; border-radius: 4px; font-weight: bold; }")
+        self.warning.hide()
+
+        self.view = QListView()
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setUniformItemSizes(True)
+        self.view.setSpacing(2)
+        self.view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        self.view.setItemDelegate(TileDelegate(self.view))
+        self.view.setModel(self.model)
+        self.view.setModelColumn(ClockModel.STATION)
+
+        self.start_all_btn = QPushButton(t("全部开始", "Start all"))
+        self.start_btn = QPushButton(t("开始", "Start"))
+        self.pause_btn = QPushButton(t("暂停…", "Pause…"))
+        self.resume_btn = QPushButton(t("恢复", "Resume"))
+        self.extra_btn = QPushButton(t("补时…", "Extra time…"))
+        self.stop_btn = QPushButton(t("交卷停表", "Stop (handed in)"))
+        self.hall_btn = QPushButton(t("投影大屏", "Hall display"))
+        for b, tip in ((self.start_all_btn, t("开始所有未开始的工位", "Start every clock not "
+                                              "started yet")),
+                       (self.start_btn, t("开始所选工位", "Start the selected stations")),
+                       (self.pause_btn, t("设备故障等非选手原因暂停，须填原因",
+                                          "Pause for a cause outside the competitor's control; "
+                                          "a reason is required")),
+                       (self.resume_btn, t("恢复所选工位的计时", "Resume the selected clocks")),
+                       (self.extra_btn, t("给所选工位补时，须填原因", "Grant extra time with a "
+                                          "reason")),
+                       (self.stop_btn, t("选手交卷：停止所选工位的计时",
+                                         "Competitor handed in: stop the selected clocks")),
+                       (self.hall_btn, t("在投影仪上全屏显示工位号和剩余时间",
+                                         "Full-screen station numbers and time left for the "
+                                         "projector"))):
+            b.setToolTip(tip)
+            b.setMinimumHeight(34)
+        self.start_all_btn.setStyleSheet("QPushButton { font-weight: bold; }")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(t("赛项", "Event")))
+        top.addWidget(self.picker)
+        top.addSpacing(12)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.hall_btn)
+        actions = QHBoxLayout()
+        for b in (self.start_all_btn, self.start_btn, self.pause_btn, self.resume_btn,
+                  self.extra_btn, self.stop_btn):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        self.selection_label = QLabel()
+        actions.addWidget(self.selection_label)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.warning)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(actions)
+
+        # the one timer: repaint only; the state comes from the persisted events
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self.tick)
+
+        # connections, in one place
+        self.picker.event_chosen.connect(self._event_chosen)
+        self.view.selectionModel().selectionChanged.connect(self._update_actions)
+        self.start_all_btn.clicked.connect(self.confirm_start_all)
+        self.start_btn.clicked.connect(lambda: self.act(START, self.selected()))
+        self.resume_btn.clicked.connect(lambda: self.act(RESUME, self.selected()))
+        self.stop_btn.clicked.connect(lambda: self.act(STOP, self.selected()))
+        self.pause_btn.clicked.connect(lambda: self.ask_reason(PAUSE))
+        self.extra_btn.clicked.connect(lambda: self.ask_reason(EXTRA))
+        self.hall_btn.clicked.connect(self.open_hall)
+        state.changed.connect(self.refresh)
+        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        self.reload(refill=True)
+
+    # ---- data ----------------------------------------------------------------------------
+    @property
+    def event_id(self) -> str | None:
+        return self.picker.event_id
+
+    def reload(self, refill: bool = False) -> None:
+        if refill:
+            self.picker.fill(self.state.contest, prefer_running_event)
+        self.model.load(self.state.contest, self.event_id)
+        self._update_labels()
+        self._update_actions()
+
+    def refresh(self, changes: frozenset[str]) -> None:
+        if changes & {"clocks", "people", "draw"}:
+            self.reload()
+        elif "session" in changes:
+            self._update_actions()
+
+    def _event_chosen(self, _event_id: str) -> None:
+        self.view.clearSelection()
+        self.reload()
+
+    def tick(self) -> None:
+        if self.model.tick():
+            self._update_labels()
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        self.model.tick()
+        self._update_labels()
+        self.timer.start()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        self.timer.stop()
+        super().hideEvent(event)  # type: ignore[arg-type]
+
+    # ---- labels and buttons --------------------------------------------------------------
+    def _update_labels(self) -> None:
+        counts = self.model.counts()
+        parts = [f"{state_text(k)} {counts[k]}" for k in STYLE if counts.get(k)]
+        self.summary.setText(" · ".join(parts) if parts else t("该赛项尚未抽签", "Not drawn yet"))
+        over = [r.station for r in self.model.rows if r.shown in ("overtime", "timeup")]
+        ending = [r.station for r in self.model.rows if r.shown == "ending"]
+        lines = []
+        if over:
+            lines.append(t(f"⚠ 已到时 {len(over)} 个工位：{', '.join(over)}（请停止操作并交卷）",
+                           f"⚠ Time is up at {len(over)} stations: {', '.join(over)} "
+                           "(stop work and hand in)"))
+        if ending:
+            lines.append(t(f"剩余不足10分钟：{', '.join(ending)}",
+                           f"Under 10 minutes left: {', '.join(ending)}"))
+        text = "\n".join(lines)
+        if text != self.warning.text():
+            self.warning.setText(text)
+        self.warning.setVisible(bool(text))
+
+    def may_act(self) -> bool:
+        s = self.state.session
+        return s is not None and allowed(s.role, "clocks") and \
+            (self.event_id is None or s.may_see_event(self.event_id))
+
+    def selected(self) -> list[str]:
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
+        return [self.model.rows[i].station for i in rows if i < len(self.model.rows)]
+
+    def select(self, stations: list[str]) -> None:
+        sm = self.view.selectionModel()
+        sm.clearSelection()
+        for st in stations:
+            i = self.model.row_of(st)
+            if i >= 0:
+                sm.select(self.model.index(i, 0), QItemSelectionModel.SelectionFlag.Select)
+
+    def _possible(self, kind: str, stations: list[str]) -> bool:
+        for st in stations:
+            cs = self.model.clock(st)
+            try:
+                next_state(cs.state if cs else "idle", kind)
+                return True
+            except ValueError:
+                continue
+        return False
+
+    def _update_actions(self) -> None:
+        ok = self.may_act()
+        sel = self.selected()
+        all_st = [r.station for r in self.model.rows]
+        self.start_all_btn.setEnabled(ok and self._possible(START, all_st))
+        for b, kind in ((self.start_btn, START), (self.pause_btn, PAUSE),
+                        (self.resume_btn, RESUME), (self.extra_btn, EXTRA),
+                        (self.stop_btn, STOP)):
+            b.setEnabled(ok and bool(sel) and self._possible(kind, sel))
+        if not ok:
+            self.selection_label.setText(t("仅裁判长可操作计时", "Only the chief judge runs "
+                                           "the clocks"))
+        elif sel:
+            self.selection_label.setText(t(f"已选 {len(sel)} 个工位", f"{len(sel)} selected"))
+        else:
+            self.selection_label.setText(t("点选工位（Ctrl/Shift 多选）",
+                                           "Click stations (Ctrl/Shift for several)"))
+
+    # ---- actions -------------------------------------------------------------------------
+    def act(self, kind: str, stations: list[str], seconds: int = 0, reason: str = "") -> bool:
+        """Record one clock action for the stations; True when it was written."""
+        if not stations or self.event_id is None:
+            return False
+        # several stations: only those the action fits (the engine skips the others too)
+        todo = [st for st in stations if self._possible(kind, [st])] if len(stations) > 1 \
+            else stations
+        try:
+            self.state.apply(clock_action, self.event_id, todo, kind, seconds=seconds,
+                             reason=reason)
+        except JiangxinError as exc:
+            from ui.errors import show_error
+
+            show_error(exc, self)
+            return False
+        self.clock_recorded.emit(kind, todo)
+        return True
+
+    def confirm_start_all(self) -> None:
+        idle = [r.station for r in self.model.rows if r.clock is None or r.clock.state == "idle"]
+        box = QMessageBox(QMessageBox.Icon.Question, t("全部开始", "Start all"),
+                          t(f"开始 {len(idle)} 个工位的计时？\n开始时间将被记录，不能撤销。",
+                            f"Start the clocks of {len(idle)} stations?\nThe start time is "
+                            "recorded and cannot be undone."),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.button(QMessageBox.StandardButton.Yes).setText(t("开始计时", "Start the clocks"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.accepted.connect(lambda: self.act(START, idle))
+        self._dialog = box
+        box.open()
+
+    def ask_reason(self, kind: str) -> ReasonDialog:
+        stations = [st for st in self.selected() if self._possible(kind, [st])]
+        dlg = ReasonDialog(kind, stations, self)
+        dlg.accepted.connect(lambda: self.act(kind, stations, dlg.seconds, dlg.reason_text))
+        self._dialog = dlg
+        dlg.open()
+        return dlg
+
+    def open_hall(self) -> QWidget:
+        """The hall display in its own full-screen window (on the last screen: the projector)."""
+        from ui.hall import HallScreen
+
+        if self.hall_window is None:
+            w = HallScreen(self.state)
+            w.setWindowFlag(Qt.WindowType.Window)
+            w.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            w.destroyed.connect(lambda: setattr(self, "hall_window", None))
+            screens = self.screen().virtualSiblings() if self.screen() else []
+            if screens:
+                w.setGeometry(screens[-1].geometry())
+            self.hall_window = w
+            if self.event_id:
+                w.show_event(self.event_id)
+            w.showFullScreen()
+        self.hall_window.raise_()
+        return self.hall_window
+
+
+SCREEN = (BoardScreen, "工位看板", "Workstation board",
+          frozenset({"chief", "admin", "supervisor"}))

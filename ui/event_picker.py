@@ -1,0 +1,48 @@
+"""A combo box of the contest's events, shared by the screens that work on one event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QWidget
+
+from db.contest import Contest
+
+
+class EventPicker(QComboBox):
+    """Lists ``id  name group``; emits ``event_chosen(event_id)`` when the user picks one."""
+
+    event_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumContentsLength(14)
+        self.currentIndexChanged.connect(self._index_changed)
+        self._filling = False
+
+    def fill(self, contest: Contest | None,
+             prefer: Callable[[Contest], str | None] | None = None) -> None:
+        """(Re)fill from the contest, keeping the current event if it is still there."""
+        current = self.event_id
+        self._filling = True
+        try:
+            self.clear()
+            if contest is None:
+                return
+            for ev in contest.competition.events:
+                self.addItem(f"{ev.id}  {ev.name}{ev.group}", ev.id)
+            want = current or (prefer(contest) if prefer else None)
+            i = self.findData(want) if want else -1
+            self.setCurrentIndex(i if i >= 0 else 0)
+        finally:
+            self._filling = False
+
+    @property
+    def event_id(self) -> str | None:
+        data = self.currentData()
+        return str(data) if data else None
+
+    def _index_changed(self, _i: int) -> None:
+        if not self._filling and self.event_id:
+            self.event_chosen.emit(self.event_id)
