@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import sqlite3
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -63,10 +64,14 @@ def sign_in(db: sqlite_utils.Database, name: str, pin: str, device: str) -> Sess
                          f"{MAX_FAILURES} wrong PINs / PIN错误次数过多，请{LOCKOUT_MINUTES}分钟后再试")
     if row is None or not check_pin(pin, row[4]):
         if row is not None:
-            db.execute("INSERT INTO login_failures (user, at) VALUES (?, ?)",
-                       [name, now.isoformat()])
+            try:
+                db.execute("INSERT INTO login_failures (user, at) VALUES (?, ?)",
+                           [name, now.isoformat()])
+            except sqlite3.OperationalError:  # a read-only medium: nothing can be recorded
+                pass
         raise NotAllowed(f"wrong user or PIN for {name!r} / 用户名或PIN错误")
-    db.execute("DELETE FROM login_failures WHERE user = ?", [name])
+    if failures:
+        db.execute("DELETE FROM login_failures WHERE user = ?", [name])
     import json
     events = tuple(json.loads(row[3])) if row[3] else None
     return Session(user=row[0], role=row[1], unit=row[2], events=events, device=device)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -45,6 +47,8 @@ def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
     p = Path(path)
     if not create and not p.exists():
         raise StorageError(f"{p}: no such contest file / 找不到赛事数据库文件")
+    if not create and not _writable(p):
+        return _connect_read_only(p)
     try:
         conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
         _configure(conn)
@@ -54,6 +58,27 @@ def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
         if pending and not create and "_sqlite_migrations" in db.table_names():
             _backup_before_migration(db, p)
         MIGRATIONS.apply(db)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, p) from exc
+    return db
+
+
+def _writable(p: Path) -> bool:
+    """Can SQLite write here (the file, and its folder for the -wal and -shm files)?"""
+    return os.access(p, os.W_OK) and os.access(p.parent, os.W_OK)
+
+
+def _connect_read_only(p: Path) -> sqlite_utils.Database:
+    """A contest on a read-only medium (a write-protected USB stick, a CD): readable, and
+    every write refused in plain words."""
+    try:
+        uri = f"file:{quote(str(p.resolve()))}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        _check_version(db, p)
+        if MIGRATIONS.pending(db):
+            raise StorageError(f"{p}: the contest file is read-only and needs an upgrade; copy "
+                               "it to a writable folder first / 文件只读且需升级，请先复制到可写位置")
     except sqlite3.Error as exc:
         raise storage_error(exc, p) from exc
     return db
@@ -113,7 +138,16 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         else:
             conn.execute("COMMIT")
     except sqlite3.Error as exc:
-        raise storage_error(exc, None) from exc
+        raise storage_error(exc, db_path(db)) from exc
+
+
+def db_path(db: sqlite_utils.Database) -> Path | None:
+    """The file behind a connection (for messages), if it can be read."""
+    try:
+        row = db.conn.execute("PRAGMA database_list").fetchone()
+    except sqlite3.Error:
+        return None
+    return Path(row[2]) if row and row[2] else None
 
 
 def storage_error(exc: BaseException, path: Path | None) -> StorageError:

@@ -343,10 +343,6 @@ def test_write_to_read_only_medium_is_refused_plainly(
     assert dump(db) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: db.store.connect cannot open a WAL contest file on a read-only medium at all "
-    "(no -shm can be made), so even `results` fails, with 'cannot be opened' instead of "
-    "saying the medium is read-only; see docs/durability.md"))
 def test_read_only_medium_can_still_be_read(
         example_db: Callable[[str], Path], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
