@@ -1,0 +1,238 @@
+"""Headquarters: verify, import, replace, refuse; the report; the trust file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from db import signing
+from db.contest import Contest
+from db.exchange import build_body, export, read_results_file, sign_body
+from db.hq import Headquarters
+from db.merge import new_laptop
+from db.people import set_status
+from db.results import results
+from tests.conftest import USERS, cli
+
+ADMIN_PIN = USERS["admin"][1]
+TABLES = ("submissions", "files", "keys", "competitions", "events", "participations")
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    con, out = sqlite3.connect(src), sqlite3.connect(dst)
+    con.backup(out)
+    con.close()
+    out.close()
+    return dst
+
+
+def signed_in(db: Path, who: str) -> Contest:
+    c = Contest.open(db)
+    c.sign_in(*USERS[who])
+    return c
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory,
+          example_cache: Callable[[str], Path]) -> dict[str, Any]:
+    """v1 and v2 (one competitor disqualified since) of the example contest; an export of a
+    laptop copied before v1 (unrelated lineage); and a second contest (2021, national) with
+    the same people, signed by its own key."""
+    base = tmp_path_factory.mktemp("hq")
+    venue = copy_db(example_cache("decrypted"), base / "venue.db")
+    c = signed_in(venue, "admin")
+    laptop = new_laptop(signed_in(venue, "chief"), base / "laptop.db")
+    v1 = base / "v1.jxr"
+    export(c, v1, ADMIN_PIN)
+    results_v1 = results(c, "GJQG")
+    chief = signed_in(venue, "chief")
+    set_status(chief, "GJQG", "04", "disqualified", "identity marks on the work piece")
+    v2 = base / "v2.jxr"
+    export(c, v2, ADMIN_PIN)
+    other = base / "laptop.jxr"
+    lc = signed_in(laptop, "admin")
+    export(lc, other, ADMIN_PIN)
+    body = build_body(c, exported_by="王组委")
+    private, public = signing.generate_key()
+    body["contest_uid"] = "second-contest"
+    body["key"] = {"algorithm": "Ed25519", "key_id": signing.key_id(public),
+                   "public": public.hex()}
+    body["competition"].update(id="CN-2021-GJQG", name="2021年全国工具钳工决赛",
+                               date="2021-10-10", level="national")
+    body["exports"] = []
+    second = base / "second.jxr"
+    second.write_bytes(sign_body(body, private))
+    return {"v1": v1, "v2": v2, "laptop": other, "second": second, "results_v1": results_v1,
+            "results_v2": results(c, "GJQG"), "key": c.db.execute(
+                "SELECT public FROM keys").fetchone()[0], "uid": c.meta("contest_uid")}
+
+
+def counts(hq_path: Path) -> dict[str, int]:
+    con = sqlite3.connect(hq_path)
+    return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def hq_cli(*args: Any) -> int:
+    return cli("hq", *args)
+
+
+def test_import_reproduces_the_venues_results_exactly(files: dict[str, Any],
+                                                      tmp_path: Path) -> None:
+    hq = Headquarters.open(tmp_path / "hq.db")
+    r = hq.import_file(files["v1"], accept_key=True)
+    assert r.status == "imported" and r.submission == 1
+    assert r.counts == {"events": 1, "participations": 12, "persons": 12, "marks": 600,
+                        "certificates": 0}
+    assert hq.event_results(files["uid"], "GJQG") == files["results_v1"]
+    assert hq.file_bytes(r.sha256) == files["v1"].read_bytes()  # kept whole, with its hash
+
+
+def test_unknown_key_is_refused_unless_accepted_which_is_recorded(
+        files: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hq.db"
+    assert hq_cli("import", files["v1"], "--hq", db) == 3
+    assert "does not know" in capsys.readouterr().err
+    assert counts(db) == dict.fromkeys(TABLES, 0)
+    assert hq_cli("import", files["v1"], "--hq", db, "--accept-key") == 0
+    out = capsys.readouterr().out
+    assert "accepted now" in out and "submission 1" in out
+    keys = Headquarters.open(db).keys()
+    assert [(k["source"], k["file_sha256"]) for k in keys] == [
+        ("accepted", read_results_file(files["v1"]).sha256)]
+
+
+def test_a_key_registered_in_advance_is_trusted(files: dict[str, Any], tmp_path: Path) -> None:
+    db = tmp_path / "hq.db"
+    assert hq_cli("keys", "--add", files["key"], "--label", "工具钳工决赛", "--hq", db) == 0
+    assert hq_cli("import", files["v1"], "--hq", db) == 0
+    assert counts(db)["participations"] == 12
+
+
+@pytest.mark.parametrize("where", ["signature", "manifest", "body", "truncated", "head"])
+def test_damaged_file_is_refused_and_nothing_imported(files: dict[str, Any], tmp_path: Path,
+                                                      where: str) -> None:
+    data = files["v1"].read_bytes()
+    pos = {"signature": data.rindex(b'"value":"') + 20, "manifest": data.index(b'"manifest"') + 30,
+           "body": len(data) // 2, "head": 2, "truncated": -1}[where]
+    bad = (data[: len(data) - 1000] if where == "truncated"
+           else data[:pos] + bytes([data[pos] ^ 0x20]) + data[pos + 1:])
+    path = tmp_path / "bad.jxr"
+    path.write_bytes(bad)
+    db = tmp_path / "hq.db"
+    assert hq_cli("import", path, "--hq", db, "--accept-key") == 3
+    assert counts(db) == dict.fromkeys(TABLES, 0)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM refusals").fetchone()[0] == 1  # the refusal is logged
+
+
+def test_same_file_twice_is_a_noop(files: dict[str, Any], tmp_path: Path) -> None:
+    hq = Headquarters.open(tmp_path / "hq.db")
+    first = hq.import_file(files["v1"], accept_key=True)
+    before = counts(tmp_path / "hq.db")
+    again = hq.import_file(files["v1"])
+    assert again.status == "duplicate" and again.submission == first.submission
+    assert counts(tmp_path / "hq.db") == before
+
+
+def test_newer_export_replaces_the_older_as_a_whole_showing_the_difference(
+        files: dict[str, Any], tmp_path: Path) -> None:
+    hq = Headquarters.open(tmp_path / "hq.db")
+    hq.import_file(files["v1"], accept_key=True)
+    r = hq.import_file(files["v2"])
+    assert r.status == "replaced" and r.replaces == 1
+    assert r.diff is not None
+    changed = {ch["candidate"]: ch["fields"] for ch in r.diff["changed"]}
+    station04 = next(x for x in files["results_v1"]["rows"] if x["station"] == "04")
+    assert changed[station04["candidate"]]["status"] == ["ok", "disqualified"]
+    assert "difference" in r.text()
+    assert hq.event_results(files["uid"], "GJQG") == files["results_v2"]
+    assert counts(tmp_path / "hq.db")["participations"] == 12
+    states = [(s["id"], s["state"]) for s in hq.submissions()]
+    assert states == [(1, "replaced"), (2, "current")]
+
+
+def test_an_older_export_replayed_is_refused(files: dict[str, Any], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hq.db"
+    assert hq_cli("import", files["v2"], "--hq", db, "--accept-key") == 0
+    before = counts(db)
+    assert hq_cli("import", files["v1"], "--hq", db) == 3
+    assert "older export" in capsys.readouterr().err
+    assert counts(db) == before
+    hq = Headquarters.open(db)
+    assert hq.event_results(files["uid"], "GJQG") == files["results_v2"]
+    # v1 first, then v2, then v1 again: replaced, so also refused
+    db2 = tmp_path / "hq2.db"
+    for f, rc in ((files["v1"], 0), (files["v2"], 0), (files["v1"], 3)):
+        assert hq_cli("import", f, "--hq", db2, "--accept-key") == rc
+
+
+def test_export_of_another_lineage_needs_force(files: dict[str, Any], tmp_path: Path) -> None:
+    db = tmp_path / "hq.db"
+    assert hq_cli("import", files["v1"], "--hq", db, "--accept-key") == 0
+    assert hq_cli("import", files["laptop"], "--hq", db) == 3
+    assert counts(db)["submissions"] == 1
+    assert hq_cli("import", files["laptop"], "--hq", db, "--force") == 0
+    assert counts(db)["submissions"] == 2
+
+
+def test_dry_run_imports_nothing(files: dict[str, Any], tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hq.db"
+    assert hq_cli("import", files["v1"], "--hq", db, "--accept-key", "--dry-run") == 0
+    assert "not imported" in capsys.readouterr().out
+    assert counts(db) == dict.fromkeys(TABLES, 0)
+
+
+@pytest.fixture
+def province(files: dict[str, Any], tmp_path: Path) -> Path:
+    db = tmp_path / "hq.db"
+    assert hq_cli("import", files["v2"], files["second"], "--hq", db, "--accept-key") == 0
+    return db
+
+
+def test_report_matches_people_across_contests(province: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert hq_cli("report", "--hq", province, "--json") == 0
+    first = capsys.readouterr().out
+    assert hq_cli("report", "--hq", province, "--json") == 0
+    assert capsys.readouterr().out == first  # deterministic
+    rep = json.loads(first)
+    assert rep["competitions"] == 2 and rep["participations"] == 24
+    assert rep["persons"] == 12  # the same people, matched by resident ID number
+    assert rep["units"] == 6
+    assert sum(rep["awards"].values()) > 0 and set(rep["awards"]) <= {"一等奖", "二等奖", "三等奖"}
+    assert set(rep["by_year"]) == {"2020", "2021"}
+    assert set(rep["by_level"]) == {"provincial", "national"}
+    assert rep["by_trade"]["工具钳工"]["participations"] == 24
+    assert rep["grades"] and rep["titles"]
+
+
+def test_person_history_and_trade_ranking(province: Path, files: dict[str, Any]) -> None:
+    hq = Headquarters.open(province)
+    idn = hq.db.execute("SELECT id_number FROM participations LIMIT 1").fetchone()[0]
+    hist = hq.person_history(idn)
+    assert [p["date"] for p in hist["participations"]] == ["2020-09-25", "2021-10-10"]
+    rank = hq.trade_ranking("工具钳工")
+    assert rank["persons"] == 11  # the competitor disqualified in v2 has no place
+    top = rank["ranking"][0]
+    assert top["rank"] == 1 and top["level"] == "national" and top["place"] == 1
+    assert "*" in top["id_number"]  # masked
+    assert [r["rank"] for r in rank["ranking"]][:6] == [1, 2, 3, 3, 5, 6]  # the tie is shared
+
+
+def test_trust_file_lists_keys_and_revocations(province: Path, tmp_path: Path) -> None:
+    assert hq_cli("revoke", "HLJ-0001", "--reason", "substitute sitting", "--hq",
+                  province) == 0
+    out = tmp_path / "trust.json"
+    assert hq_cli("trust", "--hq", province, "--out", out) == 0
+    hq = Headquarters.open(province)
+    trust = signing.load_trust_file(out, hq.hq_public_key())
+    assert len(trust.keys) == 2 and "HLJ-0001" in trust.revoked
+    assert any("工具钳工" in label for label in trust.labels.values())
