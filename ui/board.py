@@ -397,7 +397,11 @@ def prefer_running_event(contest: Contest) -> str | None:
 
 
 class BoardScreen(QWidget):
-    """The chief judge's board: tiles of every workstation and the clock actions."""
+    """The chief judge's board: tiles of every workstation and the clock actions.
+
+    The main window connects ``state.changed`` to :meth:`refresh` (the screen does not, so
+    that it is refreshed once per change).
+    """
 
     clock_recorded = Signal(str, list)  # kind, stations (after the events are written)
 
@@ -489,7 +493,6 @@ class BoardScreen(QWidget):
         self.pause_btn.clicked.connect(lambda: self.ask_reason(PAUSE))
         self.extra_btn.clicked.connect(lambda: self.ask_reason(EXTRA))
         self.hall_btn.clicked.connect(self.open_hall)
-        state.changed.connect(self.refresh)
         state.contest_opened.connect(lambda _c: self.reload(refill=True))
         self.reload(refill=True)
 
@@ -644,6 +647,7 @@ class BoardScreen(QWidget):
             w.setWindowFlag(Qt.WindowType.Window)
             w.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             w.destroyed.connect(lambda: setattr(self, "hall_window", None))
+            self.state.changed.connect(w.refresh)
             screens = self.screen().virtualSiblings() if self.screen() else []
             if screens:
                 w.setGeometry(screens[-1].geometry())
@@ -656,4 +660,4 @@ class BoardScreen(QWidget):
 
 
 SCREEN = (BoardScreen, "工位看板", "Workstation board",
-          frozenset({"chief", "admin", "supervisor"}))
+          frozenset({"chief", "admin", "supervisor", "recorder"}))

@@ -161,7 +161,6 @@ class HallScreen(QWidget):
         self.timer.timeout.connect(self.tick)
         self.picker.event_chosen.connect(lambda _e: self.reload())
         self.full_btn.clicked.connect(self.toggle_full_screen)
-        state.changed.connect(self.refresh)
         state.contest_opened.connect(lambda _c: self.reload(refill=True))
         self.reload(refill=True)
 
@@ -213,6 +212,7 @@ class HallScreen(QWidget):
             w.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             if self.picker.event_id:
                 w.show_event(self.picker.event_id)
+            self.state.changed.connect(w.refresh)
             self._window = w
             w.showFullScreen()
 

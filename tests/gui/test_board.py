@@ -32,6 +32,7 @@ def open_board(qtbot, path: Path, who: str = "chief") -> tuple[AppState, BoardSc
     state.open(path)
     state.sign_in(*USERS[who])
     board = BoardScreen(state)
+    state.changed.connect(board.refresh)  # as the main window does
     qtbot.addWidget(board)
     board.resize(1200, 700)
     board.show()

@@ -36,6 +36,7 @@ def running(example_db: Callable[[str], Path]) -> tuple[AppState, float]:
 def test_shows_numbers_and_time_left_never_names(qtbot, running) -> None:
     state, t0 = running
     hall = HallScreen(state)
+    state.changed.connect(hall.refresh)  # as the main window does
     qtbot.addWidget(hall)
     hall.resize(1280, 720)
     hall.show()
@@ -70,6 +71,7 @@ def test_shows_numbers_and_time_left_never_names(qtbot, running) -> None:
 def test_follows_clock_changes_and_ticks(qtbot, running) -> None:
     state, t0 = running
     hall = HallScreen(state)
+    state.changed.connect(hall.refresh)  # as the main window does
     qtbot.addWidget(hall)
     hall.show()
     with qtbot.waitSignal(hall.model.dataChanged):
@@ -86,6 +88,7 @@ def test_follows_clock_changes_and_ticks(qtbot, running) -> None:
 def test_escape_closes_the_full_screen_window(qtbot, running) -> None:
     state, _ = running
     hall = HallScreen(state)
+    state.changed.connect(hall.refresh)  # as the main window does
     qtbot.addWidget(hall)
     hall.showFullScreen()
     qtbot.waitExposed(hall)
