@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Any
 
@@ -88,8 +89,9 @@ class Event:
     titles: tuple[TitleRule, ...] = ()
     scale: str | None = None
 
-    @property
+    @cached_property
     def aspects(self) -> dict[str, Aspect]:
+        """Aspects by id, in scheme order (computed once: results ask for it per mark)."""
         return {a.id: a for m in self.modules for a in m.aspects}
 
     def module_of(self, aspect_id: str) -> Module:
@@ -455,4 +457,4 @@ def _titles(r: _Reader, t: Any, where: str) -> tuple[TitleRule, ...]:
 
 
 __all__ = ["Aspect", "AwardRule", "Competition", "Event", "Module", "Overtime", "TitleRule",
-           "UserSpec", "load_competition", "field"]
+           "UserSpec", "load_competition"]
