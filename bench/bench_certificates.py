@@ -8,26 +8,31 @@ import os
 import random
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportlab.graphics import renderPDF  # noqa: E402
-from reportlab.graphics.barcode.qr import QrCodeWidget  # noqa: E402
-from reportlab.graphics.shapes import Drawing  # noqa: E402
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 
-import printing.certificates as certificates  # noqa: E402
-from db import signing  # noqa: E402
-from judging.certificate import CertificateData  # noqa: E402
-from printing import fonts  # noqa: E402
-from printing.qr import qr_code  # noqa: E402
+from db import signing
+from judging.certificate import CertificateData
+from printing import (
+    certificates,
+    fonts,
+)
+from printing.qr import qr_code
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰海燕鹏辉宇浩凯堃玥昇喆犇淼鑫龑赟旸珺翀垚镕祎钰"
 UNITS = [
-    "哈尔滨东安汽车发动机制造有限公司", "齐齐哈尔第一机床厂", "大庆油田有限责任公司",
-    "中国一重集团有限公司", "哈尔滨电机厂有限责任公司", "黑龙江龙煤矿业集团股份有限公司",
+    "哈尔滨东安汽车发动机制造有限公司",
+    "齐齐哈尔第一机床厂",
+    "大庆油田有限责任公司",
+    "中国一重集团有限公司",
+    "哈尔滨电机厂有限责任公司",
+    "黑龙江龙煤矿业集团股份有限公司",
 ]
 AWARDS = ["一等奖", "二等奖", "三等奖", "优胜奖"]
 
@@ -36,16 +41,25 @@ def make_certs(n: int) -> list[CertificateData]:
     rng = random.Random(7)
     out = []
     for i in range(n):
-        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+        name = rng.choice(SURNAMES) + "".join(
+            rng.choice(GIVEN) for _ in range(rng.randint(1, 2))
+        )
         award = AWARDS[min(3, i * 4 // max(n, 1))]
         out.append(
             CertificateData(
-                serial=f"HLJ-2020-GJQG-F-GJQG-{i + 1:04d}", name=name,
+                serial=f"HLJ-2020-GJQG-F-GJQG-{i + 1:04d}",
+                name=name,
                 id_masked=f"{2301 + i % 90:04d}**********{rng.randint(0, 999):03d}{rng.choice('0123456789X')}",
-                unit=rng.choice(UNITS), competition="2020年黑龙江省职工职业技能大赛工具钳工决赛",
-                event="工具钳工", group="职工组", award=award,
-                title="黑龙江省技术能手" if i < 3 else None, grade="技师" if i < 6 else None,
-                date="2020-09-25", organiser="黑龙江省总工会", place=i + 1 if i < 255 else None,
+                unit=rng.choice(UNITS),
+                competition="2020年黑龙江省职工职业技能大赛工具钳工决赛",
+                event="工具钳工",
+                group="职工组",
+                award=award,
+                title="黑龙江省技术能手" if i < 3 else None,
+                grade="技师" if i < 6 else None,
+                date="2020-09-25",
+                organiser="黑龙江省总工会",
+                place=i + 1 if i < 255 else None,
                 duplicate=i % 50 == 49,
             )
         )
@@ -57,7 +71,9 @@ def rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def run(certs: list[CertificateData], private: bytes, samples: dict[int, float]) -> tuple[float, int]:
+def run(
+    certs: list[CertificateData], private: bytes, samples: dict[int, float]
+) -> tuple[float, int]:
     """Sign and render all; returns seconds and PDF bytes."""
     out = io.BytesIO()
     start = time.perf_counter()
@@ -80,9 +96,13 @@ def _naive_qr_code(text: str, level: str = "M") -> _NaiveCode:
     return _NaiveCode(text)
 
 
-def _naive_draw_qr(canvas: object, code: _NaiveCode, x: float, y: float, size: float) -> None:
+def _naive_draw_qr(
+    canvas: object, code: _NaiveCode, x: float, y: float, size: float
+) -> None:
     # The naive way: reportlab's own widget, same text, same level, same place and size.
-    widget = QrCodeWidget(code.text, barLevel="M", barWidth=size, barHeight=size, barBorder=0)
+    widget = QrCodeWidget(
+        code.text, barLevel="M", barWidth=size, barHeight=size, barBorder=0
+    )
     drawing = Drawing(size, size)
     drawing.add(widget)
     renderPDF.draw(drawing, canvas, x, y)
@@ -91,7 +111,9 @@ def _naive_draw_qr(canvas: object, code: _NaiveCode, x: float, y: float, size: f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=1000, help="certificates for our way")
-    parser.add_argument("--naive-n", type=int, default=100, help="certificates for the naive way")
+    parser.add_argument(
+        "--naive-n", type=int, default=100, help="certificates for the naive way"
+    )
     args = parser.parse_args()
     fonts.register_fonts()
     fonts.coverage(fonts.FALLBACK)
@@ -128,15 +150,24 @@ def main() -> None:
         signing.sign_certificate(c, private)
     sign_ms = (time.perf_counter() - t) / 200 * 1000
 
-    print(f"ours : {len(certs)} certificates in {ours:.2f} s = {ours_per * 1000:.1f} ms each, "
-          f"PDF {size / 2**20:.1f} MiB")
-    print(f"naive: {len(naive_certs)} certificates in {naive:.2f} s = {naive_per * 1000:.1f} ms each, "
-          f"PDF {naive_size / 2**20:.1f} MiB")
+    print(
+        f"ours : {len(certs)} certificates in {ours:.2f} s = {ours_per * 1000:.1f} ms each, "
+        f"PDF {size / 2**20:.1f} MiB"
+    )
+    print(
+        f"naive: {len(naive_certs)} certificates in {naive:.2f} s = {naive_per * 1000:.1f} ms each, "
+        f"PDF {naive_size / 2**20:.1f} MiB"
+    )
     print(f"speed-up per certificate: {naive_per / ours_per:.1f}x")
-    print(f"QR matrix alone: ours {qr_ms:.1f} ms, reportlab QrCodeWidget {widget_ms:.1f} ms "
-          f"(version {qr_code(text).version}, {len(text)} characters)")
+    print(
+        f"QR matrix alone: ours {qr_ms:.1f} ms, reportlab QrCodeWidget {widget_ms:.1f} ms "
+        f"(version {qr_code(text).version}, {len(text)} characters)"
+    )
     print(f"signing + payload per certificate: {sign_ms:.2f} ms")
-    print("RSS (MiB) after page: " + ", ".join(f"{k}: {v:.0f}" for k, v in sorted(samples.items())))
+    print(
+        "RSS (MiB) after page: "
+        + ", ".join(f"{k}: {v:.0f}" for k, v in sorted(samples.items()))
+    )
 
 
 if __name__ == "__main__":
