@@ -97,7 +97,7 @@ def mask_id(id_number: str | None) -> str | None:
 class Receipt:
     """What headquarters gives back for a file: submission id, hash, counts, what happened."""
 
-    status: str  # imported | replaced | duplicate | dry-run
+    status: str  # imported | replaced | duplicate (what happened, or would with dry_run)
     submission: int | None
     file: str
     sha256: str
@@ -111,14 +111,16 @@ class Receipt:
     replaces: int | None = None
     diff: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
     def text(self) -> str:
         head = {"imported": "receipt / 回执", "replaced": "receipt (replaces) / 回执（替换）",
-                "duplicate": "already imported, nothing changed / 已导入，无变化",
-                "dry-run": "checked, not imported / 已校验，未导入"}[self.status]
+                "duplicate": "already imported, nothing changed / 已导入，无变化"}[self.status]
+        if self.dry_run:
+            head = f"checked, not imported (would be: {self.status}) / 已校验，未导入"
         lines = [f"{head}: submission {self.submission if self.submission else '-'}",
                  f"  file        {self.file}",
                  f"  SHA-256     {self.sha256}",
@@ -313,7 +315,7 @@ class Headquarters:
                 f"competition id {comp['id']} was also submitted by another contest file "
                 f"({other[0]}); both are counted / 同一赛事编号有两个赛事文件")
         if dry_run:
-            receipt.status = "dry-run"
+            receipt.dry_run = True
             return receipt
         rows = self._participations(f)
         with self.transaction():

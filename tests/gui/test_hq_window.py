@@ -1,0 +1,112 @@
+"""Headquarters' window: import, receipts, refusals, replacement after confirming, report."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sqlite3  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from db.contest import Contest  # noqa: E402
+from db.exchange import export  # noqa: E402
+from db.people import set_status  # noqa: E402
+from tests.conftest import USERS  # noqa: E402
+from ui.hq_window import HqWindow  # noqa: E402
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory,
+          example_cache: Callable[[str], Path]) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("hqgui")
+    venue = base / "venue.db"
+    src, out = sqlite3.connect(example_cache("decrypted")), sqlite3.connect(venue)
+    src.backup(out)
+    src.close()
+    out.close()
+    c = Contest.open(venue)
+    c.sign_in(*USERS["admin"])
+    export(c, base / "v1.jxr", USERS["admin"][1])
+    chief = Contest.open(venue)
+    chief.sign_in(*USERS["chief"])
+    set_status(chief, "GJQG", "04", "disqualified", "cheating")
+    export(c, base / "v2.jxr", USERS["admin"][1])
+    bad = base / "bad.jxr"
+    bad.write_bytes((base / "v1.jxr").read_bytes()[:-50])
+    return {"v1": base / "v1.jxr", "v2": base / "v2.jxr", "bad": bad}
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> HqWindow:  # type: ignore[no-untyped-def]
+    w = HqWindow(tmp_path / "hq.db")
+    qtbot.addWidget(w)
+    w.accept_key.setChecked(True)
+    return w
+
+
+def test_models_are_sound(qtmodeltester, window: HqWindow, files: dict[str, Path]
+                          ) -> None:  # type: ignore[no-untyped-def]
+    window.import_paths([files["v1"]])
+    window.look_up(window.hq.db.execute(
+        "SELECT id_number FROM participations LIMIT 1").fetchone()[0])
+    for model in (window.submissions, window.metrics, window.breakdown, window.history):
+        qtmodeltester.check(model)
+
+
+def test_import_shows_the_submission_its_receipt_and_the_report(
+        qtbot, window: HqWindow, files: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.files_imported) as sig:
+        window.import_paths([files["v1"]])
+    assert len(sig.args[0]) == 1
+    assert window.submissions.rowCount() == 1
+    assert "SHA-256" in window.receipts.toPlainText()
+    metrics = dict(window.metrics.rows)
+    assert 12 in metrics.values()  # participations
+    window.dimension.setCurrentIndex(3)  # by trade
+    assert [r[0] for r in window.breakdown.rows] == ["工具钳工"]
+
+
+def test_a_damaged_file_is_refused_with_its_reason(qtbot, window: HqWindow,
+                                                   files: dict[str, Path]
+                                                   ) -> None:  # type: ignore[no-untyped-def]
+    from ui.errors import reporter
+
+    with qtbot.waitSignal(window.file_refused) as sig, \
+            qtbot.waitSignal(reporter.error_shown):
+        window.import_paths([files["bad"]])
+    assert "nothing was imported" in sig.args[1]
+    assert window.submissions.rowCount() == 0
+    reporter.last_dialog.close()
+
+
+def test_newer_export_replaces_only_after_confirming(qtbot, window: HqWindow,
+                                                     files: dict[str, Path], monkeypatch
+                                                     ) -> None:  # type: ignore[no-untyped-def]
+    window.import_paths([files["v1"]])
+    shown = []
+    monkeypatch.setattr(window, "confirm_replace", lambda r: shown.append(r) or False)
+    assert window.import_paths([files["v2"]]) == []
+    assert shown and shown[0].diff["changed"]
+    assert window.submissions.rowCount() == 1
+    monkeypatch.setattr(window, "confirm_replace", lambda r: True)
+    receipts = window.import_paths([files["v2"]])
+    assert receipts[0].status == "replaced"
+    states = [r["state"] for r in window.submissions.rows]
+    assert states == ["replaced", "current"]
+
+
+def test_person_history_and_trust_file(window: HqWindow, files: dict[str, Path],
+                                       tmp_path: Path) -> None:
+    window.import_paths([files["v1"]])
+    idn = window.hq.db.execute("SELECT id_number FROM participations WHERE place = 1"
+                               ).fetchone()[0]
+    data = window.look_up(idn)
+    assert window.history.rowCount() == 1 and data["participations"][0]["place"] == 1
+    info = window.publish_trust(tmp_path / "trust.json")
+    assert info["keys"] == 1 and (tmp_path / "trust.json").exists()

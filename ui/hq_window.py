@@ -1,0 +1,268 @@
+"""Headquarters' window: import venue results files, see the submissions with their receipts,
+the province-wide report, and one person's history (``jiangxin hq``).
+
+Imports run on the GUI thread, one file after another: a file is a few megabytes and is
+verified and stored in well under a second, and a replacement needs the operator to confirm
+the difference in between. Bulk loads of hundreds of files go through ``jiangxin hq import``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Signal
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout,
+                               QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
+                               QPushButton, QTableView, QTabWidget, QToolBar, QVBoxLayout,
+                               QWidget)
+
+from db.hq import Headquarters, Receipt, diff_text
+from judging.errors import JiangxinError
+from ui.errors import show_error
+from ui.i18n import t
+from ui.models import Column, RowsModel
+
+Row = dict[str, Any]
+
+SUBMISSION_COLUMNS: list[Column[Row]] = [
+    Column("编号", "No.", lambda r: r["id"]),
+    Column("赛事编号", "Competition id", lambda r: r["competition_id"]),
+    Column("赛事", "Competition", lambda r: r["competition"]),
+    Column("状态", "State", lambda r: t("有效", "current") if r["state"] == "current"
+           else t(f"已被{r['replaced_by']}替换", f"replaced by {r['replaced_by']}")),
+    Column("参赛人次", "Participations",
+           lambda r: json.loads(r["counts"]).get("participations")),
+    Column("文件", "File", lambda r: r["file"]),
+    Column("SHA-256", "SHA-256", lambda r: r["sha256"][:16] + "…",
+           tooltip=lambda r: r["sha256"]),
+    Column("接收时间", "Received", lambda r: r["received_at"]),
+]
+METRIC_COLUMNS: list[Column[tuple[str, Any]]] = [
+    Column("项目", "Item", lambda r: r[0]),
+    Column("数量", "Count", lambda r: r[1]),
+]
+BREAKDOWN_COLUMNS: list[Column[tuple[str, dict[str, Any]]]] = [
+    Column("分组", "Group", lambda r: r[0] or "-"),
+    Column("赛事", "Competitions", lambda r: r[1]["competitions"]),
+    Column("参赛人次", "Participations", lambda r: r[1]["participations"]),
+    Column("人数", "Persons", lambda r: r[1]["persons"]),
+    Column("单位", "Units", lambda r: r[1]["units"]),
+    Column("获奖", "Awards", lambda r: r[1]["awarded"]),
+    Column("晋级", "Promotions", lambda r: r[1]["promotions"]),
+]
+HISTORY_COLUMNS: list[Column[Row]] = [
+    Column("日期", "Date", lambda r: r["date"]),
+    Column("赛事", "Competition", lambda r: r["competition"]),
+    Column("级别", "Level", lambda r: r["level"]),
+    Column("工种", "Trade", lambda r: r["trade"]),
+    Column("名次", "Place", lambda r: r["place"]),
+    Column("总分", "Total", lambda r: r["total"]),
+    Column("奖项", "Award", lambda r: r["award"]),
+    Column("称号/等级", "Title / grade", lambda r: " ".join(x for x in (r["title"], r["grade"])
+                                                         if x)),
+]
+DIMENSIONS = (("by_year", "按年份", "By year"), ("by_region", "按地区", "By region"),
+              ("by_level", "按级别", "By level"), ("by_trade", "按工种", "By trade"))
+
+
+def default_hq_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("Jiangxin", appauthor=False)) / "headquarters.db"
+
+
+def _table(model: RowsModel) -> QTableView:
+    view = QTableView()
+    proxy = QSortFilterProxyModel(view)
+    proxy.setSourceModel(model)
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class HqWindow(QMainWindow):
+    """Headquarters: one database, its submissions, its report."""
+
+    files_imported = Signal(object)  # list[Receipt]
+    file_refused = Signal(str, str)  # file, message
+
+    def __init__(self, hq_path: str | Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hq = Headquarters.open(hq_path)
+        self.setWindowTitle(t(f"匠心 · 总部 — {hq_path}", f"Jiangxin · Headquarters — {hq_path}"))
+        self.submissions = RowsModel(SUBMISSION_COLUMNS, self)
+        self.metrics = RowsModel(METRIC_COLUMNS, self)
+        self.breakdown = RowsModel(BREAKDOWN_COLUMNS, self)
+        self.history = RowsModel(HISTORY_COLUMNS, self)
+        self._report: dict[str, Any] = {}
+
+        bar = QToolBar(self)
+        self.addToolBar(bar)
+        self.import_action = bar.addAction(t("导入结果文件…", "Import results files…"))
+        self.trust_action = bar.addAction(t("发布信任文件…", "Publish trust file…"))
+        self.accept_key = QCheckBox(t("接受未知的赛事密钥（将记录）",
+                                      "Accept unknown contest keys (recorded)"))
+        bar.addWidget(self.accept_key)
+
+        tabs = QTabWidget(self)
+        self.tabs = tabs
+        sub = QWidget()
+        lay = QVBoxLayout(sub)
+        self.submission_view = _table(self.submissions)
+        lay.addWidget(self.submission_view, 3)
+        lay.addWidget(QLabel(t("回执", "Receipts")))
+        self.receipts = QPlainTextEdit()
+        self.receipts.setReadOnly(True)
+        lay.addWidget(self.receipts, 2)
+        tabs.addTab(sub, t("提交记录", "Submissions"))
+
+        rep = QWidget()
+        lay = QHBoxLayout(rep)
+        lay.addWidget(_table(self.metrics), 1)
+        right = QVBoxLayout()
+        self.dimension = QComboBox()
+        for key, zh, en in DIMENSIONS:
+            self.dimension.addItem(t(zh, en), key)
+        right.addWidget(self.dimension)
+        right.addWidget(_table(self.breakdown))
+        lay.addLayout(right, 2)
+        tabs.addTab(rep, t("统计", "Report"))
+
+        person = QWidget()
+        lay = QVBoxLayout(person)
+        row = QHBoxLayout()
+        self.person_id = QLineEdit()
+        self.person_id.setPlaceholderText(t("身份证号", "Resident ID number"))
+        self.person_button = QPushButton(t("查询", "Look up"))
+        self.person_name = QLabel()
+        row.addWidget(self.person_id)
+        row.addWidget(self.person_button)
+        row.addWidget(self.person_name, 1)
+        lay.addLayout(row)
+        lay.addWidget(_table(self.history))
+        tabs.addTab(person, t("个人履历", "Person"))
+        self.setCentralWidget(tabs)
+
+        self.import_action.triggered.connect(self._choose_files)
+        self.trust_action.triggered.connect(self._choose_trust_file)
+        self.dimension.currentIndexChanged.connect(self._show_breakdown)
+        self.person_button.clicked.connect(self._look_up)
+        self.person_id.returnPressed.connect(self._look_up)
+        self.refresh()
+
+    # ---- actions ------------------------------------------------------------------------------
+    def import_paths(self, paths: Sequence[str | Path]) -> list[Receipt]:
+        """Import files one by one; a refused file shows why and the others go on."""
+        done = []
+        for path in paths:
+            try:
+                check = self.hq.import_file(path, accept_key=self.accept_key.isChecked(),
+                                            dry_run=True, operator=_operator())
+                if check.status == "replaced" and not self.confirm_replace(check):
+                    continue
+                receipt = self.hq.import_file(path, accept_key=self.accept_key.isChecked(),
+                                              operator=_operator())
+            except JiangxinError as exc:
+                self.file_refused.emit(str(path), str(exc))
+                self.receipts.appendPlainText(f"✗ {exc}\n")
+                show_error(exc, self)
+                continue
+            done.append(receipt)
+            self.receipts.appendPlainText(receipt.text() + "\n")
+        self.refresh()
+        self.files_imported.emit(done)
+        return done
+
+    def confirm_replace(self, check: Receipt) -> bool:
+        """Show what a newer export changes before it replaces the one held."""
+        text = t(f"该赛事已有提交 {check.replaces}。新文件将整体替换它：\n\n",
+                 f"Submission {check.replaces} holds this competition. The new file replaces "
+                 "it as a whole:\n\n") + diff_text(check.diff or {"added": [], "removed": [],
+                                                                   "changed": [], "tables": {}})
+        answer = QMessageBox.question(self, t("替换旧版本？", "Replace the older export?"), text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def publish_trust(self, out: str | Path) -> dict[str, Any]:
+        info = self.hq.publish_trust(out)
+        self.receipts.appendPlainText(t(f"信任文件已写入 {out}：{info['keys']}个密钥，"
+                                        f"{info['revoked']}个撤销编号",
+                                        f"trust file written to {out}: {info['keys']} keys, "
+                                        f"{info['revoked']} revoked serials"))
+        return info
+
+    def look_up(self, id_number: str) -> dict[str, Any]:
+        data = self.hq.person_history(id_number)
+        self.history.set_rows(data["participations"])
+        self.person_name.setText(data["name"] or t("无记录", "no record"))
+        return data
+
+    def refresh(self) -> None:
+        self.submissions.set_rows(self.hq.submissions())
+        self._report = self.hq.report()
+        keys = (("competitions", "赛事", "Competitions"), ("events", "赛项", "Events"),
+                ("participations", "参赛人次", "Participations"),
+                ("persons", "人数（按身份证号）", "Persons (by ID number)"),
+                ("units", "单位", "Units"), ("awarded", "获奖人次", "Awards"),
+                ("titles_given", "称号", "Titles"), ("promotions", "技能等级晋升", "Promotions"))
+        rows: list[tuple[str, Any]] = [(t(zh, en), self._report[k]) for k, zh, en in keys]
+        rows += [(f"{t('奖项', 'Award')}: {a}", n) for a, n in self._report["awards"].items()]
+        self.metrics.set_rows(rows)
+        self._show_breakdown()
+
+    # ---- slots ---------------------------------------------------------------------------------
+    def _choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, t("选择结果文件", "Choose results files"),
+                                                "", t("结果文件 (*.jxr *.json);;所有文件 (*)",
+                                                      "Results files (*.jxr *.json);;All (*)"))
+        if paths:
+            self.import_paths(paths)
+
+    def _choose_trust_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, t("信任文件", "Trust file"),
+                                              "jiangxin-trust.json", "JSON (*.json)")
+        if path:
+            self.publish_trust(path)
+
+    def _show_breakdown(self) -> None:
+        key = self.dimension.currentData() or "by_year"
+        self.breakdown.set_rows(sorted(self._report.get(key, {}).items()))
+
+    def _look_up(self) -> None:
+        if self.person_id.text().strip():
+            self.look_up(self.person_id.text())
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        self.hq.close()
+        super().closeEvent(event)
+
+
+def _operator() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def run_hq_window(hq_path: str | Path | None) -> int:
+    """`jiangxin hq`: the headquarters window on ``hq_path`` (default: the user's data folder)."""
+    path = Path(hq_path) if hq_path else default_hq_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("DISPLAY") and sys.platform.startswith("linux") \
+            and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from ui.errors import install_excepthook
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "jiangxin"])
+    install_excepthook()
+    window = HqWindow(path)
+    window.resize(1200, 760)
+    window.show()
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        return 0  # nothing to show on; used by tests and headless checks
+    return int(app.exec())
