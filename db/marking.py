@@ -363,10 +363,13 @@ def _store_aspect(c: Contest, ev: Event, station: str, aspect_id: str) -> None:
     verified = all(status in ("verified", "resolved") for p, status in rows if p is not None)
     disagreements = sum(1 for _, status in rows if status == DISAGREEMENT)
     mark = aspect_mark(ev.aspects[aspect_id], pts, ev.decimals)
+    # units: the mark as a whole number of the event's smallest step (exact sums in SQL)
     c.db.execute(
-        "INSERT OR REPLACE INTO aspect_marks (event, station, aspect, mark, entries, complete, "
-        "verified, disagreements, spread, flagged) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [ev.id, station, aspect_id, str(mark.value), mark.entries, int(mark.complete),
+        "INSERT OR REPLACE INTO aspect_marks (event, station, aspect, mark, kind, units, "
+        "entries, complete, verified, disagreements, spread, flagged) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [ev.id, station, aspect_id, str(mark.value), ev.aspects[aspect_id].kind,
+         int(mark.value.scaleb(ev.decimals)), mark.entries, int(mark.complete),
          int(verified and bool(pts)), disagreements,
          str(mark.spread) if mark.spread is not None else None, int(mark.spread_flagged)])
 

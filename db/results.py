@@ -17,7 +17,7 @@ from db.timing import times_used
 from judging.decimals import ZERO, fmt
 from judging.errors import StateError
 from judging.ranking import Standing, rank
-from judging.scoring import AspectMark, practical_score, total_score
+from judging.scoring import AspectMark, practical_from_raw, total_score
 
 
 def is_decrypted(c: Contest, event_id: str) -> bool:
@@ -45,16 +45,22 @@ def aspect_marks(c: Contest, event_id: str) -> dict[str, dict[str, AspectMark]]:
 def standings(c: Contest, event_id: str, now: float | None = None) -> list[Standing]:
     """Ranked standings of an event, as the rules compute them now."""
     ev = c.event(event_id)
-    marks = aspect_marks(c, event_id)
+    # Σ M, J, P − Σ D per workstation, summed exactly as whole units of the event's step
+    raw: dict[str, Decimal] = {}
+    for st, plus, minus in c.db.execute(
+            "SELECT station, SUM(CASE WHEN kind = 'D' THEN 0 ELSE units END), "
+            "SUM(CASE WHEN kind = 'D' THEN units ELSE 0 END) FROM aspect_marks "
+            "WHERE event = ? GROUP BY station", [event_id]):
+        raw[st] = Decimal(int(plus) - int(minus)).scaleb(-ev.decimals)
     theory = theory_scores(c, event_id)
     times = times_used(c, event_id, time.time() if now is None else now)
     rows = []
     for p in competitors(c, event_id):
         station = p.station
-        m = marks.get(station or "", {})
         used, extra = times.get(station or "", (None, 0))
-        # only aspects with entries count; missing aspects are 0
-        practical = practical_score(ev, m, used, extra) if m else ZERO
+        # aspects without entries count 0; nobody marked yet: practical 0
+        r = raw.get(station or "")
+        practical = practical_from_raw(ev, r, used, extra) if r is not None else ZERO
         th = theory.get(p.uid)
         rows.append(Standing(key=p.uid, station=station, candidate=p.candidate, theory=th,
                              practical=practical, total=total_score(ev, th, practical),

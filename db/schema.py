@@ -104,7 +104,7 @@ CREATE TABLE slots (
   candidates TEXT, PRIMARY KEY (event, station, aspect, judge)) WITHOUT ROWID;
 CREATE TABLE aspect_marks (
   event TEXT NOT NULL, station TEXT NOT NULL, aspect TEXT NOT NULL, mark TEXT NOT NULL,
-  entries INTEGER NOT NULL, complete INTEGER NOT NULL, verified INTEGER NOT NULL,
+  kind TEXT NOT NULL, units INTEGER NOT NULL, entries INTEGER NOT NULL, complete INTEGER NOT NULL, verified INTEGER NOT NULL,
   disagreements INTEGER NOT NULL, spread TEXT, flagged INTEGER NOT NULL,
   PRIMARY KEY (event, station, aspect)) WITHOUT ROWID;
 """

@@ -123,7 +123,13 @@ def apply_overtime(overtime: Overtime, practical: Decimal, used_seconds: int | N
 def practical_score(event: Event, marks: Mapping[str, AspectMark], used_seconds: int | None,
                     extra_seconds: int = 0) -> Decimal:
     """The practical score of one workstation, rounded to the event's decimals."""
-    value = apply_overtime(event.overtime, raw_practical(event, marks), used_seconds,
+    return practical_from_raw(event, raw_practical(event, marks), used_seconds, extra_seconds)
+
+
+def practical_from_raw(event: Event, raw: Decimal, used_seconds: int | None,
+                       extra_seconds: int = 0) -> Decimal:
+    """The practical from Σ M, J, P − Σ D (at least 0), after overtime, rounded."""
+    value = apply_overtime(event.overtime, max(raw, ZERO), used_seconds,
                            event.limit_seconds + extra_seconds)
     return round_half_up(value, event.decimals)
 
