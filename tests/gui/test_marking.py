@@ -130,7 +130,7 @@ def test_undo_takes_back_the_last_entry(qtbot, signed_in) -> None:
     assert state.contest is not None
     assert marking.slot_state(state.contest, ("KD", st, "A2", "钱二")).score == 33
     qtbot.mouseClick(screen.undo, Qt.MouseButton.LeftButton)  # also Ctrl+Z
-    assert marking.slot_state(state.contest, ("KD", st, "A2", "钱二")).status == "retracted"
+    assert not marking.slot_state(state.contest, ("KD", st, "A2", "钱二")).has_value
     assert screen.model.index(row_of(screen, st), 1).data() == ""
     assert "撤销" in screen.message.text()
 
