@@ -243,20 +243,35 @@ class Headquarters:
             raw = data if data is not None else Path(path).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror} / 无法读取", file=str(path)) from None
+        import hashlib
+
+        digest = hashlib.sha256(raw).hexdigest()
+        held = self._duplicate(digest)
+        if held is not None:  # the same bytes again: no need to read them twice
+            return held
         try:
             f = read_results_file(raw, name=name)
             return self._import(f, raw, accept_key=accept_key, force=force, dry_run=dry_run,
                                 operator=operator)
         except VerificationFailed as exc:
             if not dry_run:
-                import hashlib
-
                 with self.transaction():
                     self.db.execute("INSERT INTO refusals (at, file, sha256, reason, by) "
                                     "VALUES (?, ?, ?, ?, ?)",
-                                    [_now(), name, hashlib.sha256(raw).hexdigest(), str(exc),
-                                     operator])
+                                    [_now(), name, digest, str(exc), operator])
             raise
+
+    def _duplicate(self, digest: str) -> Receipt | None:
+        """The receipt of a file already held as the current export, else None."""
+        row = self.db.execute("SELECT * FROM submissions WHERE sha256 = ? AND state = 'current'",
+                              [digest]).fetchone()
+        if row is None:
+            return None
+        r = dict(zip([d[0] for d in self.db.execute("SELECT * FROM submissions LIMIT 0")
+                      .description], row))
+        return Receipt("duplicate", int(r["id"]), r["file"], r["sha256"], r["contest_uid"],
+                       r["competition_id"], r["competition"], r["key_id"],
+                       json.loads(r["counts"]), r["received_at"])
 
     def _import(self, f: ResultsFile, raw: bytes, *, accept_key: bool, force: bool,
                 dry_run: bool, operator: str) -> Receipt:
