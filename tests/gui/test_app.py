@@ -1,0 +1,107 @@
+"""Starting the app: which contest, the font, screenshots, the language, worker and errors."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from judging.errors import InputError
+from tests.gui.conftest import copy_db
+from ui import app as app_module
+from ui import i18n
+from ui.errors import reporter, show_error
+from ui.main_window import MainWindow
+from ui.settings import Settings
+from ui.worker import run_task
+
+
+def test_screenshot_of_the_demo_signed_in_as_admin(qapp, demo_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "shot.png"
+    assert app_module.run_app(["--db", str(demo_db), "--screenshot", str(out)]) == 0
+    img = QImage(str(out))
+    assert (img.width(), img.height()) == (1280, 800)
+    assert "Noto Sans SC" in QApplication.font().family()  # the bundled CJK font
+    assert Settings().last_db == demo_db.resolve()  # remembered for next time
+
+
+def test_without_db_the_last_contest_then_the_demo(qapp, demo_db: Path, monkeypatch) -> None:
+    args = app_module.parse_args([])
+    assert app_module.choose_contest(args, demo_db) == demo_db
+    written: list[Path] = []
+
+    def fake_demo(path: Path, **_: object) -> Path:  # the real one takes seconds at size 60
+        written.append(path)
+        return copy_db(demo_db, path)
+
+    monkeypatch.setattr("db.demo.write_demo", fake_demo)
+    first = app_module.choose_contest(args, None)
+    assert first == app_module.demo_path() and first.exists() and len(written) == 1
+    assert app_module.choose_contest(args, Path("/nonexistent.jxdb")) == first
+    assert len(written) == 1  # ready: not written again
+
+
+def test_roles_see_their_screens_and_the_language_switches(qtbot, state) -> None:
+    w = MainWindow(state, Settings())
+    qtbot.addWidget(w)
+    w.open_contest(state.contest.path)
+    state.sign_in("赵一", "2001")
+    w.signin.signed_in_done.emit("赵一")
+    titles = [w.nav.item(i).text() for i in range(w.nav.count())]
+    assert "评分录入" in titles and "裁判长" not in titles
+    assert w.screens["marking"].who_box.currentText() == "赵一"  # a judge marks as themself
+    w.set_language("en")
+    assert "Marking" in [w.nav.item(i).text() for i in range(w.nav.count())]
+    assert w.m_file.title() == "&File" and "Judge" in w.status_user.text()
+    assert Settings().language == "en"
+    w.set_language("zh")
+    assert i18n.language() == "zh"
+
+
+def test_backup_runs_on_a_worker_and_reports_back(qtbot, state, tmp_path: Path) -> None:
+    w = MainWindow(state, Settings())
+    qtbot.addWidget(w)
+    w.open_contest(state.contest.path)
+    state.sign_in("admin", "0000")
+    w.signin.signed_in_done.emit("admin")
+    with qtbot.waitSignal(w.backup_written, timeout=10000) as done:
+        w.a_backup.trigger()
+    assert Path(done.args[0]).exists()
+    assert str(tmp_path) in str(done.args[0])  # the private data dir
+
+
+def test_worker_uses_its_own_connection_and_reports_errors(qtbot, signed_in) -> None:
+    state = signed_in("裁判长")
+    gui = threading.get_ident()
+
+    def work(c, progress):
+        progress(1, 2, "half")
+        assert c is not state.contest and c.session == state.session
+        return threading.get_ident(), c.competition.name
+
+    got: list[object] = []
+    task = run_task(state, work, got.append)
+    with qtbot.waitSignal(task.succeeded, timeout=5000):
+        pass
+    (tid, name), = got
+    assert tid != gui and name == state.contest.competition.name
+
+    def broken(c, progress):
+        raise InputError("bad value / 数值错误", file="marks.csv", row=7, field="score")
+
+    with qtbot.waitSignal(reporter.error_shown, timeout=5000) as shown:
+        run_task(state, broken)
+    assert shown.args[0] == "known"
+    assert "marks.csv" in shown.args[1] and "第7行" in shown.args[1] and "score" in shown.args[1]
+    reporter.last_dialog.close()
+
+
+def test_a_bug_is_a_report_with_details(qtbot) -> None:
+    with qtbot.waitSignal(reporter.error_shown) as shown:
+        box = show_error(ZeroDivisionError("division by zero"))
+    assert shown.args[0] == "bug"
+    assert "ZeroDivisionError" in box.detailedText()
+    box.button(box.StandardButton.Ok).click() if box.button(box.StandardButton.Ok) else None
