@@ -1,0 +1,113 @@
+"""抽签: an electronic draw with a shown seed and a witness, or typed paper lots; the sheet."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import csv  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from db.people import competitors, draw_record  # noqa: E402
+from judging.draw import electronic_draw  # noqa: E402
+from tests.conftest import EXAMPLES, USERS  # noqa: E402
+from ui.draw import DrawScreen, PaperLotsModel  # noqa: E402
+from ui.state import AppState  # noqa: E402
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+@pytest.fixture
+def undrawn(example_db: Callable[[str], Path]) -> Path:
+    return example_db("competitors")
+
+
+def open_draw(qtbot, path: Path, who: str = "admin") -> tuple[AppState, DrawScreen]:
+    state = AppState()
+    state.open(path)
+    state.sign_in(*USERS[who])
+    screen = DrawScreen(state)
+    state.changed.connect(screen.refresh)  # as the main window does
+    qtbot.addWidget(screen)
+    screen.show()
+    return state, screen
+
+
+def sheet(screen: DrawScreen) -> list[list[str]]:
+    m = screen.sheet
+    return [[m.index(r, c).data() for c in range(m.columnCount())] for r in range(m.rowCount())]
+
+
+def test_electronic_draw_with_seed_and_witness(qtbot, undrawn: Path, qtmodeltester) -> None:
+    state, screen = open_draw(qtbot, undrawn)
+    assert screen.pages.currentWidget() is screen.before
+    assert screen.seed.text().isdigit()  # a seed is proposed and shown before drawing
+    screen.seed.setText("")
+    qtbot.keyClicks(screen.seed, "20260925")
+    assert not screen.draw_btn.isEnabled()  # no witness yet
+    screen.witness.insert("褚监督")
+    assert screen.draw_btn.isEnabled()
+    with qtbot.waitSignal(screen.draw_recorded):
+        qtbot.mouseClick(screen.draw_btn, Qt.MouseButton.LeftButton)
+    assert screen.pages.currentWidget() is screen.after
+    assert "20260925" in screen.record.text() and "褚监督" in screen.record.text()
+    rec = draw_record(state.contest, "GJQG")
+    assert rec["seed"] == "20260925" and rec["witness"] == "褚监督"
+    qtmodeltester.check(screen.sheet)
+    rows = sheet(screen)
+    assert len(rows) == 12 and [r[0] for r in rows] == sorted(r[0] for r in rows)
+    # the organiser sees names on the sheet; the same seed reproduces the same draw
+    people = {p.uid: p for p in competitors(state.contest, "GJQG")}
+    assert {r[2] for r in rows} == {p.name for p in people.values()}
+    lots = electronic_draw("GJQG", list(people), [f"{i:02d}" for i in range(1, 13)], 20260925)
+    assert {(lot.station, lot.candidate) for lot in lots} == {(r[0], r[1]) for r in rows}
+
+
+def test_paper_lots_typed_in_with_mistakes_shown_by_row(qtbot, undrawn: Path,
+                                                        qtmodeltester) -> None:
+    state, screen = open_draw(qtbot, undrawn)
+    screen.tabs.setCurrentIndex(1)
+    model: PaperLotsModel = screen.lots
+    qtmodeltester.check(model)
+    with (EXAMPLES / "draw.csv").open(encoding="utf-8-sig") as f:
+        paper = {r["id_number"]: r for r in csv.DictReader(f)}
+    assert not screen.paper_btn.isEnabled()
+    for row, lot in enumerate(model.lots):  # what typing into the two columns does
+        model.setData(model.index(row, model.CANDIDATE), paper[lot.person.id_number]["candidate"])
+        model.setData(model.index(row, model.STATION), paper[lot.person.id_number]["station"])
+    good_station = model.lots[1].station
+    model.setData(model.index(1, model.STATION), model.lots[0].station)  # a slip: same station
+    screen.paper_witness.insert("褚监督")
+    assert screen.paper_btn.isEnabled()
+    screen.paper_btn.click()
+    assert screen.paper_errors.isVisible()
+    assert "第3行" in screen.paper_errors.text() or "第2行" in screen.paper_errors.text()
+    assert model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert draw_record(state.contest, "GJQG") is None  # nothing written
+    model.setData(model.index(1, model.STATION), good_station)
+    with qtbot.waitSignal(screen.draw_recorded):
+        screen.paper_btn.click()
+    rec = draw_record(state.contest, "GJQG")
+    assert rec["method"] == "paper" and rec["seed"] is None and rec["file_sha256"]
+    assert "纸质" in screen.record.text()
+    by_id = {p.id_number: p for p in competitors(state.contest, "GJQG")}
+    for idn, r in paper.items():
+        assert by_id[idn].station == r["station"] and by_id[idn].candidate == r["candidate"]
+
+
+def test_supervisor_sees_the_sheet_without_names(qtbot, example_db) -> None:
+    state, screen = open_draw(qtbot, example_db("drawn"), who="supervisor")
+    assert screen.pages.currentWidget() is screen.after
+    headers = [screen.sheet.headerData(i, Qt.Orientation.Horizontal)
+               for i in range(screen.sheet.columnCount())]
+    assert headers == ["工位", "参赛编号"]
+
+
+def test_only_the_organiser_draws(qtbot, undrawn: Path) -> None:
+    state, screen = open_draw(qtbot, undrawn, who="supervisor")
+    assert screen.before.currentWidget() is screen.not_allowed

@@ -1,0 +1,378 @@
+"""抽签 The draw: electronic with a shown seed and a named witness, or paper lots typed in; then
+the draw sheet (workstation ↔ candidate number, names for the organiser only)."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
+                            QRegularExpression, Qt, Signal)
+from PySide6.QtGui import QColor, QRegularExpressionValidator
+from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QStackedWidget,
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
+
+from db.people import Competitor, competitors, draw, draw_from_file, draw_record, is_drawn
+from judging.errors import InputError, JiangxinError
+from judging.roles import allowed
+from ui.event_picker import EventPicker
+from ui.i18n import t
+from ui.models import Column, RowsModel
+from ui.state import AppState
+
+Index = QModelIndex | QPersistentModelIndex
+ERROR_BG = "#f9c0c0"
+
+
+@dataclass
+class Lot:
+    """One line of the paper-lots table: the person, and what their lots said."""
+
+    person: Competitor
+    candidate: str = ""
+    station: str = ""
+
+
+class PaperLotsModel(QAbstractTableModel):
+    """The competitors of an event with two typed columns: candidate number and station."""
+
+    COLUMNS = (("身份证号", "ID number"), ("姓名", "Name"), ("单位", "Unit"),
+               ("参赛编号", "Candidate"), ("工位", "Station"))
+    CANDIDATE, STATION = 3, 4
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lots: list[Lot] = []
+        self.errors: dict[int, str] = {}  # row -> message
+
+    def set_people(self, people: list[Competitor]) -> None:
+        self.beginResetModel()
+        self.lots = [Lot(p) for p in people]
+        self.errors = {}
+        self.endResetModel()
+
+    def set_errors(self, errors: dict[int, str]) -> None:
+        rows = set(self.errors) | set(errors)
+        self.errors = errors
+        for r in rows:
+            if 0 <= r < len(self.lots):
+                self.dataChanged.emit(self.index(r, 0), self.index(r, len(self.COLUMNS) - 1))
+
+    def complete(self) -> bool:
+        return bool(self.lots) and all(lot.candidate and lot.station for lot in self.lots)
+
+    def write_csv(self, path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["id_number", "candidate", "station"])
+            for lot in self.lots:
+                w.writerow([lot.person.id_number, lot.candidate, lot.station])
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.lots)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            return t(*self.COLUMNS[section])
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in (self.CANDIDATE, self.STATION):
+            f |= Qt.ItemFlag.ItemIsEditable
+        return f
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or index.row() >= len(self.lots):
+            return None
+        lot = self.lots[index.row()]
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return (lot.person.id_number, lot.person.name, lot.person.unit, lot.candidate,
+                    lot.station)[col] if col < len(self.COLUMNS) else None
+        if role == Qt.ItemDataRole.BackgroundRole and index.row() in self.errors:
+            return QColor(ERROR_BG)
+        if role == Qt.ItemDataRole.ToolTipRole and index.row() in self.errors:
+            return self.errors[index.row()]
+        return None
+
+    def setData(self, index: Index, value: object,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() \
+                or index.column() not in (self.CANDIDATE, self.STATION):
+            return False
+        lot = self.lots[index.row()]
+        text = str(value).strip().upper()
+        if index.column() == self.CANDIDATE:
+            lot.candidate = text
+        else:
+            lot.station = text
+        self.dataChanged.emit(index, index)
+        return True
+
+
+class DrawScreen(QWidget):
+    """Before the draw: electronic or paper; after it: who drew, how, and the sheet."""
+
+    draw_recorded = Signal(str)  # event id
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.picker = EventPicker()
+        self.status = QLabel()
+        self.status.setStyleSheet("font-size: 16px; font-weight: bold;")
+
+        # ---- before: electronic
+        self.seed = QLineEdit()
+        self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{1,15}")))
+        self.seed.setStyleSheet("font-size: 28px; font-family: monospace;")
+        self.new_seed_btn = QPushButton(t("换一个种子", "New seed"))
+        self.witness = QLineEdit()
+        self.witness.setPlaceholderText(t("必填：监督人员姓名", "Required: the witness's name"))
+        self.draw_btn = QPushButton(t("电子抽签", "Draw"))
+        self.draw_btn.setMinimumHeight(40)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.new_seed_btn)
+        e_form = QFormLayout()
+        e_form.addRow(t("随机种子", "Seed"), seed_row)
+        e_form.addRow(t("监督见证人", "Witness"), self.witness)
+        e_form.addRow(QLabel(t("种子、时间和见证人都会记录；同一种子可在任何电脑上复现同一结果。",
+                               "The seed, time and witness are recorded; the same seed gives "
+                               "the same draw on any computer.")))
+        e_form.addRow(self.draw_btn)
+        electronic = QWidget()
+        electronic.setLayout(e_form)
+
+        # ---- before: paper
+        self.lots = PaperLotsModel(self)
+        self.lots_view = QTableView()
+        self.lots_view.setModel(self.lots)
+        self.lots_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.lots_view.horizontalHeader().setStretchLastSection(True)
+        self.lots_view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.paper_witness = QLineEdit()
+        self.paper_witness.setPlaceholderText(t("必填：监督人员姓名", "Required: the witness's "
+                                                "name"))
+        self.paper_btn = QPushButton(t("录入纸质抽签结果", "Record the paper lots"))
+        self.paper_btn.setMinimumHeight(40)
+        self.paper_errors = QLabel()
+        self.paper_errors.setWordWrap(True)
+        self.paper_errors.setStyleSheet(f"color: #6b0000; background: {ERROR_BG}; padding: 4px;")
+        self.paper_errors.hide()
+        paper = QWidget()
+        p_lay = QVBoxLayout(paper)
+        p_lay.addWidget(QLabel(t("按选手抽到的纸签，逐行填写参赛编号和工位号（回车到下一格）。",
+                                 "Type each competitor's candidate number and workstation from "
+                                 "their paper lots.")))
+        p_lay.addWidget(self.lots_view, 1)
+        p_lay.addWidget(self.paper_errors)
+        w_row = QHBoxLayout()
+        w_row.addWidget(QLabel(t("监督见证人", "Witness")))
+        w_row.addWidget(self.paper_witness, 1)
+        w_row.addWidget(self.paper_btn)
+        p_lay.addLayout(w_row)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(electronic, t("电子抽签", "Electronic draw"))
+        self.tabs.addTab(paper, t("纸质抽签录入", "Paper lots"))
+        self.not_allowed = QLabel(t("尚未抽签。抽签由组委会（管理员）进行。",
+                                    "Not drawn yet. The organiser (admin) runs the draw."))
+        before = QStackedWidget()
+        before.addWidget(self.tabs)
+        before.addWidget(self.not_allowed)
+        self.before = before
+
+        # ---- after: the record and the sheet
+        self.record = QLabel()
+        self.record.setWordWrap(True)
+        self.record.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.record.setStyleSheet("font-size: 15px; background: #eef0f3; padding: 8px;")
+        self.sheet: RowsModel[Competitor] = RowsModel([], self)
+        self.sheet_view = QTableView()
+        self.sheet_view.setModel(self.sheet)
+        self.sheet_view.verticalHeader().hide()
+        self.sheet_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.sheet_view.horizontalHeader().setStretchLastSection(True)
+        self.sheet_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        after = QGroupBox(t("抽签结果", "Draw sheet"))
+        a_lay = QVBoxLayout(after)
+        a_lay.addWidget(self.record)
+        a_lay.addWidget(self.sheet_view, 1)
+        self.after = after
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.before)
+        self.pages.addWidget(self.after)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(t("赛项", "Event")))
+        top.addWidget(self.picker)
+        top.addSpacing(12)
+        top.addWidget(self.status, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.pages, 1)
+
+        self.picker.event_chosen.connect(lambda _e: self.reload())
+        self.new_seed_btn.clicked.connect(self.new_seed)
+        self.draw_btn.clicked.connect(self.draw_electronic)
+        self.paper_btn.clicked.connect(self.draw_paper)
+        self.seed.textChanged.connect(lambda _t: self._update_buttons())
+        self.witness.textChanged.connect(lambda _t: self._update_buttons())
+        self.paper_witness.textChanged.connect(lambda _t: self._update_buttons())
+        self.lots.dataChanged.connect(lambda *_a: self._update_buttons())
+        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        self.new_seed()
+        self.reload(refill=True)
+
+    @property
+    def event_id(self) -> str | None:
+        return self.picker.event_id
+
+    @property
+    def sees_identity(self) -> bool:
+        s = self.state.session
+        return s is not None and s.role == "admin"
+
+    def may_draw(self) -> bool:
+        s = self.state.session
+        return s is not None and allowed(s.role, "draw") and \
+            (self.event_id is None or s.may_see_event(self.event_id))
+
+    def new_seed(self) -> None:
+        self.seed.setText(str(secrets.randbelow(10**12)))
+
+    def reload(self, refill: bool = False) -> None:
+        c = self.state.contest
+        if refill:
+            self.picker.fill(c, lambda c_: next((e.id for e in c_.competition.events
+                                                 if not is_drawn(c_, e.id)), None))
+        if c is None or self.event_id is None:
+            return
+        people = competitors(c, self.event_id)
+        ev = c.event(self.event_id)
+        if is_drawn(c, self.event_id):
+            rec = draw_record(c, self.event_id) or {}
+            self.status.setText(t(f"已抽签：{len(people)} 名选手，{ev.stations} 个工位",
+                                  f"Drawn: {len(people)} competitors, {ev.stations} stations"))
+            method = t("电子抽签", "electronic") if rec.get("method") == "electronic" \
+                else t("纸质抽签", "paper lots")
+            lines = [t(f"方式：{method}", f"Method: {method}")]
+            if rec.get("seed"):
+                lines.append(t(f"随机种子：{rec['seed']}", f"Seed: {rec['seed']}"))
+            if rec.get("file_sha256"):
+                lines.append(t(f"录入文件 SHA-256：{rec['file_sha256'][:16]}…",
+                               f"Lots file SHA-256: {rec['file_sha256'][:16]}…"))
+            lines.append(t(f"见证人：{rec.get('witness') or '—'}　操作人：{rec.get('by')}　"
+                           f"时间：{str(rec.get('at', ''))[:19].replace('T', ' ')} UTC",
+                           f"Witness: {rec.get('witness') or '—'}  by {rec.get('by')}  at "
+                           f"{str(rec.get('at', ''))[:19].replace('T', ' ')} UTC"))
+            self.record.setText("\n".join(lines))
+            cols: list[Column[Competitor]] = [
+                Column("工位", "Station", lambda p: p.station or "—", bold=True),
+                Column("参赛编号", "Candidate", lambda p: p.candidate or "—")]
+            if self.sees_identity:
+                cols += [Column("姓名", "Name", lambda p: p.name),
+                         Column("单位", "Unit", lambda p: p.unit)]
+            self.sheet.beginResetModel()
+            self.sheet.columns = cols
+            self.sheet.rows = sorted(people, key=lambda p: p.station or "")
+            self.sheet.endResetModel()
+            self.pages.setCurrentWidget(self.after)
+        else:
+            self.status.setText(t(f"未抽签：{len(people)} 名选手，{ev.stations} 个工位",
+                                  f"Not drawn: {len(people)} competitors, {ev.stations} "
+                                  "stations"))
+            if self.may_draw():
+                self.before.setCurrentWidget(self.tabs)
+                if [lot.person.uid for lot in self.lots.lots] != [p.uid for p in people]:
+                    self.lots.set_people(people)
+            else:
+                self.before.setCurrentWidget(self.not_allowed)
+            self.pages.setCurrentWidget(self.before)
+        self._update_buttons()
+
+    def refresh(self, changes: frozenset[str]) -> None:
+        if changes & {"draw", "people", "session"}:
+            self.reload()
+
+    def _update_buttons(self) -> None:
+        ok = self.may_draw()
+        self.draw_btn.setEnabled(ok and bool(self.seed.text()) and
+                                 bool(self.witness.text().strip()))
+        self.paper_btn.setEnabled(ok and self.lots.complete() and
+                                  bool(self.paper_witness.text().strip()))
+
+    def _done(self) -> None:
+        self.reload()
+        if self.event_id:
+            self.draw_recorded.emit(self.event_id)
+
+    def draw_electronic(self) -> None:
+        if self.event_id is None:
+            return
+        try:
+            self.state.apply(draw, self.event_id, seed=int(self.seed.text()),
+                             witness=self.witness.text().strip())
+        except JiangxinError as exc:
+            from ui.errors import show_error
+
+            show_error(exc, self)
+            return
+        self._done()
+
+    def draw_paper(self) -> None:
+        """Write the typed lots to a CSV and record it as a paper draw (db.people)."""
+        if self.event_id is None:
+            return
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / f"{self.event_id}-paper-lots.csv"
+            self.lots.write_csv(path)
+            try:
+                self.state.apply(draw_from_file, self.event_id, path,
+                                 witness=self.paper_witness.text().strip())
+            except InputError as exc:
+                self._show_lot_errors(exc)
+                return
+            except JiangxinError as exc:
+                from ui.errors import show_error
+
+                show_error(exc, self)
+                return
+        self.paper_errors.hide()
+        self._done()
+
+    def _show_lot_errors(self, exc: InputError) -> None:
+        errors = getattr(exc, "errors", [exc])
+        by_row: dict[int, str] = {}
+        lines = []
+        for e in errors:
+            detail = getattr(e, "detail", str(e))
+            if e.row is not None:  # file row N is table row N - 2 (the header is row 1)
+                by_row.setdefault(e.row - 2, detail)
+                lines.append(t(f"第{e.row - 1}行：{detail}", f"Line {e.row - 1}: {detail}"))
+            else:
+                lines.append(detail)
+        self.lots.set_errors(by_row)
+        self.paper_errors.setText("\n".join(lines))
+        self.paper_errors.show()
+
+
+SCREEN = (DrawScreen, "抽签", "Draw", frozenset({"admin", "supervisor", "encryption"}))
