@@ -181,7 +181,8 @@ class _Reader:
         if value is None:
             self.err(f"{where}.{key}", "missing / 缺少")
             return minimum
-        if isinstance(value, Decimal) and value == value.to_integral_value():
+        if (isinstance(value, Decimal) and value.is_finite()
+                and value == value.to_integral_value()):
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             self.err(f"{where}.{key}", f"expected a whole number ≥ {minimum}, got {value!r}")
