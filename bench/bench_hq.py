@@ -31,9 +31,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from db import signing  # noqa: E402
-from db.exchange import FORMAT_VERSION, OMITTED, TABLES, manifest_of, sign_body  # noqa: E402
-from judging.idnumber import check_char  # noqa: E402
+from db import signing
+from db.exchange import FORMAT_VERSION, OMITTED, TABLES, manifest_of, sign_body
+from judging.idnumber import check_char
 
 TRADES = ("工具钳工", "焊工", "电工", "车工", "数控车工", "铣工", "维修电工", "养老护理员",
           "快递员", "装配式建筑施工员", "动画制作员", "汽车维修工", "电子商务师", "茶艺师",
@@ -78,7 +78,7 @@ def make_body(i: int, per_file: int, cols: dict[str, list[str]]) -> dict[str, An
     level = r.choices([lv for lv, _ in LEVELS], [w for _, w in LEVELS])[0]
     date = dt.date(year, 1, 1) + dt.timedelta(days=r.randrange(330))
     device = f"{i:012x}"
-    base = dt.datetime(date.year, date.month, date.day, 8, tzinfo=dt.timezone.utc)
+    base = dt.datetime(date.year, date.month, date.day, 8, tzinfo=dt.UTC)
     n = [0]
 
     def uid() -> str:
@@ -127,8 +127,7 @@ def make_body(i: int, per_file: int, cols: dict[str, list[str]]) -> dict[str, An
             practical = 0.0
             for k, (asp, kind, judges) in enumerate(ASPECTS):
                 for j in range(judges):
-                    score = r.randint(0, 3) if kind == "J" else r.randint(0 if kind != "D" else 0,
-                                                                          12 if kind == "M" else 3)
+                    score = r.randint(0, {"J": 3, "M": 12, "D": 3}[kind])
                     practical += score if kind != "D" else -score
                     for typist, offset in (("rec1", 0.0), ("rec2", 20000.0)):
                         add("marks", event=ev_id, station=station, aspect=asp, judge=JUDGES[j],

@@ -100,7 +100,7 @@ def cmd_hq_keys(args: argparse.Namespace) -> int:
     if args.add:
         kid = hq.register_key(args.add, label=args.label or "", operator=getpass.getuser())
         print(f"registered contest key {kid}")
-    for k in hq.keys():
+    for k in hq.trusted_keys():
         print(f"{k['key_id']}  {k['source']:10} {k['label'] or ''}  {k['at']} {k['by']}")
     return 0
 

@@ -83,7 +83,7 @@ def h001_base(db: sqlite_utils.Database) -> None:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def mask_id(id_number: str | None) -> str | None:
@@ -140,8 +140,8 @@ class Receipt:
 def diff_text(diff: dict[str, Any], limit: int = 20) -> str:
     if not (diff["added"] or diff["removed"] or diff["changed"] or diff["tables"]):
         return "no difference in results or counts / 结果无变化"
-    out = [f"{len(diff['added'])} added, {len(diff['removed'])} removed, "
-           f"{len(diff['changed'])} changed participations"]
+    out = [(f"{len(diff['added'])} added, {len(diff['removed'])} removed, "
+            f"{len(diff['changed'])} changed participations")]
     for t, (a, b) in sorted(diff["tables"].items()):
         out.append(f"{t}: {a} -> {b} rows")
     for ch in diff["changed"][:limit]:
@@ -230,7 +230,7 @@ class Headquarters:
                             [kid, public.hex(), label, _now(), operator])
         return kid
 
-    def keys(self) -> list[dict[str, Any]]:
+    def trusted_keys(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.query("SELECT * FROM keys ORDER BY at, key_id")]
 
     # ---- import -----------------------------------------------------------------------------
@@ -517,8 +517,8 @@ class Headquarters:
                 f"SELECT {expr} AS k, award, COUNT(*) FROM participations WHERE award IS NOT "
                 "NULL GROUP BY k, award ORDER BY k, award"):
             awards[str(key)][str(award)] = n
-        for key in out:
-            out[key]["awards"] = awards.get(key, {})
+        for key, row in out.items():
+            row["awards"] = awards.get(key, {})
         return out
 
     def trade_ranking(self, trade: str, *, year: str | None = None) -> dict[str, Any]:
@@ -590,8 +590,8 @@ class Headquarters:
         """Headquarters' trust file (db.signing format): every trusted key, every revoked serial."""
         from db import signing
 
-        keys = {k["key_id"]: bytes.fromhex(k["public"]) for k in self.keys()}
-        labels = {k["key_id"]: k["label"] for k in self.keys()}
+        keys = {k["key_id"]: bytes.fromhex(k["public"]) for k in self.trusted_keys()}
+        labels = {k["key_id"]: k["label"] for k in self.trusted_keys()}
         revoked = self.revoked_serials()
         private = bytes.fromhex(self.meta("hq_private") or "")
         text = signing.make_trust_file(out, private, keys, revoked, labels=labels)

@@ -16,10 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Signal
-from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout,
-                               QLabel, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit,
-                               QPushButton, QTableView, QTabWidget, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db.hq import Headquarters, Receipt, diff_text
 from judging.errors import JiangxinError
@@ -124,15 +138,15 @@ class HqWindow(QMainWindow):
         tabs.addTab(sub, t("提交记录", "Submissions"))
 
         rep = QWidget()
-        lay = QHBoxLayout(rep)
-        lay.addWidget(_table(self.metrics), 1)
+        split = QHBoxLayout(rep)
+        split.addWidget(_table(self.metrics), 1)
         right = QVBoxLayout()
         self.dimension = QComboBox()
         for key, zh, en in DIMENSIONS:
             self.dimension.addItem(t(zh, en), key)
         right.addWidget(self.dimension)
         right.addWidget(_table(self.breakdown))
-        lay.addLayout(right, 2)
+        split.addLayout(right, 2)
         tabs.addTab(rep, t("统计", "Report"))
 
         person = QWidget()
@@ -238,7 +252,7 @@ class HqWindow(QMainWindow):
         if self.person_id.text().strip():
             self.look_up(self.person_id.text())
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: Any) -> None:
         self.hq.close()
         super().closeEvent(event)
 

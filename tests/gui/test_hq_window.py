@@ -6,17 +6,17 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlite3  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from db.contest import Contest  # noqa: E402
-from db.exchange import export  # noqa: E402
-from db.people import set_status  # noqa: E402
-from tests.conftest import USERS  # noqa: E402
-from ui.hq_window import HqWindow  # noqa: E402
+from db.contest import Contest
+from db.exchange import export
+from db.people import set_status
+from tests.conftest import USERS
+from ui.hq_window import HqWindow
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 

@@ -101,7 +101,7 @@ def test_unknown_key_is_refused_unless_accepted_which_is_recorded(
     assert hq_cli("import", files["v1"], "--hq", db, "--accept-key") == 0
     out = capsys.readouterr().out
     assert "accepted now" in out and "submission 1" in out
-    keys = Headquarters.open(db).keys()
+    keys = Headquarters.open(db).trusted_keys()
     assert [(k["source"], k["file_sha256"]) for k in keys] == [
         ("accepted", read_results_file(files["v1"]).sha256)]
 
