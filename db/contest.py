@@ -60,7 +60,14 @@ class Contest:
         db = connect(p)
         if db.execute("SELECT value FROM meta WHERE key = 'competition'").fetchone() is None:
             raise StateError(f"{p}: the contest file has no competition yet / 尚未初始化")
-        return cls(db, p)
+        c = cls(db, p)
+        if c.meta("rebuild_derived"):  # set by a migration that dropped the derived caches
+            from db.marking import rebuild_derived
+
+            with transaction(db):
+                rebuild_derived(c)
+                db.execute("DELETE FROM meta WHERE key = 'rebuild_derived'")
+        return c
 
     @classmethod
     def create(cls, path: str | Path, competition_text: str, file: str, user: str,

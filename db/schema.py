@@ -135,4 +135,20 @@ def m001_base(db: sqlite_utils.Database) -> None:
     run_script(db, BASE_SQL + "".join(_guard_sql(t) for t in APPEND_ONLY + ("audit",)))
 
 
+@MIGRATIONS(name="m002_aspect_units")
+def m002_aspect_units(db: sqlite_utils.Database) -> None:
+    """Files made before aspect marks carried their kind and whole units: rebuild the caches.
+
+    The caches are derived from the mark log, so they are dropped, recreated empty and
+    rebuilt when the contest is next opened (meta key ``rebuild_derived``).
+    """
+    columns = {r[1] for r in db.conn.execute("PRAGMA table_info(aspect_marks)")}
+    if "units" in columns:
+        return
+    db.conn.execute("DROP TABLE aspect_marks")
+    start = BASE_SQL.index("CREATE TABLE aspect_marks")
+    run_script(db, BASE_SQL[start:])
+    db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_derived', '1')")
+
+
 SCHEMA_NAMES = tuple(m.name for m in MIGRATIONS._migrations)
