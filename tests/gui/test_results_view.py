@@ -1,0 +1,108 @@
+"""成绩: ranking by station before decryption and by name after, publishing numbered
+snapshots, the difference between two, and the re-check sample with its seed recorded."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from db.audit import records  # noqa: E402
+from db.people import set_status  # noqa: E402
+from db.results import snapshot_count  # noqa: E402
+from tests.conftest import USERS  # noqa: E402
+from ui.results import ResultsScreen  # noqa: E402
+from ui.state import AppState  # noqa: E402
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+def open_results(qtbot, path: Path, who: str = "chief") -> tuple[AppState, ResultsScreen]:
+    state = AppState()
+    state.open(path)
+    state.sign_in(*USERS[who])
+    screen = ResultsScreen(state)
+    state.changed.connect(screen.refresh)  # as the main window does
+    qtbot.addWidget(screen)
+    screen.show()
+    return state, screen
+
+
+def headers(model) -> list[str]:
+    return [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+
+
+def test_provisional_ranking_publish_and_compare(qtbot, example_db, qtmodeltester) -> None:
+    state, screen = open_results(qtbot, example_db("final"))
+    qtmodeltester.check(screen.model)
+    assert "临时排名" in screen.status.text() and "尚未公示" in screen.status.text()
+    assert "姓名" not in headers(screen.model)  # not decrypted: stations only
+    assert screen.model.rowCount() == 12
+    assert screen.model.index(0, 0).data() == "1"
+    assert screen.publish_btn.text() == "发布公示（第 1 版）"
+
+    screen.note.insert("第一次公示")
+    with qtbot.waitSignal(screen.published) as sig:
+        screen.publish_btn.click()
+    assert sig.args == ["GJQG", 1]
+    assert snapshot_count(state.contest, "GJQG") == 1
+    assert "已公示 1 版" in screen.status.text()
+
+    # the chief judge disqualifies the winner: the current results differ from snapshot 1
+    winner = screen.model.index(0, 1).data()
+    with qtbot.waitSignal(state.changed):
+        state.apply(set_status, "GJQG", winner, "disqualified", "作品上做标记")
+    screen.tabs.setCurrentIndex(1)
+    assert screen.old_pick.currentData() == 1 and screen.new_pick.currentData() == 0
+    qtmodeltester.check(screen.diff_model)
+    changes = screen.compare()
+    by_station = {c.station: c for c in changes}
+    assert by_station[winner].field("status").new == "disqualified"
+    assert by_station[winner].field("place").new is None
+    row = next(i for i, c in enumerate(screen.diff_model.rows) if c.station == winner)
+    assert screen.diff_model.index(row, 5).data() == "ok → disqualified"
+    assert "个工位有变化" in screen.diff_summary.text()
+
+    # publish the correction as snapshot 2: comparing 1 with 2 shows the same changes
+    with qtbot.waitSignal(screen.published):
+        screen.publish_btn.click()
+    assert screen.old_pick.currentData() == 1 and screen.new_pick.currentData() == 2
+    assert [c.station for c in screen.compare()] == [c.station for c in changes]
+    screen.old_pick.setCurrentIndex(screen.old_pick.findData(2))
+    assert screen.compare() == []
+    assert screen.diff_summary.text() == "没有变化"
+
+
+def test_names_after_decryption(qtbot, example_db) -> None:
+    state, screen = open_results(qtbot, example_db("decrypted"), who="supervisor")
+    assert "已解密" in screen.status.text()
+    assert "姓名" in headers(screen.model)
+    assert not screen.publish_btn.isEnabled()  # a supervisor does not publish
+
+
+def test_recheck_sample_is_drawn_with_its_seed_recorded(qtbot, example_db) -> None:
+    state, screen = open_results(qtbot, example_db("final"), who="supervisor")
+    screen.tabs.setCurrentIndex(2)
+    screen.seed.setText("")
+    qtbot.keyClicks(screen.seed, "4242")
+    with qtbot.waitSignal(screen.sample_drawn) as sig:
+        screen.sample_btn.click()
+    sample = sig.args[0]
+    # 30 % of 12 is 3.6 -> 4, but places 4 and 4 are tied (stations 02 and 05): both in
+    assert sample.top == ("04", "10", "12", "02", "05")
+    assert len(sample.random) == 2  # 15 % of the other 7, rounded up
+    assert screen.top_label.text() == ", ".join(sample.top)
+    rec = records(state.contest.db, action="recheck.sample")[0]
+    assert json.loads(rec["after"])["seed"] == 4242
+    assert json.loads(rec["after"])["stations"] == list(sample.stations)
+    assert screen.checked.value() == 7
+    screen.errors.setValue(1)  # 1 of 7 is above 5 %
+    assert "须全部复核" in screen.rule_label.text()
+    screen.checked.setValue(20)  # 1 of 20 is exactly 5 %: not above
+    assert "无需全部复核" in screen.rule_label.text()
