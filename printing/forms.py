@@ -432,12 +432,17 @@ def checkin_list(
 
 
 def results_list(
-    event: FormEvent, results: Mapping[str, Any], out: Out, sha256: str
+    event: FormEvent,
+    results: Mapping[str, Any],
+    out: Out,
+    sha256: str,
+    sha_label: str = "成绩文件 SHA-256：",
 ) -> None:
     """The results for public posting (公示), rows as in contracts §6 results JSON.
 
     Before decryption (names null): by workstation, numbers only. After: by place with names.
-    The SHA-256 of the exported results file is printed under the table.
+    The SHA-256 of the exported results file is printed under the table, after ``sha_label``
+    (another label when the digest is of something else, e.g. the published snapshot).
     """
     rows: list[Mapping[str, Any]] = list(results.get("rows", []))
     decrypted = bool(results.get("decrypted")) and any(r.get("name") for r in rows)
@@ -559,9 +564,9 @@ def results_list(
     )
     c = pages.c
     y = max(pages.y - 7 * mm, pages.margin + 16 * mm)
-    fonts.draw_text(c, pages.margin, y, "成绩文件 SHA-256：", fonts.SANS, 9)
+    label_w = fonts.draw_text(c, pages.margin, y, sha_label, fonts.SANS, 9)
     c.setFont("Courier", 8.5)
-    c.drawString(pages.margin + 30 * mm, y, sha256)
+    c.drawString(pages.margin + max(30 * mm, label_w + 2 * mm), y, sha256)
     fonts.draw_text(
         c,
         pages.margin,

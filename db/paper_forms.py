@@ -1,0 +1,142 @@
+"""The paper forms of an event, gathered from the contest and handed to printing/forms.py.
+
+Marking and summary sheets show workstation numbers only; the draw sheet and check-in list show
+identities (masked ID numbers) and are for the organiser and chief judge; the results list
+(公示) shows names only once the event is decrypted, and the SHA-256 of the latest results
+file exported since the results last changed, else of the published snapshot or of the
+results as they stand (each labelled as what it is).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from db.contest import Contest
+from db.people import competitors, draw_record
+from judging.errors import InputError, NotAllowed
+from judging.idnumber import mask_id_number
+
+if TYPE_CHECKING:
+    from printing.forms import FormEvent
+
+KINDS = ("marking", "summary", "draw", "checkin", "results")
+KIND_LABELS = {
+    "marking": ("评分表", "marking sheets"),
+    "summary": ("工位成绩汇总表", "summary sheets"),
+    "draw": ("抽签记录表", "draw sheet"),
+    "checkin": ("检录签到表", "check-in list"),
+    "results": ("成绩公示表", "results list"),
+}
+FORM_ROLES = frozenset({"admin", "chief"})
+# Tables whose rows change results: a results file exported before such a row is stale.
+_RESULT_TABLES = ("competitors", "assignments", "marks", "overrides", "clock_events", "times",
+                  "theory", "statuses", "locks", "decryptions")
+
+
+@dataclass(frozen=True)
+class FormDigest:
+    """The SHA-256 printed on the results list and what it is the digest of."""
+
+    sha256: str
+    label: str  # printed before the digest
+    source: str  # export, snapshot, results
+
+
+def _require(c: Contest, event_id: str) -> None:
+    s = c.session
+    if s is None:
+        raise NotAllowed("sign in first / 请先登录")
+    if s.role not in FORM_ROLES:
+        raise NotAllowed(f"{s.user} ({s.role}) may not print forms; the organiser or the chief "
+                         "judge prints them / 仅组委会或裁判长可打印表格")
+    if not s.may_see_event(event_id):
+        raise NotAllowed(f"{s.user} is not assigned to event {event_id} / 未分配到该赛项")
+    c.event(event_id)
+
+
+def form_event(c: Contest, event_id: str) -> FormEvent:
+    """The event as the forms print it: scheme and stations (drawn ones, else all)."""
+    from printing.forms import FormAspect, FormEvent, FormModule
+
+    comp = c.competition
+    ev = c.event(event_id)
+    drawn = sorted({p.station for p in competitors(c, event_id) if p.station})
+    stations = tuple(drawn) or tuple(ev.station_label(i) for i in range(1, ev.stations + 1))
+    modules = tuple(FormModule(m.id, m.name, tuple(
+        FormAspect(a.id, a.kind, _num(a.max), a.text, a.judges) for a in m.aspects))
+        for m in ev.modules)
+    return FormEvent(comp.name, ev.id, ev.name, ev.group, comp.organiser, comp.venue,
+                     str(comp.date), modules, stations)
+
+
+def _num(value: Any) -> str:
+    text = str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def results_digest(c: Contest, event_id: str, data: dict[str, Any]) -> FormDigest:
+    """The digest for the results list: latest export if nothing changed results since it."""
+    from db.exchange import previous_exports
+
+    exports = previous_exports(c)
+    if exports:
+        last = exports[-1]
+        seq = c.db.execute("SELECT MAX(seq) FROM audit WHERE action = 'export'").fetchone()[0]
+        marks = ", ".join("?" for _ in _RESULT_TABLES)
+        later = c.db.execute(f"SELECT COUNT(*) FROM audit WHERE seq > ? AND tbl IN ({marks})",
+                             [seq, *_RESULT_TABLES]).fetchone()[0]
+        if not later and last.get("sha256"):
+            return FormDigest(str(last["sha256"]), "成绩文件 SHA-256：", "export")
+    row = c.db.execute("SELECT number, sha256, results FROM snapshots WHERE event = ? "
+                       "ORDER BY number DESC LIMIT 1", [event_id]).fetchone()
+    if row is not None:
+        snap = json.loads(row[2])
+        same = {k: v for k, v in snap.items() if k != "snapshot"} == \
+            {k: v for k, v in data.items() if k != "snapshot"}
+        if same:
+            return FormDigest(str(row[1]), f"第{row[0]}次公示快照 SHA-256：", "snapshot")
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return FormDigest(hashlib.sha256(text.encode()).hexdigest(),
+                      "成绩数据（未导出）SHA-256：", "results")
+
+
+def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
+               ) -> FormDigest | None:
+    """Write one kind of form for an event to ``out``; the digest for the results list."""
+    from printing import forms
+
+    if kind not in KINDS:
+        raise InputError(f"unknown form {kind!r}; one of {', '.join(KINDS)}", field="form")
+    _require(c, event_id)
+    fe = form_event(c, event_id)
+    target: Any = str(out) if isinstance(out, Path) else out
+    ev = c.event(event_id)
+    if kind == "marking":
+        forms.marking_sheets(fe, target)
+    elif kind == "summary":
+        forms.summary_sheets(fe, target)
+    elif kind in ("draw", "checkin"):
+        people = sorted(competitors(c, event_id),
+                        key=lambda p: (p.candidate or "~", p.station or "~", p.name))
+        if kind == "draw":
+            rows = [forms.PersonRow(p.name, p.unit, candidate=p.candidate or "",
+                                    station=p.station or "") for p in people]
+            rec = draw_record(c, event_id) or {}
+            forms.draw_sheet(fe, rows, target, seed=str(rec.get("seed") or ""),
+                             witness=str(rec.get("witness") or ""))
+        else:
+            rows = [forms.PersonRow(p.name, p.unit, mask_id_number(p.id_number),
+                                    p.candidate or "", p.station or "") for p in people]
+            forms.checkin_list(fe, rows, target, ev.late_limit_min)
+    else:
+        from db.results import results
+
+        data = results(c, event_id)
+        digest = results_digest(c, event_id, data)
+        forms.results_list(fe, data, target, digest.sha256, digest.label)
+        return digest
+    return None
