@@ -117,7 +117,7 @@ def run_app(argv: list[str]) -> int:
             return exc.exit_code
         show_error(exc, window)
     if args.screenshot:
-        if window.is_demo():
+        if window.is_demo() and args.as_user != "":  # --as "": stay on the sign-in page
             from db.demo import DEMO_USERS
 
             user = args.as_user or "admin"

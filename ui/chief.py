@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-                               QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from db import appeals as appeals_db
 from db import marking
@@ -205,9 +205,13 @@ class ChiefScreen(QWidget):
         rv.addWidget(self.detail_view, 2)
         for k in ("resolve", "override", "status", "lock"):
             rv.addWidget(self.groups[k])
+        scroll = QScrollArea()  # the actions fit any window height and either language
+        scroll.setWidget(right)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         split = QSplitter()
         split.addWidget(self.view)
-        split.addWidget(right)
+        split.addWidget(scroll)
         split.setSizes([520, 560])
         outer = QVBoxLayout(self)
         outer.addLayout(top)

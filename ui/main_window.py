@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QMainWindow, QMenu,
-                               QProgressBar, QStackedWidget, QWidget)
+                               QProgressBar, QScrollArea, QStackedWidget, QWidget)
 
 from db.contest import Contest
 from judging.errors import JiangxinError
@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setObjectName("main_window")
         self.screens: dict[str, QWidget] = {}
+        self.wrappers: dict[int, QScrollArea] = {}  # id(screen) -> its scroll area
         self.specs: list[ScreenSpec] = []
         self.built_for: str | None = None
         self.hall_window: QWidget | None = None
@@ -365,8 +366,9 @@ class MainWindow(QMainWindow):
                     self.state.changed.disconnect(refresh)
                 except (RuntimeError, TypeError):
                     pass  # never connected
-            self.stack.removeWidget(w)
-            w.deleteLater()
+            wrapper = self.wrappers.pop(id(w), w)
+            self.stack.removeWidget(wrapper)
+            wrapper.deleteLater()
         self.screens.clear()
         self.specs = []
         self.nav.clear()
@@ -382,10 +384,16 @@ class MainWindow(QMainWindow):
             return
         self._clear_screens()
         for spec, cls in available(s.role):
-            w = cls(self.state, self.stack)  # type: ignore[call-arg]
+            w = cls(self.state)  # type: ignore[call-arg]
             self.screens[spec.key] = w
             self.specs.append(spec)
-            self.stack.addWidget(w)
+            # a scroll area per screen: one screen's minimum size never widens the window
+            wrapper = QScrollArea()
+            wrapper.setWidget(w)
+            wrapper.setWidgetResizable(True)
+            wrapper.setFrameShape(QScrollArea.Shape.NoFrame)
+            self.wrappers[id(w)] = wrapper
+            self.stack.addWidget(wrapper)
             item = QListWidgetItem(spec.title)
             item.setSizeHint(item.sizeHint().expandedTo(self.nav.fontMetrics()
                                                         .boundingRect("国").size() * 2.4))

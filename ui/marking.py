@@ -512,14 +512,14 @@ class MarkingScreen(QWidget):
         for lab, (zh, en) in zip(self.labels, (("赛项", "Event"), ("模块", "Module"),
                                                ("裁判", "Judge"))):
             lab.setText(t(zh, en))
-        self.verify.setText(t("复核模式（盲录）", "Verify (blind re-key)"))
-        self.down.setText(t("回车后向下", "Enter moves down"))
-        self.undo.setText(t("撤销上一条 Ctrl+Z", "Undo last  Ctrl+Z"))
+        self.verify.setText(t("复核模式（盲录）", "Verify (blind)"))
+        self.down.setText(t("回车后向下", "Enter ↓"))
+        self.undo.setText(t("撤销上一条 Ctrl+Z", "Undo  Ctrl+Z"))
         self.layout_box.blockSignals(True)
         i = max(0, self.layout_box.currentIndex())
         self.layout_box.clear()
-        self.layout_box.addItem(t("列＝评分项（按裁判）", "Columns = aspects (one judge)"), False)
-        self.layout_box.addItem(t("列＝裁判（按评分项）", "Columns = judges (one aspect)"), True)
+        self.layout_box.addItem(t("列＝评分项（按裁判）", "Columns: aspects"), False)
+        self.layout_box.addItem(t("列＝裁判（按评分项）", "Columns: judges"), True)
         self.layout_box.setCurrentIndex(i)
         self.layout_box.blockSignals(False)
         self.legend.setText(t("颜色：黄＝已录  绿✓＝已复核  红≠＝不一致  橙⚠＝分差超限  "
