@@ -1,0 +1,94 @@
+"""审计日志: filters by user, action, table and time; the chain check and its problems."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sqlite3  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QDateTime  # noqa: E402
+
+from tests.conftest import USERS  # noqa: E402
+from ui.audit_view import AuditScreen  # noqa: E402
+from ui.state import AppState  # noqa: E402
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+def open_audit(qtbot, path: Path, who: str = "supervisor") -> tuple[AppState, AuditScreen]:
+    state = AppState()
+    state.open(path)
+    state.sign_in(*USERS[who])
+    screen = AuditScreen(state)
+    state.changed.connect(screen.refresh)  # as the main window does
+    qtbot.addWidget(screen)
+    screen.show()
+    return state, screen
+
+
+def column(screen: AuditScreen, zh: str) -> list[str]:
+    i = [c.zh for c in screen.model.columns].index(zh)
+    return [screen.model.index(r, i).data() for r in range(screen.model.rowCount())]
+
+
+def test_filters(qtbot, example_db, qtmodeltester) -> None:
+    state, screen = open_audit(qtbot, example_db("timed"))
+    qtmodeltester.check(screen.model)
+    total = screen.model.rowCount()
+    assert total > 50 and f"{total} 条记录" in screen.count.text()
+    seqs = [int(s) for s in column(screen, "序号")]
+    assert seqs == sorted(seqs, reverse=True)  # newest first
+
+    chief = USERS["chief"][0]
+    screen.user.setCurrentIndex(screen.user.findData(chief))
+    assert set(column(screen, "用户")) == {chief}
+    assert set(column(screen, "操作")) == {"times.import"}
+
+    screen.clear_filters()
+    screen.action.setCurrentIndex(screen.action.findData("marks.enter"))
+    marks = screen.model.rowCount()
+    assert 0 < marks < total and set(column(screen, "数据表")) == {"marks"}
+    screen.table_pick.setCurrentIndex(screen.table_pick.findData("draws"))
+    assert screen.model.rowCount() == 0  # both filters apply
+
+    screen.clear_filters()
+    screen.use_since.setChecked(True)
+    screen.since.setDateTime(QDateTime.currentDateTime().addSecs(3600))
+    assert screen.model.rowCount() == 0  # nothing written in the future
+    screen.since.setDateTime(QDateTime.currentDateTime().addDays(-1))
+    assert screen.model.rowCount() == total
+
+
+def test_verify_an_intact_chain(qtbot, example_db) -> None:
+    state, screen = open_audit(qtbot, example_db("drawn"))
+    with qtbot.waitSignal(screen.verified, timeout=10_000) as sig:
+        screen.verify_btn.click()
+    assert not screen.verify_btn.isEnabled() or sig.args  # busy until the result is back
+    report = sig.args[0]
+    assert report.ok
+    assert screen.verdict.isVisible() and screen.verdict.text().startswith("✓")
+    assert screen.verify_btn.isEnabled()
+
+
+def test_verify_shows_tampering_plainly(qtbot, example_db) -> None:
+    path = example_db("drawn")
+    con = sqlite3.connect(path)  # someone edits the file behind the application's back
+    con.execute("DROP TRIGGER assignments_no_update")
+    con.execute("UPDATE assignments SET candidate = 'GJQG-099' WHERE station = '01'")
+    con.commit()
+    con.close()
+    state, screen = open_audit(qtbot, path)
+    with qtbot.waitSignal(screen.verified, timeout=10_000) as sig:
+        screen.verify_btn.click()
+    assert not sig.args[0].ok
+    text = screen.verdict.text()
+    assert text.startswith("✗") and "assignments row" in text and "differs" in text
+
+
+def test_judges_do_not_see_recorded_rows(qtbot, example_db) -> None:
+    state, screen = open_audit(qtbot, example_db("drawn"), who="judge")
+    assert "内容" not in [c.zh for c in screen.model.columns]
