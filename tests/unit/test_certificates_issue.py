@@ -211,7 +211,7 @@ def test_correction_after_printing_flags_reissues_and_revokes(
     assert cli("certificates", "--event", "GJQG", "--out", out, "--db", db, who="admin") == 0
     new = scan(out)
     new_fields = [payload.unpack(t).fields for t in new]
-    assert [f.name for f in new_fields][0] == "范海军"
+    assert new_fields[0].name == "范海军"
     assert new_fields[0].award == "一等奖" and new_fields[0].place == 1
     assert all(int(f.serial[-4:]) > 7 for f in new_fields)  # new serials, never reused
     assert "龙同原" in [f.name for f in new_fields]
