@@ -1,0 +1,508 @@
+"""证书打印 Certificates: award winners per event with the state of their certificate; issue and
+print on a worker with a progress bar, preview, print through Qt, save the PDF, reprint (补发)
+with a reason, revoke, template settings, and the paper forms.
+
+Issuing signs with the contest key, which the organiser's PIN unlocks: the PIN is typed into
+the screen for each batch and never kept. The batch runs on a worker thread with its own
+Contest (ui/worker.py); the PDF goes to a temporary folder owned by the screen, then the
+preview shows it and the organiser prints it or saves a copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QProgressBar, QPushButton, QSplitter, QTableView,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from db import certificates as certs
+from db.contest import Contest
+from db.paper_forms import KIND_LABELS, KINDS, write_form
+from judging.errors import InputError, JiangxinError
+from ui.errors import show_error
+from ui.event_picker import EventPicker
+from ui.i18n import t
+from ui.models import Column, RowsModel
+from ui.pdf_view import PdfPreview, prepare_printer, print_pdf
+from ui.state import AppState
+from ui.worker import run_task
+
+STATE_BG = {certs.NOT_ISSUED: "#f2f2f2", certs.ISSUED: "#cdeccd", certs.REISSUE: "#fbd7a8",
+            certs.WITHDRAWN: "#f8c4c4", certs.REVOKED: "#c9ccd6"}
+
+
+def state_text(s: certs.CertificateState) -> str:
+    zh, en = s.label
+    return t(zh, en)
+
+
+class CertificatesScreen(QWidget):
+    """Issue, print and track the award certificates of the contest."""
+
+    issued = Signal(object)  # list[CertificateData], after a batch is recorded and rendered
+    reprinted = Signal(object)  # list[CertificateData]
+    revoked = Signal(str)  # serial
+    pdf_ready = Signal(object)  # Path of the PDF now in the preview
+    printed = Signal(int)  # pages sent to the printer
+    task_failed = Signal(str)  # the message of a failed batch
+    template_saved = Signal()
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._tmp = tempfile.TemporaryDirectory(prefix="jiangxin-print-")
+        self.pdf: Path | None = None
+        self.busy = False
+        self._printer: QPrinter | None = None
+
+        # ---- winners ----------------------------------------------------------------------
+        self.model = RowsModel(self._columns(), self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.readiness = QLabel()
+        self.readiness.setWordWrap(True)
+        self.readiness.setStyleSheet("color: #56617a;")
+
+        # ---- actions ----------------------------------------------------------------------
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText(t("您的PIN（签名用）", "Your PIN (to sign)"))
+        self.pin.setMaximumWidth(170)
+        self.issue_btn = QPushButton(t("颁发并生成证书", "Issue certificates"))
+        self.issue_btn.setMinimumHeight(36)
+        self.issue_btn.setStyleSheet("font-weight: bold;")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(t("补发/撤销原因", "Reason for a reprint or revocation"))
+        self.reprint_btn = QPushButton(t("补发所选", "Reprint selected (补发)"))
+        self.revoke_btn = QPushButton(t("撤销所选", "Revoke selected"))
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        # ---- output -----------------------------------------------------------------------
+        self.preview = PdfPreview()
+        self.preview.setMinimumWidth(420)
+        self.print_btn = QPushButton(t("打印…", "Print…"))
+        self.save_btn = QPushButton(t("另存PDF…", "Save PDF…"))
+        for b in (self.print_btn, self.save_btn):
+            b.setEnabled(False)
+
+        # ---- template ---------------------------------------------------------------------
+        self.orientation = QComboBox()
+        self.orientation.addItem(t("横版 A4", "A4 landscape"), "landscape")
+        self.orientation.addItem(t("竖版 A4", "A4 portrait"), "portrait")
+        self.background = QLineEdit()
+        self.background.setPlaceholderText(t("背景图（可选）", "Background image (optional)"))
+        self.seal = QLineEdit()
+        self.seal.setPlaceholderText(t("印章图 PNG（可选）", "Seal PNG (optional)"))
+        self.bg_btn = QPushButton("…")
+        self.seal_btn = QPushButton("…")
+        self.wording = QTableWidget(0, 2)
+        self.wording.setHorizontalHeaderLabels([t("奖项", "Award"), t("正文措辞", "Wording")])
+        self.wording.horizontalHeader().setStretchLastSection(True)
+        self.wording.verticalHeader().hide()
+        self.wording.setMaximumHeight(130)
+        self.save_template_btn = QPushButton(t("保存模板", "Save template"))
+        tpl_box = QGroupBox(t("证书模板", "Certificate template"))
+        form = QFormLayout(tpl_box)
+        form.addRow(t("版式", "Layout"), self.orientation)
+        for label, edit, btn in ((t("背景", "Background"), self.background, self.bg_btn),
+                                 (t("印章", "Seal"), self.seal, self.seal_btn)):
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            row.addWidget(btn)
+            form.addRow(label, row)
+        form.addRow(QLabel(t("措辞可用 {name} {competition} {event_group} {award} 等占位符；留空用默认",
+                             "Wording may use {name} {competition} {event_group} {award}…; "
+                             "empty: the default")))
+        form.addRow(self.wording)
+        form.addRow(self.save_template_btn)
+
+        # ---- forms ------------------------------------------------------------------------
+        self.form_event = EventPicker()
+        self.form_kind = QComboBox()
+        for kind in KINDS:
+            zh, en = KIND_LABELS[kind]
+            self.form_kind.addItem(t(zh, en), kind)
+        self.form_btn = QPushButton(t("生成表格", "Make form"))
+        forms_box = QGroupBox(t("纸质表格", "Paper forms"))
+        fl = QHBoxLayout(forms_box)
+        fl.addWidget(self.form_event)
+        fl.addWidget(self.form_kind)
+        fl.addWidget(self.form_btn)
+
+        # ---- layout -----------------------------------------------------------------------
+        actions = QHBoxLayout()
+        actions.addWidget(self.pin)
+        actions.addWidget(self.issue_btn)
+        actions.addStretch(1)
+        again = QHBoxLayout()
+        again.addWidget(self.reason, 1)
+        again.addWidget(self.reprint_btn)
+        again.addWidget(self.revoke_btn)
+        winners = QWidget()
+        wl = QVBoxLayout(winners)
+        wl.addWidget(self.summary)
+        wl.addWidget(self.readiness)
+        wl.addWidget(self.table, 1)
+        wl.addLayout(actions)
+        wl.addLayout(again)
+        settings = QWidget()
+        sl = QVBoxLayout(settings)
+        sl.addWidget(tpl_box)
+        sl.addStretch(1)
+        paper = QWidget()
+        pl = QVBoxLayout(paper)
+        pl.addWidget(forms_box)
+        forms_note = QLabel(t("评分表、汇总表只显示工位号；抽签表、检录表含身份信息，仅供组委会与裁判长；"
+                              "公示表印有成绩文件的 SHA-256。",
+                              "Marking and summary sheets show workstation numbers only; the "
+                              "draw sheet and check-in list carry identities (organiser and "
+                              "chief judge only); the results list carries the results file's "
+                              "SHA-256."))
+        forms_note.setWordWrap(True)
+        pl.addWidget(forms_note)
+        pl.addStretch(1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(winners, t("获奖证书", "Award certificates"))
+        self.tabs.addTab(settings, t("证书模板", "Template"))
+        self.tabs.addTab(paper, t("纸质表格", "Paper forms"))
+        left = QVBoxLayout()
+        left.addWidget(self.tabs, 1)
+        left.addWidget(self.progress)
+        left.addWidget(self.status)
+        out_buttons = QHBoxLayout()
+        out_buttons.addWidget(self.print_btn)
+        out_buttons.addWidget(self.save_btn)
+        right = QVBoxLayout()
+        right.addWidget(QLabel(t("预览", "Preview")))
+        right.addWidget(self.preview, 1)
+        right.addLayout(out_buttons)
+        lw, rw = QWidget(), QWidget()
+        lw.setLayout(left)
+        rw.setLayout(right)
+        split = QSplitter()
+        split.addWidget(lw)
+        split.addWidget(rw)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay = QVBoxLayout(self)
+        lay.addWidget(split)
+
+        self.issue_btn.clicked.connect(self.issue)
+        self.reprint_btn.clicked.connect(self.reprint_selected)
+        self.revoke_btn.clicked.connect(self.revoke_selected)
+        self.print_btn.clicked.connect(self.open_print_dialog)
+        self.save_btn.clicked.connect(self._ask_save)
+        self.save_template_btn.clicked.connect(self.save_template)
+        self.bg_btn.clicked.connect(lambda: self._pick_image(self.background))
+        self.seal_btn.clicked.connect(lambda: self._pick_image(self.seal))
+        self.form_btn.clicked.connect(self.make_form)
+        self.pin.returnPressed.connect(self.issue)
+        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        self.reload(refill=True)
+
+    # ---- data -----------------------------------------------------------------------------
+    def _columns(self) -> list[Column[certs.CertificateState]]:
+        centre = Qt.AlignmentFlag.AlignCenter
+        return [
+            Column("赛项", "Event", lambda s: s.event),
+            Column("名次", "Place", lambda s: s.place or "—", align=centre),
+            Column("姓名", "Name", lambda s: s.name, bold=True),
+            Column("工位", "Station", lambda s: s.station or "—", align=centre),
+            Column("奖项", "Award", lambda s: s.award or t("（无）", "(none)")),
+            Column("状态", "State", state_text,
+                   background=lambda s: QColor(STATE_BG[s.state])),
+            Column("证书编号", "Serial", lambda s: s.serial or ""),
+            Column("打印", "Prints", lambda s: s.prints or "", align=centre),
+            Column("变动", "Changed", lambda s: "、".join(s.changed)),
+        ]
+
+    @property
+    def contest(self) -> Contest | None:
+        return self.state.contest
+
+    def reload(self, refill: bool = False) -> None:
+        c = self.contest
+        if refill:
+            self.form_event.fill(c)
+            self._load_template()
+        if c is None or c.session is None or c.session.role != "admin":
+            self.model.set_rows([])
+            return
+        rows = certs.list_certificates(c)
+        self.model.set_rows(rows)
+        ready, skipped = certs.event_readiness(c)
+        counts = {k: sum(1 for s in rows if s.state == k) for k in STATE_BG}
+        self.summary.setText(t(
+            f"获奖 {len([s for s in rows if s.current])} 人 · 未颁发 {counts[certs.NOT_ISSUED]} · "
+            f"已颁发 {counts[certs.ISSUED]} · 需重新颁发 {counts[certs.REISSUE]} · "
+            f"待撤销 {counts[certs.WITHDRAWN]} · 已撤销 {counts[certs.REVOKED]}",
+            f"{len([s for s in rows if s.current])} winners · not issued "
+            f"{counts[certs.NOT_ISSUED]} · issued {counts[certs.ISSUED]} · to reissue "
+            f"{counts[certs.REISSUE]} · to revoke {counts[certs.WITHDRAWN]} · revoked "
+            f"{counts[certs.REVOKED]}"))
+        lines = [t(f"可颁发：{'、'.join(ready) or '无'}", f"Ready: {', '.join(ready) or 'none'}")]
+        lines += [f"{ev}: {why}" for ev, why in skipped.items()]
+        self.readiness.setText("；".join(lines))
+        todo = len(certs.pending(c, ready))
+        self.issue_btn.setText(t(f"颁发并生成证书（{todo}）", f"Issue certificates ({todo})"))
+        self.issue_btn.setEnabled(todo > 0 and not self.busy)
+
+    def refresh(self, changes: frozenset[str]) -> None:
+        if changes & {"certificates", "results", "people", "marks", "session", "locks"}:
+            self.reload(refill="session" in changes)
+
+    def selected(self) -> list[certs.CertificateState]:
+        rows = sorted({self.proxy.mapToSource(i).row()
+                       for i in self.table.selectionModel().selectedRows()})
+        return [self.model.rows[r] for r in rows]
+
+    # ---- issuing and reprinting on a worker -----------------------------------------------
+    def _start(self, what: str, work: Any, done: Any) -> None:
+        c, pin = self.contest, self.pin.text()
+        if c is None or c.session is None:
+            return
+        if not pin:
+            self._fail(InputError(t("请输入您的PIN以签名证书", "Type your PIN to sign the "
+                                                                   "certificates")))
+            return
+        self.pin.clear()
+        self.busy = True
+        self.issue_btn.setEnabled(False)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.status.setText(what)
+        out = Path(self._tmp.name) / f"{what_stamp()}.pdf"
+        user = c.session.user
+
+        def job(contest: Contest, progress: Any) -> Any:
+            return work(contest, user, pin, out, lambda d, n: progress(d, n, ""))
+
+        task = run_task(self.state, job, lambda result: self._done(result, out, done),
+                        on_error=self._fail, on_progress=self._progressed)
+        task.finished.connect(self._finished)
+
+    def issue(self) -> None:
+        """Issue every pending certificate of the ready events, then preview the PDF."""
+        if self.busy:
+            return
+
+        def work(c: Contest, user: str, pin: str, out: Path, progress: Any) -> Any:
+            return certs.issue_certificates(c, user, pin, out=out, progress=progress)
+
+        self._start(t("正在颁发并生成证书…", "Issuing certificates…"), work, self.issued)
+
+    def reprint_selected(self) -> None:
+        serials = [s.serial for s in self.selected() if s.serial]
+        if not serials:
+            self._fail(InputError(t("请先选择要补发的证书", "Select the certificates to "
+                                                                 "reprint")))
+            return
+        reason = self.reason.text().strip()
+
+        def work(c: Contest, user: str, pin: str, out: Path, progress: Any) -> Any:
+            return certs.reprint_certificates(c, user, pin, serials, reason, out=out,
+                                              progress=progress)
+
+        self._start(t("正在补发…", "Reprinting…"), work, self.reprinted)
+
+    def _progressed(self, done: int, total: int, _text: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _done(self, result: list[Any], out: Path, signal: Any) -> None:
+        n = len(result)
+        if n and out.exists():
+            self.show_pdf(out)
+            self.status.setText(t(f"已颁发 {n} 张，已记录。请预览后打印或另存。",
+                                  f"{n} certificates recorded. Preview, then print or save."))
+        else:
+            self.status.setText(t("没有需要颁发的证书。", "Nothing to issue."))
+        self.state.changed.emit(frozenset({"certificates"}))
+        signal.emit(result)
+
+    def _fail(self, exc: BaseException) -> None:
+        self.status.setText(str(exc) if isinstance(exc, JiangxinError) else repr(exc))
+        show_error(exc, self)
+        self.task_failed.emit(str(exc))
+
+    def _finished(self) -> None:
+        self.busy = False
+        self.progress.setVisible(False)
+        self.reload()
+
+    # ---- revoking ---------------------------------------------------------------------------
+    def revoke_selected(self) -> None:
+        reason = self.reason.text().strip()
+        chosen = [s for s in self.selected() if s.serial and s.state != certs.REVOKED]
+        if not chosen:
+            self._fail(InputError(t("请先选择要撤销的证书", "Select the certificates to "
+                                                                 "revoke")))
+            return
+        try:
+            for s in chosen:
+                assert s.serial is not None
+                self.state.apply(certs.revoke, s.serial, reason)
+                self.revoked.emit(s.serial)
+        except JiangxinError as exc:
+            self._fail(exc)
+            return
+        self.status.setText(t(f"已撤销 {len(chosen)} 张", f"Revoked {len(chosen)}"))
+
+    # ---- preview, printing, saving ----------------------------------------------------------
+    def show_pdf(self, pdf: Path) -> None:
+        self.pdf = pdf
+        self.preview.show_pdf(pdf)
+        self.print_btn.setEnabled(True)
+        self.save_btn.setEnabled(True)
+        self.pdf_ready.emit(pdf)
+
+    def open_print_dialog(self) -> None:
+        """The system's print dialog (printer, copies, pages); printing starts on OK."""
+        if self.pdf is None:
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        prepare_printer(printer, self.pdf)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle(t("打印证书", "Print certificates"))
+        dialog.accepted.connect(lambda: self.print_to(printer))
+        self._printer = printer
+        dialog.open()
+
+    def print_to(self, printer: QPrinter, pdf: Path | None = None) -> None:
+        """Print a PDF (the previewed one by default) on a worker thread; emits printed."""
+        target = pdf or self.pdf
+        if target is None:
+            return
+        self._printer = printer  # keep it alive while the worker paints on it
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.status.setText(t("正在打印…", "Printing…"))
+
+        def job(_c: Contest, progress: Any) -> int:
+            return print_pdf(printer, target, lambda d, n: progress(d, n, ""))
+
+        def done(pages: int) -> None:
+            self.status.setText(t(f"已送打印 {pages} 页", f"{pages} pages sent to the printer"))
+            self.printed.emit(pages)
+
+        task = run_task(self.state, job, done, on_error=self._fail,
+                        on_progress=self._progressed)
+        task.finished.connect(lambda: self.progress.setVisible(False))
+
+    def _ask_save(self) -> None:
+        dialog = QFileDialog(self, t("另存PDF", "Save PDF"), str(Path.home()),
+                             "PDF (*.pdf)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("pdf")
+        dialog.fileSelected.connect(lambda p: self.save_pdf(Path(p)))
+        dialog.open()
+
+    def save_pdf(self, path: Path) -> Path | None:
+        if self.pdf is None:
+            return None
+        try:
+            shutil.copyfile(self.pdf, path)
+        except OSError as exc:
+            self._fail(InputError(f"cannot save: {exc.strerror} / 无法保存", file=str(path)))
+            return None
+        self.status.setText(t(f"已保存 {path}", f"Saved {path}"))
+        return path
+
+    # ---- template ---------------------------------------------------------------------------
+    def _load_template(self) -> None:
+        c = self.contest
+        if c is None:
+            return
+        tpl = certs.template(c)
+        self.orientation.setCurrentIndex(max(0, self.orientation.findData(tpl.orientation)))
+        self.background.setText(tpl.background or "")
+        self.seal.setText(tpl.seal or "")
+        awards: list[str] = []
+        for ev in c.competition.events:
+            for a in (*ev.awards.levels, getattr(ev.awards, "honourable", None)):
+                if a and a not in awards:
+                    awards.append(a)
+        for a in tpl.wording:
+            if a not in awards:
+                awards.append(a)
+        self.wording.setRowCount(len(awards))
+        for i, a in enumerate(awards):
+            item = QTableWidgetItem(a)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.wording.setItem(i, 0, item)
+            self.wording.setItem(i, 1, QTableWidgetItem(tpl.wording.get(a, "")))
+
+    def save_template(self) -> None:
+        wording = {}
+        for i in range(self.wording.rowCount()):
+            award, text = self.wording.item(i, 0), self.wording.item(i, 1)
+            if award and text and text.text().strip():
+                wording[award.text()] = text.text().strip()
+        try:
+            self.state.apply(certs.set_template, orientation=self.orientation.currentData(),
+                             background=self.background.text().strip() or None,
+                             seal=self.seal.text().strip() or None, wording=wording)
+        except JiangxinError as exc:
+            self._fail(exc)
+            return
+        self.status.setText(t("模板已保存", "Template saved"))
+        self.template_saved.emit()
+
+    def _pick_image(self, edit: QLineEdit) -> None:
+        dialog = QFileDialog(self, t("选择图片", "Choose an image"), str(Path.home()),
+                             "Images (*.png *.jpg *.jpeg)")
+        dialog.fileSelected.connect(edit.setText)
+        dialog.open()
+
+    # ---- forms ------------------------------------------------------------------------------
+    def make_form(self, kind: str | None = None, event_id: str | None = None) -> Path | None:
+        """Write a paper form to the preview (then print or save it like certificates)."""
+        c = self.contest
+        kind = kind or self.form_kind.currentData()
+        event_id = event_id or self.form_event.event_id
+        if c is None or not kind or not event_id:
+            return None
+        out = Path(self._tmp.name) / f"{kind}-{event_id}-{what_stamp()}.pdf"
+        try:
+            digest = write_form(c, kind, event_id, out)
+        except JiangxinError as exc:
+            self._fail(exc)
+            return None
+        zh, en = KIND_LABELS[kind]
+        note = f" · {digest.label}{digest.sha256[:16]}…" if digest else ""
+        self.status.setText(t(f"{event_id} {zh}已生成{note}", f"{event_id} {en} ready{note}"))
+        self.show_pdf(out)
+        return out
+
+
+
+def what_stamp() -> str:
+    import time
+
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{time.perf_counter_ns() % 10**6:06d}"
+
+
+SCREEN = (CertificatesScreen, "证书打印", "Certificates", frozenset({"admin"}))
