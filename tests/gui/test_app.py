@@ -83,9 +83,10 @@ def test_worker_uses_its_own_connection_and_reports_errors(qtbot, signed_in) -> 
         return threading.get_ident(), c.competition.name
 
     got: list[object] = []
-    task = run_task(state, work, got.append)
-    with qtbot.waitSignal(task.succeeded, timeout=5000):
-        pass
+    progressed: list[tuple[int, int, str]] = []
+    run_task(state, work, got.append, on_progress=lambda *a: progressed.append(a))
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)  # connected before the work starts
+    assert progressed == [(1, 2, "half")]
     (tid, name), = got
     assert tid != gui and name == state.contest.competition.name
 
