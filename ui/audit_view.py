@@ -8,10 +8,19 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db.audit import AuditReport, facets, records, verify
 from ui.i18n import role_label, t
@@ -175,7 +184,7 @@ class AuditScreen(QWidget):
     @staticmethod
     def _iso(w: QDateTimeEdit) -> str:
         secs = w.dateTime().toSecsSinceEpoch()
-        return dt.datetime.fromtimestamp(secs, dt.timezone.utc).isoformat()
+        return dt.datetime.fromtimestamp(secs, dt.UTC).isoformat()
 
     def reload(self, refill: bool = False) -> None:
         c = self.state.contest

@@ -12,19 +12,50 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import (QAbstractTableModel, QItemSelectionModel, QModelIndex,
-                            QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QLabel, QListView, QMessageBox, QPushButton, QSpinBox,
-                               QStyle, QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db.contest import Contest
 from db.people import by_station
 from db.timing import clock_action, clock_events, clocks
-from judging.clock import EXTRA, PAUSE, RESUME, START, STOP, ClockEvent, ClockState, \
-    clock_state, next_state
+from judging.clock import (
+    EXTRA,
+    PAUSE,
+    RESUME,
+    START,
+    STOP,
+    ClockEvent,
+    ClockState,
+    clock_state,
+    next_state,
+)
 from judging.errors import JiangxinError
 from judging.roles import allowed
 from ui.event_picker import EventPicker
@@ -522,13 +553,13 @@ class BoardScreen(QWidget):
         if self.model.tick():
             self._update_labels()
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: object) -> None:
         self.model.tick()
         self._update_labels()
         self.timer.start()
         super().showEvent(event)  # type: ignore[arg-type]
 
-    def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def hideEvent(self, event: object) -> None:
         self.timer.stop()
         super().hideEvent(event)  # type: ignore[arg-type]
 

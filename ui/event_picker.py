@@ -34,7 +34,7 @@ class EventPicker(QComboBox):
                 self.addItem(f"{ev.id}  {ev.name}{ev.group}", ev.id)
             want = current or (prefer(contest) if prefer else None)
             i = self.findData(want) if want else -1
-            self.setCurrentIndex(i if i >= 0 else 0)
+            self.setCurrentIndex(max(i, 0))
         finally:
             self._filling = False
 

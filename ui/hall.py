@@ -12,12 +12,31 @@ import time
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QResizeEvent
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QPushButton, QStyledItemDelegate,
-                               QStyleOptionViewItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from judging.clock import ClockState
-from ui.board import STYLE, ClockModel, ClockRole, Index, StateRole, StationRole, digits_font, \
-    hms, prefer_running_event, state_text, text_font
+from ui.board import (
+    STYLE,
+    ClockModel,
+    ClockRole,
+    Index,
+    StateRole,
+    StationRole,
+    digits_font,
+    hms,
+    prefer_running_event,
+    state_text,
+    text_font,
+)
 from ui.event_picker import EventPicker
 from ui.i18n import t
 from ui.state import AppState
@@ -115,7 +134,7 @@ class HallView(QListView):
             self.setGridSize(best)
             self.scheduleDelayedItemsLayout()
 
-    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)
         self.fit()
 
@@ -199,7 +218,7 @@ class HallScreen(QWidget):
         self.title.setFont(text_font(max(16, h // 34), bold=True))
         self.wall_clock.setFont(digits_font(max(16, h // 30)))
 
-    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)
         self._set_sizes()
 
@@ -216,7 +235,7 @@ class HallScreen(QWidget):
             self._window = w
             w.showFullScreen()
 
-    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, e: QKeyEvent) -> None:
         if e.key() == Qt.Key.Key_F11:
             self.toggle_full_screen()
         elif e.key() == Qt.Key.Key_Escape and self.isWindow():
@@ -224,13 +243,13 @@ class HallScreen(QWidget):
         else:
             super().keyPressEvent(e)
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: object) -> None:
         self.tick()
         self.timer.start()
         self.view.fit()
         super().showEvent(event)  # type: ignore[arg-type]
 
-    def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def hideEvent(self, event: object) -> None:
         self.timer.stop()
         super().hideEvent(event)  # type: ignore[arg-type]
 

@@ -6,15 +6,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlite3  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sqlite3
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QDateTime  # noqa: E402
+import pytest
+from PySide6.QtCore import QDateTime
 
-from tests.conftest import USERS  # noqa: E402
-from ui.audit_view import AuditScreen  # noqa: E402
-from ui.state import AppState  # noqa: E402
+from tests.conftest import USERS
+from ui.audit_view import AuditScreen
+from ui.state import AppState
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -36,7 +36,7 @@ def column(screen: AuditScreen, zh: str) -> list[str]:
 
 
 def test_filters(qtbot, example_db, qtmodeltester) -> None:
-    state, screen = open_audit(qtbot, example_db("timed"))
+    _state, screen = open_audit(qtbot, example_db("timed"))
     qtmodeltester.check(screen.model)
     total = screen.model.rowCount()
     assert total > 50 and f"{total} 条记录" in screen.count.text()
@@ -64,7 +64,7 @@ def test_filters(qtbot, example_db, qtmodeltester) -> None:
 
 
 def test_verify_an_intact_chain(qtbot, example_db) -> None:
-    state, screen = open_audit(qtbot, example_db("drawn"))
+    _state, screen = open_audit(qtbot, example_db("drawn"))
     with qtbot.waitSignal(screen.verified, timeout=10_000) as sig:
         screen.verify_btn.click()
     assert not screen.verify_btn.isEnabled() or sig.args  # busy until the result is back
@@ -81,7 +81,7 @@ def test_verify_shows_tampering_plainly(qtbot, example_db) -> None:
     con.execute("UPDATE assignments SET candidate = 'GJQG-099' WHERE station = '01'")
     con.commit()
     con.close()
-    state, screen = open_audit(qtbot, path)
+    _state, screen = open_audit(qtbot, path)
     with qtbot.waitSignal(screen.verified, timeout=10_000) as sig:
         screen.verify_btn.click()
     assert not sig.args[0].ok
@@ -90,5 +90,5 @@ def test_verify_shows_tampering_plainly(qtbot, example_db) -> None:
 
 
 def test_judges_do_not_see_recorded_rows(qtbot, example_db) -> None:
-    state, screen = open_audit(qtbot, example_db("drawn"), who="judge")
+    _state, screen = open_audit(qtbot, example_db("drawn"), who="judge")
     assert "内容" not in [c.zh for c in screen.model.columns]

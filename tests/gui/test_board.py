@@ -6,15 +6,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Callable
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+import pytest
+from PySide6.QtWidgets import QMessageBox
 
-from tests.conftest import USERS  # noqa: E402
-from ui.board import BoardScreen, ClockModel, ReasonDialog, hms  # noqa: E402
-from ui.state import AppState  # noqa: E402
+from tests.conftest import USERS
+from ui.board import BoardScreen, ClockModel, ReasonDialog, hms
+from ui.state import AppState
 
 # the offscreen platform says this of every top-level window; it is not ours
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -82,7 +82,7 @@ def test_start_all_pause_resume_extra_and_hand_in(qtbot, drawn: Path) -> None:
 
     # ten minutes of extra time with a reason
     board.extra_btn.click()
-    dlg = [d for d in board.findChildren(ReasonDialog) if d.isVisible()][0]
+    dlg = next(d for d in board.findChildren(ReasonDialog) if d.isVisible())
     dlg.minutes.setValue(10)
     dlg.reason.setEditText("设备故障补时")
     with qtbot.waitSignal(board.clock_recorded):
@@ -101,7 +101,7 @@ def test_start_all_pause_resume_extra_and_hand_in(qtbot, drawn: Path) -> None:
 
 
 def test_clocks_survive_closing_and_reopening(qtbot, drawn: Path) -> None:
-    state, board = open_board(qtbot, drawn)
+    _state, board = open_board(qtbot, drawn)
     board.select(["03"])
     with qtbot.waitSignal(board.clock_recorded):
         board.start_btn.click()
@@ -110,7 +110,7 @@ def test_clocks_survive_closing_and_reopening(qtbot, drawn: Path) -> None:
     # the app goes away without closing anything (as in a crash) ...
     board.close()
     # ... and a new one on the same file shows the same clock, still running
-    state2, board2 = open_board(qtbot, drawn)
+    _state2, board2 = open_board(qtbot, drawn)
     assert shown(board2)["03"] == "running"
     assert shown(board2)["01"] == "idle"
     board2.model.tick(started + 125)
@@ -120,7 +120,7 @@ def test_clocks_survive_closing_and_reopening(qtbot, drawn: Path) -> None:
 
 
 def test_overtime_is_warned_in_words(qtbot, drawn: Path) -> None:
-    state, board = open_board(qtbot, drawn)
+    _state, board = open_board(qtbot, drawn)
     board.select(["01", "04"])
     with qtbot.waitSignal(board.clock_recorded):
         board.start_btn.click()
@@ -139,7 +139,7 @@ def test_overtime_is_warned_in_words(qtbot, drawn: Path) -> None:
 
 
 def test_a_judge_sees_the_board_but_cannot_run_the_clocks(qtbot, drawn: Path) -> None:
-    state, board = open_board(qtbot, drawn, who="judge")
+    _state, board = open_board(qtbot, drawn, who="judge")
     board.select(["01"])
     for b in (board.start_all_btn, board.start_btn, board.pause_btn, board.stop_btn):
         assert not b.isEnabled()
@@ -148,7 +148,7 @@ def test_a_judge_sees_the_board_but_cannot_run_the_clocks(qtbot, drawn: Path) ->
 
 def test_a_tick_repaints_rows_without_resetting_the_model(qtbot, drawn: Path,
                                                            qtmodeltester) -> None:
-    state, board = open_board(qtbot, drawn)
+    _state, board = open_board(qtbot, drawn)
     board.select([r.station for r in board.model.rows])
     with qtbot.waitSignal(board.clock_recorded):
         board.start_btn.click()

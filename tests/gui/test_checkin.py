@@ -6,16 +6,16 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Callable
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QDateTime, Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import QDateTime, Qt
 
-from db.people import competitors  # noqa: E402
-from tests.conftest import USERS  # noqa: E402
-from ui.checkin import CheckinScreen, late_minutes  # noqa: E402
-from ui.state import AppState  # noqa: E402
+from db.people import competitors
+from tests.conftest import USERS
+from ui.checkin import CheckinScreen, late_minutes
+from ui.state import AppState
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -81,7 +81,7 @@ def test_an_id_number_finds_the_person_too(qtbot, drawn: Path) -> None:
 
 
 def test_unknown_number_is_said_plainly(qtbot, drawn: Path) -> None:
-    state, screen = open_checkin(qtbot, drawn, "admin")
+    _state, screen = open_checkin(qtbot, drawn, "admin")
     with qtbot.waitSignal(screen.competitor_found) as sig:
         scan(qtbot, screen, "GJQG-999")
     assert sig.args == [None]

@@ -6,18 +6,18 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import csv  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+import csv
+from collections.abc import Callable
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import Qt
 
-from db.people import competitors, draw_record  # noqa: E402
-from judging.draw import electronic_draw  # noqa: E402
-from tests.conftest import EXAMPLES, USERS  # noqa: E402
-from ui.draw import DrawScreen, PaperLotsModel  # noqa: E402
-from ui.state import AppState  # noqa: E402
+from db.people import competitors, draw_record
+from judging.draw import electronic_draw
+from tests.conftest import EXAMPLES, USERS
+from ui.draw import DrawScreen, PaperLotsModel
+from ui.state import AppState
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -101,7 +101,7 @@ def test_paper_lots_typed_in_with_mistakes_shown_by_row(qtbot, undrawn: Path,
 
 
 def test_supervisor_sees_the_sheet_without_names(qtbot, example_db) -> None:
-    state, screen = open_draw(qtbot, example_db("drawn"), who="supervisor")
+    _state, screen = open_draw(qtbot, example_db("drawn"), who="supervisor")
     assert screen.pages.currentWidget() is screen.after
     headers = [screen.sheet.headerData(i, Qt.Orientation.Horizontal)
                for i in range(screen.sheet.columnCount())]
@@ -109,5 +109,5 @@ def test_supervisor_sees_the_sheet_without_names(qtbot, example_db) -> None:
 
 
 def test_only_the_organiser_draws(qtbot, undrawn: Path) -> None:
-    state, screen = open_draw(qtbot, undrawn, who="supervisor")
+    _state, screen = open_draw(qtbot, undrawn, who="supervisor")
     assert screen.before.currentWidget() is screen.not_allowed

@@ -6,18 +6,18 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Callable
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import Qt
 
-from db.people import competitors  # noqa: E402
-from db.timing import clock_action  # noqa: E402
-from tests.conftest import USERS  # noqa: E402
-from ui.board import ClockModel, ClockRole, NoteRole, StateRole  # noqa: E402
-from ui.hall import HallScreen  # noqa: E402
-from ui.state import AppState  # noqa: E402
+from db.people import competitors
+from db.timing import clock_action
+from tests.conftest import USERS
+from ui.board import ClockModel, ClockRole, NoteRole, StateRole
+from ui.hall import HallScreen
+from ui.state import AppState
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 

@@ -7,18 +7,18 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import Qt
 
-from db.audit import records  # noqa: E402
-from db.people import set_status  # noqa: E402
-from db.results import snapshot_count  # noqa: E402
-from tests.conftest import USERS  # noqa: E402
-from ui.results import ResultsScreen  # noqa: E402
-from ui.state import AppState  # noqa: E402
+from db.audit import records
+from db.people import set_status
+from db.results import snapshot_count
+from tests.conftest import USERS
+from ui.results import ResultsScreen
+from ui.state import AppState
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -80,7 +80,7 @@ def test_provisional_ranking_publish_and_compare(qtbot, example_db, qtmodelteste
 
 
 def test_names_after_decryption(qtbot, example_db) -> None:
-    state, screen = open_results(qtbot, example_db("decrypted"), who="supervisor")
+    _state, screen = open_results(qtbot, example_db("decrypted"), who="supervisor")
     assert "已解密" in screen.status.text()
     assert "姓名" in headers(screen.model)
     assert not screen.publish_btn.isEnabled()  # a supervisor does not publish
