@@ -1,0 +1,139 @@
+"""证书核验: a scanner types the QR text and Enter; short codes; images and PDFs; a big verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PySide6.QtCore import Qt
+
+from db import certificates as certs
+from db import signing
+from db.keys import contest_key
+from ui.state import AppState
+from ui.verify import SCREEN, VerifyScreen
+
+
+@pytest.fixture
+def issued(signed_in: Callable[[str], AppState], tmp_path: Path) -> tuple[AppState, Path, list]:
+    state = signed_in("admin")
+    pdf = tmp_path / "certificates.pdf"
+    done = certs.issue_certificates(state.contest, "admin", "0000", out=pdf)
+    return state, pdf, done
+
+
+def make(qtbot, state: AppState) -> VerifyScreen:
+    w = VerifyScreen(state)
+    qtbot.addWidget(w)
+    w.resize(1000, 760)
+    w.show()
+    return w
+
+
+def scan(qtbot, w: VerifyScreen, text: str) -> list:
+    """What a USB scanner does: types the text, then Enter."""
+    w.input.clear()
+    qtbot.keyClicks(w.input, text)
+    with qtbot.waitSignal(w.verified) as sig:
+        qtbot.keyClick(w.input, Qt.Key.Key_Return)
+    return list(sig.args[0])
+
+
+def field_texts(w: VerifyScreen) -> list[str]:
+    out = []
+    for i in range(w.fields.rowCount()):
+        item = w.fields.itemAt(i, w.fields.ItemRole.FieldRole)
+        out.append(item.widget().text())
+    return out
+
+
+def test_registry_entry() -> None:
+    cls, zh, _en, roles = SCREEN
+    assert cls is VerifyScreen and zh == "证书核验" and "judge" in roles
+
+
+def test_scanned_qr_is_genuine_and_shows_the_fields(qtbot, issued) -> None:
+    state, _pdf, done = issued
+    w = make(qtbot, state)
+    [v] = scan(qtbot, w, done[0].qr_text)
+    assert v.status == "genuine"
+    assert "真" in w.verdict.text()
+    shown = field_texts(w)
+    assert done[0].name in shown and done[0].serial in shown and done[0].id_masked in shown
+    # the next scan replaces the text (it is selected)
+    assert w.input.selectedText() == w.input.text()
+
+
+def test_altered_and_revoked(qtbot, issued) -> None:
+    state, _pdf, done = issued
+    w = make(qtbot, state)
+    text = done[1].qr_text
+    i = len(text) - 20
+    altered = text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
+    [v] = scan(qtbot, w, altered)
+    assert v.status == "invalid" and "无效" in w.verdict.text()
+    assert field_texts(w) == []  # nothing shown as if it were true
+    state.apply(certs.revoke, done[1].serial, "冒名顶替")
+    [v] = scan(qtbot, w, text)
+    assert v.status == "revoked" and "已撤销" in w.verdict.text()
+    assert "冒名顶替" in w.message.text()
+
+
+def test_typed_short_code(qtbot, issued) -> None:
+    state, _pdf, done = issued
+    w = make(qtbot, state)
+    [v] = scan(qtbot, w, done[2].short_code.lower().replace("-", ""))
+    assert v.status == "genuine" and done[2].name in field_texts(w)
+    [v] = scan(qtbot, w, "00000-00000")
+    assert v.status == "invalid"
+
+
+def test_open_a_pdf_and_a_photo(qtbot, issued, tmp_path: Path) -> None:
+    state, pdf, done = issued
+    w = make(qtbot, state)
+    with qtbot.waitSignal(w.verified, timeout=60_000) as sig:
+        w.check_file(pdf)
+    verdicts = sig.args[0]
+    assert len(verdicts) == len(done) and all(v.status == "genuine" for v in verdicts)
+    assert w.pages.isVisible() and w.pages.count() == len(done)
+    w.pages.setCurrentRow(2)
+    assert done[2].name in field_texts(w)
+    photo = tmp_path / "photo.png"
+    pdfium.PdfDocument(pdf)[0].render(scale=150 / 72, grayscale=True).to_pil().save(photo)
+    with qtbot.waitSignal(w.verified, timeout=30_000) as sig:
+        w.check_file(photo)
+    assert [v.status for v in sig.args[0]] == ["genuine"]
+    blank = tmp_path / "blank.png"
+    from PIL import Image
+
+    Image.new("L", (400, 300), 255).save(blank)
+    with qtbot.waitSignal(w.verified, timeout=30_000) as sig:
+        w.check_file(blank)
+    assert sig.args[0][0].status == "invalid" and "二维码" in w.message.text()
+
+
+def test_headquarters_with_a_trust_file_and_no_contest(qtbot, issued, tmp_path: Path) -> None:
+    state, _pdf, done = issued
+    _kid, public = contest_key(state.contest)
+    hq_private, _ = signing.generate_key()
+    trust = tmp_path / "trust.json"
+    signing.make_trust_file(trust, hq_private, [public], [done[3].serial])
+    w = make(qtbot, AppState())  # no contest open
+    [v] = scan(qtbot, w, done[0].qr_text)
+    assert v.status == "invalid"  # unknown key
+    w.load_trust_file(trust)
+    assert "1" in w.source.text()
+    [v] = scan(qtbot, w, done[0].qr_text)
+    assert v.status == "genuine"
+    [v] = scan(qtbot, w, done[3].qr_text)
+    assert v.status == "revoked"
+
+
+def test_any_role_may_check(qtbot, signed_in: Callable[[str], AppState], issued) -> None:
+    state, _pdf, done = issued
+    state.sign_in("赵一", "2001")  # a judge
+    w = make(qtbot, state)
+    [v] = scan(qtbot, w, done[0].qr_text)
+    assert v.status == "genuine"
