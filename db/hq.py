@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,10 +59,25 @@ CREATE TABLE participations (contest_uid TEXT NOT NULL, event TEXT NOT NULL, ord
   trade TEXT NOT NULL, grp TEXT NOT NULL, year TEXT NOT NULL, level TEXT NOT NULL,
   id_number TEXT, gender TEXT, region TEXT, name TEXT, unit TEXT, station TEXT, candidate TEXT,
   place INTEGER, theory TEXT, practical TEXT, total TEXT, time_used_s INTEGER, status TEXT,
-  award TEXT, title TEXT, grade TEXT, scale INTEGER, person_unit TEXT);
+  award TEXT, title TEXT, grade TEXT, scale INTEGER, person_unit TEXT, person INTEGER,
+  unit_id INTEGER);
 CREATE INDEX participations_contest ON participations (contest_uid, event, ord);
 CREATE INDEX participations_person ON participations (id_number);
 CREATE INDEX participations_trade ON participations (trade, year);
+CREATE TABLE people (id INTEGER PRIMARY KEY, id_number TEXT NOT NULL UNIQUE);
+CREATE TABLE units (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE tallies (contest_uid TEXT NOT NULL, event TEXT NOT NULL, year TEXT NOT NULL,
+  level TEXT NOT NULL, trade TEXT NOT NULL, region TEXT NOT NULL, award TEXT, title TEXT,
+  grade TEXT, n INTEGER NOT NULL);
+CREATE INDEX tallies_contest ON tallies (contest_uid);
+CREATE INDEX participations_year_person ON participations (year, person);
+CREATE INDEX participations_year_unit_id ON participations (year, unit_id);
+CREATE INDEX participations_region_person ON participations (region, person);
+CREATE INDEX participations_region_unit_id ON participations (region, unit_id);
+CREATE INDEX participations_level_person ON participations (level, person);
+CREATE INDEX participations_level_unit_id ON participations (level, unit_id);
+CREATE INDEX participations_trade_person ON participations (trade, person);
+CREATE INDEX participations_trade_unit_id ON participations (trade, unit_id);
 CREATE TABLE certificates (contest_uid TEXT NOT NULL, serial TEXT NOT NULL, event TEXT NOT NULL,
   id_number TEXT, duplicate_of TEXT, at TEXT NOT NULL);
 CREATE INDEX certificates_contest ON certificates (contest_uid);
@@ -357,7 +372,7 @@ class Headquarters:
                 self.db.execute("UPDATE submissions SET state = 'replaced', replaced_by = ? "
                                 "WHERE id = ?", [receipt.submission, receipt.replaces])
                 for t in ("competitions", "events", "participations", "certificates",
-                          "venue_revocations"):
+                          "venue_revocations", "tallies"):
                     self.db.execute(f"DELETE FROM {t} WHERE contest_uid = ?", [f.contest_uid])
             self._store(f, receipt.submission, rows)
         return receipt
@@ -383,8 +398,21 @@ class Headquarters:
             for i, r in enumerate(res["rows"]):
                 p = by_candidate.get((ev_id, r.get("candidate"))) or {}
                 out.append((f.contest_uid, ev_id, i, ev["name"], ev.get("group", ""), year,
-                            level, p.get("id_number"), p.get("gender"), p.get("region"),
+                            level, p.get("id_number"), p.get("gender"), p.get("region") or "",
                             *(r.get(k) for k in RESULT_FIELDS), p.get("unit")))
+        return out
+
+    def _ids(self, table: str, column: str, values: set[str]) -> dict[str, int]:
+        """Integer ids of resident ID numbers or unit names (made on first sight)."""
+        self.db.conn.executemany(f"INSERT OR IGNORE INTO {table} ({column}) VALUES (?)",
+                                 [(v,) for v in values])
+        out: dict[str, int] = {}
+        items = sorted(values)
+        for i in range(0, len(items), 500):
+            chunk = items[i:i + 500]
+            out.update((str(k), int(v)) for v, k in self.db.execute(
+                f"SELECT id, {column} FROM {table} WHERE {column} IN "
+                f"({','.join('?' for _ in chunk)})", chunk))
         return out
 
     def _store(self, f: ResultsFile, submission: int, rows: list[tuple[Any, ...]]) -> None:
@@ -404,9 +432,19 @@ class Headquarters:
                              str(res.get("group") or ""), len(res["rows"]), int(scaled),
                              canonical(header)])
         cols = ("contest_uid, event, ord, trade, grp, year, level, id_number, gender, region, "
-                + ", ".join(RESULT_FIELDS) + ", person_unit")
+                + ", ".join(RESULT_FIELDS) + ", person_unit, person, unit_id")
         marks = ", ".join("?" for _ in cols.split(","))
-        self.db.conn.executemany(f"INSERT INTO participations ({cols}) VALUES ({marks})", rows)
+        persons = self._ids("people", "id_number", {r[7] for r in rows if r[7]})
+        units = self._ids("units", "name", {r[-1] for r in rows if r[-1]})
+        self.db.conn.executemany(f"INSERT INTO participations ({cols}) VALUES ({marks})",
+                                 [(*r, persons.get(r[7]), units.get(r[-1])) for r in rows])
+        award_at = 10 + RESULT_FIELDS.index("award")
+        tally: Counter[tuple[Any, ...]] = Counter(
+            (r[0], r[1], r[5], r[6], r[3], r[9], r[award_at], r[award_at + 1], r[award_at + 2])
+            for r in rows)
+        self.db.conn.executemany(
+            "INSERT INTO tallies (contest_uid, event, year, level, trade, region, award, title, "
+            "grade, n) VALUES (?,?,?,?,?,?,?,?,?,?)", [(*k, n) for k, n in tally.items()])
         people = {r["uid"]: r["id_number"] for r in f.rows("competitors")}
         self.db.conn.executemany(
             "INSERT INTO certificates (contest_uid, serial, event, id_number, duplicate_of, at) "
@@ -475,50 +513,54 @@ class Headquarters:
 
     # ---- report -----------------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
-        """Province-wide statistics; the same database gives the same dict (sorted keys)."""
+        """Province-wide statistics; the same database gives the same dict (sorted keys).
+
+        Plain counts come from ``tallies`` (a few rows per event, written at import); distinct
+        persons and units from covering indexes on (dimension, person) and (dimension, unit),
+        so no query sorts the participations.
+        """
         q = self.db.execute
-        totals = self._summary("1", "")
-        out: dict[str, Any] = dict(totals[""])
+        zero = {"participations": 0, "awarded": 0, "titles_given": 0, "promotions": 0}
+        out: dict[str, Any] = dict(zero)
+        row = q("SELECT SUM(n), SUM(CASE WHEN award IS NOT NULL THEN n END), SUM(CASE WHEN "
+                "title IS NOT NULL THEN n END), SUM(CASE WHEN grade IS NOT NULL THEN n END) "
+                "FROM tallies").fetchone()
+        out.update({k: int(v or 0) for k, v in zip(zero, row)})
+        out["competitions"] = q("SELECT COUNT(*) FROM competitions").fetchone()[0]
+        out["events"] = q("SELECT COUNT(*) FROM events").fetchone()[0]
+        out["persons"] = q("SELECT COUNT(*) FROM people WHERE id IN "
+                           "(SELECT person FROM participations)").fetchone()[0]
+        out["units"] = q("SELECT COUNT(*) FROM units WHERE id IN "
+                         "(SELECT unit_id FROM participations)").fetchone()[0]
         out["submissions"] = q("SELECT COUNT(*) FROM submissions").fetchone()[0]
-        out["awards"] = self._breakdown("award")
-        out["titles"] = self._breakdown("title")
-        out["grades"] = self._breakdown("grade")
-        for name, expr in (("by_year", "year"), ("by_region", "COALESCE(region, '')"),
-                           ("by_level", "level"), ("by_trade", "trade")):
-            out[name] = self._summary(expr, name)
+        for name, column in (("awards", "award"), ("titles", "title"), ("grades", "grade")):
+            out[name] = {str(k): int(n) for k, n in q(
+                f"SELECT {column}, SUM(n) FROM tallies WHERE {column} IS NOT NULL AND "
+                f"{column} != '' GROUP BY {column} ORDER BY {column}")}
+        for name in ("year", "region", "level", "trade"):
+            out[f"by_{name}"] = self._summary(name)
         return out
 
-    def _breakdown(self, column: str) -> dict[str, int]:
-        return {str(k): int(n) for k, n in self.db.execute(
-            f"SELECT {column}, COUNT(*) FROM participations WHERE {column} IS NOT NULL "
-            f"AND {column} != '' GROUP BY {column} ORDER BY {column}")}
-
-    def _summary(self, expr: str, name: str) -> dict[str, dict[str, Any]]:
+    def _summary(self, dim: str) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        for key, comps, events, parts, persons, units, awarded, titles, grades in self.db.execute(
-                f"SELECT {expr} AS k, COUNT(DISTINCT contest_uid), "
-                "COUNT(DISTINCT contest_uid || '/' || event), COUNT(*), "
-                "COUNT(DISTINCT id_number), COUNT(DISTINCT person_unit), COUNT(award), "
-                "COUNT(title), COUNT(grade) FROM participations GROUP BY k ORDER BY k"):
-            out[str(key) if name else ""] = {
-                "competitions": comps, "events": events, "participations": parts,
-                "persons": persons, "units": units, "awarded": awarded, "titles_given": titles,
-                "promotions": grades}
-        if not name:
-            out.setdefault("", {"competitions": 0, "events": 0, "participations": 0,
-                                "persons": 0, "units": 0, "awarded": 0, "titles_given": 0,
-                                "promotions": 0})
-            out[""]["competitions"] = self.db.execute(
-                "SELECT COUNT(*) FROM competitions").fetchone()[0]
-            out[""]["events"] = self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-            return out
-        awards: dict[str, dict[str, int]] = defaultdict(dict)
+        for key, comps, events, parts, awarded, titles, grades in self.db.execute(
+                f"SELECT {dim}, COUNT(DISTINCT contest_uid), COUNT(DISTINCT contest_uid || "
+                "'/' || event), SUM(n), SUM(CASE WHEN award IS NOT NULL THEN n ELSE 0 END), "
+                "SUM(CASE WHEN title IS NOT NULL THEN n ELSE 0 END), SUM(CASE WHEN grade IS NOT "
+                f"NULL THEN n ELSE 0 END) FROM tallies GROUP BY {dim} ORDER BY {dim}"):
+            out[str(key)] = {"competitions": comps, "events": events, "participations": parts,
+                             "awarded": awarded, "titles_given": titles, "promotions": grades,
+                             "persons": 0, "units": 0, "awards": {}}
+        for field_name, column in (("persons", "person"), ("units", "unit_id")):
+            for key, n in self.db.execute(
+                    f"SELECT {dim}, COUNT(*) FROM (SELECT DISTINCT {dim}, {column} FROM "
+                    f"participations WHERE {column} IS NOT NULL) GROUP BY {dim}"):
+                if str(key) in out:
+                    out[str(key)][field_name] = n
         for key, award, n in self.db.execute(
-                f"SELECT {expr} AS k, award, COUNT(*) FROM participations WHERE award IS NOT "
-                "NULL GROUP BY k, award ORDER BY k, award"):
-            awards[str(key)][str(award)] = n
-        for key, row in out.items():
-            row["awards"] = awards.get(key, {})
+                f"SELECT {dim}, award, SUM(n) FROM tallies WHERE award IS NOT NULL "
+                f"GROUP BY {dim}, award ORDER BY {dim}, award"):
+            out[str(key)]["awards"][str(award)] = n
         return out
 
     def trade_ranking(self, trade: str, *, year: str | None = None) -> dict[str, Any]:

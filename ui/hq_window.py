@@ -108,8 +108,9 @@ class HqWindow(QMainWindow):
     file_refused = Signal(str, str)  # file, message
 
     def __init__(self, hq_path: str | Path, parent: QWidget | None = None) -> None:
+        hq = Headquarters.open(hq_path)  # before Qt: a refusal leaves no half-made window
         super().__init__(parent)
-        self.hq = Headquarters.open(hq_path)
+        self.hq = hq
         self.setWindowTitle(t(f"匠心 · 总部 — {hq_path}", f"Jiangxin · Headquarters — {hq_path}"))
         self.submissions = RowsModel(SUBMISSION_COLUMNS, self)
         self.metrics = RowsModel(METRIC_COLUMNS, self)
