@@ -120,15 +120,16 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
     elif kind == "summary":
         forms.summary_sheets(fe, target)
     elif kind in ("draw", "checkin"):
-        people = sorted(competitors(c, event_id),
-                        key=lambda p: (p.candidate or "~", p.station or "~", p.name))
-        if kind == "draw":
+        people = competitors(c, event_id)
+        if kind == "draw":  # the encryption record: by candidate number
+            people.sort(key=lambda p: (p.candidate or "~", p.station or "~", p.name))
             rows = [forms.PersonRow(p.name, p.unit, candidate=p.candidate or "",
                                     station=p.station or "") for p in people]
             rec = draw_record(c, event_id) or {}
             forms.draw_sheet(fe, rows, target, seed=str(rec.get("seed") or ""),
                              witness=str(rec.get("witness") or ""))
-        else:
+        else:  # by unit and name: an order by number would give numbers away to anyone
+            people.sort(key=lambda p: (p.unit, p.name))
             rows = [forms.PersonRow(p.name, p.unit, mask_id_number(p.id_number),
                                     p.candidate or "", p.station or "") for p in people]
             forms.checkin_list(fe, rows, target, ev.late_limit_min)
