@@ -54,7 +54,7 @@ def qr_texts(pdf: Path, dpi: int = 150) -> list[str]:
 
 
 def test_registry_entry() -> None:
-    cls, zh, en, roles = SCREEN
+    cls, zh, _en, roles = SCREEN
     assert cls is CertificatesScreen and zh == "证书打印" and roles == frozenset({"admin"})
 
 
