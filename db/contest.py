@@ -22,7 +22,7 @@ from db.auth import Session, hash_pin, sign_in
 from db.store import APP_VERSION, connect, new_uid, now_iso, storage_error, transaction
 from judging.errors import InputError, NotAllowed, StateError
 from judging.roles import allowed
-from judging.scheme import Competition, Event, load_competition
+from judging.scheme import Competition, Event, load_competition, strip_pins
 
 Changes = frozenset[str]
 
@@ -87,7 +87,7 @@ class Contest:
         c.session = Session(user=admin.name, role="admin", unit=admin.unit,
                             events=admin.events, device=device)
         with c.write("init", reason=f"from {Path(file).name}") as w:
-            for k, v in {"device_id": device, "competition": competition_text,
+            for k, v in {"device_id": device, "competition": strip_pins(competition_text),
                          "competition_file": Path(file).name, "created_at": now_iso(),
                          "app_version": APP_VERSION, "contest_uid": new_uid()}.items():
                 db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [k, v])
@@ -118,7 +118,8 @@ class Contest:
         if self._competition is None:
             text = self.meta("competition")
             assert text is not None
-            self._competition = load_competition(text, self.meta("competition_file") or "")
+            self._competition = load_competition(text, self.meta("competition_file") or "",
+                                                 pins=False)
         return self._competition
 
     def event(self, event_id: str, *, file: str | None = None, row: int | None = None,

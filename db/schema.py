@@ -151,4 +151,15 @@ def m002_aspect_units(db: sqlite_utils.Database) -> None:
     db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_derived', '1')")
 
 
+@MIGRATIONS(name="m003_strip_pins")
+def m003_strip_pins(db: sqlite_utils.Database) -> None:
+    """Files that kept the competition file with its users' PINs: empty them."""
+    from judging.scheme import strip_pins
+
+    row = db.conn.execute("SELECT value FROM meta WHERE key = 'competition'").fetchone()
+    if row is not None:
+        db.conn.execute("UPDATE meta SET value = ? WHERE key = 'competition'",
+                        [strip_pins(row[0])])
+
+
 SCHEMA_NAMES = tuple(m.name for m in MIGRATIONS._migrations)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -201,8 +202,24 @@ class _Reader:
             return default
 
 
-def load_competition(text: str, file: str = "competition.toml") -> Competition:
-    """Parse and validate a competition file; raises InputErrors naming every bad field."""
+_PIN_VALUE = re.compile(r"""(\bpin\s*=\s*)("[^"\n]*"|'[^'\n]*'|[0-9]+)""")
+
+
+def strip_pins(text: str) -> str:
+    """The competition file with every user's PIN emptied (``pin = ""``).
+
+    PINs are kept only as salted slow hashes; the file text kept with the contest (and every
+    backup and export of it) must not carry them.
+    """
+    return _PIN_VALUE.sub(r'\1""', text)
+
+
+def load_competition(text: str, file: str = "competition.toml", *,
+                     pins: bool = True) -> Competition:
+    """Parse and validate a competition file; raises InputErrors naming every bad field.
+
+    ``pins=False`` reads a file whose PINs were stripped (the copy kept in a contest).
+    """
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
@@ -224,7 +241,7 @@ def load_competition(text: str, file: str = "competition.toml") -> Competition:
         dt.date.fromisoformat(date)
     except ValueError:
         r.err("competition.date", f"not a date (YYYY-MM-DD): {date!r}")
-    users = tuple(_user(r, u, i) for i, u in enumerate(_list(r, data, "user")))
+    users = tuple(_user(r, u, i, pins) for i, u in enumerate(_list(r, data, "user")))
     events = tuple(_event(r, e, i) for i, e in enumerate(_list(r, data, "event")))
     if not events:
         r.err("event", "at least one [[event]] is needed")
@@ -262,13 +279,15 @@ def _unique(r: _Reader, values: list[str], where: str) -> None:
         seen.add(v)
 
 
-def _user(r: _Reader, u: dict[str, Any], i: int) -> UserSpec:
+def _user(r: _Reader, u: dict[str, Any], i: int, pins: bool) -> UserSpec:
     where = f"user[{i}]"
     role = r.text(u, "role", where)
     if role and role not in ROLES:
         r.err(f"{where}.role", f"{role!r} is not one of {', '.join(ROLES)}")
-    pin = r.text(u, "pin", where)
-    if pin and (len(pin) < 4 or not pin.isdigit()):
+    pin = r.text(u, "pin", where, required=pins)
+    if pins and not pin:
+        r.err(f"{where}.pin", "missing / 缺少")
+    if pins and pin and (len(pin) < 4 or not pin.isdigit()):
         r.err(f"{where}.pin", "a PIN is at least 4 digits")
     events = u.get("events")
     if events is not None and (not isinstance(events, list)

@@ -328,3 +328,35 @@ weights = { theory = 0.5, practical = 0.6 }
     fields = {err.field for err in e.value.errors}
     assert {"competition.level", "user[0].role", "user[0].pin", "event.E.stations",
             "event.E.weights", "event.E.module.A.aspect.A1.judges"} <= fields
+
+
+def test_strip_pins_empties_every_pin_and_the_stripped_file_still_loads() -> None:
+    from judging.scheme import strip_pins
+    text = HEAD + """
+[[user]]
+name = "a"
+role = "admin"
+pin = "1000"
+[[user]]
+name = "b"
+role = "judge"
+pin = 4321
+""" + """
+[[event]]
+id = "E"
+name = "e"
+stations = 2
+duration_min = 60
+  [[event.module]]
+  id = "A"
+  [[event.module.aspect]]
+  id = "A1"
+  kind = "M"
+  max = 100
+"""
+    stripped = strip_pins(text)
+    assert "1000" not in stripped and "4321" not in stripped
+    with pytest.raises(InputErrors):
+        load_competition(stripped, "x.toml")  # a file to init from needs its PINs
+    comp = load_competition(stripped, "x.toml", pins=False)
+    assert [u.pin for u in comp.users] == ["", ""]

@@ -52,10 +52,6 @@ def test_no_pin_column_holds_a_pin(example_db: Callable[[str], Path]) -> None:
         assert check_pin(pin, stored[name]) and not check_pin("9" + pin, stored[name])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: db/contest.py Contest.create stores the competition file verbatim in "
-    "meta.competition, with every user's `pin = \"...\"` line, so the PINs (admins' too, "
-    "which unwrap the contest key) are readable in the contest file and every backup"))
 def test_pins_appear_nowhere_in_the_contest_file(example_db: Callable[[str], Path]) -> None:
     con = sqlite3.connect(example_db("init"))
     text = "\n".join(con.iterdump())
