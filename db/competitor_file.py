@@ -8,7 +8,7 @@ from pathlib import Path
 
 from db.tables import Table, TableRow, read_table
 from judging.errors import InputError, InputErrors
-from judging.idnumber import EXCEL_HINT, validate_id_number
+from judging.idnumber import mask_id_number, EXCEL_HINT, validate_id_number
 
 COLUMNS: dict[str, list[str]] = {
     "name": ["姓名", "名字", "参赛选手", "选手姓名", "参赛人员", "full name"],
@@ -151,7 +151,7 @@ def _suspect_truncated(table: Table, parsed: Preview) -> None:
     problems = {number: p for number, _, p in parsed}
     for c in suspects:
         problems[c.row].append(InputError(
-            f"{c.id_number}: many ID numbers in this file end in 000; {EXCEL_HINT}",
+            f"{mask_id_number(c.id_number)}: many ID numbers in this file end in 000; {EXCEL_HINT}",
             file=table.file, row=c.row, field=table.label("id_number"),
         ))
 

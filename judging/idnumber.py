@@ -18,6 +18,13 @@ EXCEL_HINT = (
 )
 
 
+def _shown(raw: str) -> str:
+    """An ID number as it may appear in a message: first 4 and last 4 only."""
+    if len(raw) <= 8:
+        return "*" * len(raw)
+    return raw[:4] + "*" * (len(raw) - 8) + raw[-4:]
+
+
 def check_char(first17: str) -> str:
     """The GB 11643 check character (ISO 7064 MOD 11-2) for the first 17 digits."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
@@ -42,12 +49,12 @@ def validate_id_number(text: str, *, stored_as_number: bool = False) -> str:
     if not raw:
         raise ValueError("the ID number is empty (身份证号为空)")
     if stored_as_number:
-        raise ValueError(f"{raw}: {EXCEL_HINT}")
+        raise ValueError(f"{_shown(raw)}: {EXCEL_HINT}")
     if _SCIENTIFIC.match(raw):
-        raise ValueError(f"{raw} is in scientific notation: {EXCEL_HINT}")
+        raise ValueError(f"{_shown(raw)} is in scientific notation: {EXCEL_HINT}")
     dotted = _DIGITS_DOT_ZERO.match(raw)
     if dotted:
-        raise ValueError(f"{raw} ends in a decimal point: {EXCEL_HINT}")
+        raise ValueError(f"{_shown(raw)} ends in a decimal point: {EXCEL_HINT}")
     if raw.isascii() and raw.isdigit() and 15 <= len(raw) <= 17:
         if len(raw) == 15:
             reason = (
@@ -55,29 +62,29 @@ def validate_id_number(text: str, *, stored_as_number: bool = False) -> str:
                 "the 18-digit number is needed (身份证号只有15位: 旧的15位号码或被表格软件截断, "
                 "请提供18位号码)"
             )
-            raise ValueError(f"{raw} {reason}; {EXCEL_HINT}")
+            raise ValueError(f"{_shown(raw)} {reason}; {EXCEL_HINT}")
         raise ValueError(
-            f"{raw} has {len(raw)} digits, 18 are needed: the last characters (often an X) "
+            f"{_shown(raw)} has {len(raw)} digits, 18 are needed: the last characters (often an X) "
             f"were lost (身份证号只有{len(raw)}位, 末尾字符可能丢失); {EXCEL_HINT}"
         )
     if len(raw) != 18:
         raise ValueError(
-            f"{raw} has {len(raw)} characters, 18 are needed (身份证号应为18位, 此处为{len(raw)}位)"
+            f"{_shown(raw)} has {len(raw)} characters, 18 are needed (身份证号应为18位, 此处为{len(raw)}位)"
         )
     body, last = raw[:17], raw[17]
     if not (body.isascii() and body.isdigit()) or not (last == "X" or last.isdigit()):
         raise ValueError(
-            f"{raw}: only digits and a final X are allowed (身份证号只能由数字和末位X组成)"
+            f"{_shown(raw)}: only digits and a final X are allowed (身份证号只能由数字和末位X组成)"
         )
     try:
         birth = _dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
     except ValueError:
         raise ValueError(
-            f"{raw}: the birth date {raw[6:14]} is not a real date (出生日期{raw[6:14]}无效)"
+            f"{_shown(raw)}: the birth date is not a real date (出生日期无效)"
         ) from None
     if birth.year < 1900 or birth > _dt.date.today():
         raise ValueError(
-            f"{raw}: the birth date {raw[6:14]} is out of range (出生日期{raw[6:14]}不在合理范围)"
+            f"{_shown(raw)}: the birth date is out of range (出生日期不在合理范围)"
         )
     expected = check_char(body)
     if last != expected:
@@ -85,7 +92,7 @@ def validate_id_number(text: str, *, stored_as_number: bool = False) -> str:
         if raw.endswith("000"):
             hint = f"; {EXCEL_HINT}"
         raise ValueError(
-            f"{raw}: the check character is wrong, a digit was probably mistyped "
+            f"{_shown(raw)}: the check character is wrong, a digit was probably mistyped "
             f"(身份证号校验位不符, 可能有数字录错){hint}"
         )
     return raw

@@ -203,3 +203,12 @@ def test_exported_results_file_keeps_pins_out(example_db: Callable[[str], Path],
         assert not re.search(rf'pin\s*=\s*\\?"{pin}', text)
     body = json.loads(text[text.index("{"):]) if text.lstrip().startswith("{") else None
     assert body is None or "pin_hash" not in json.dumps(body)
+
+
+def test_refusal_messages_mask_the_id_number(tmp_path: Path) -> None:
+    from judging.idnumber import validate_id_number
+    for bad in ("230202199908163781", "23020219990816378", "2302021999081637800",
+                "230202199913163780", "2.30202199908164E+17"):
+        with pytest.raises(ValueError) as e:
+            validate_id_number(bad)
+        assert bad not in str(e.value) and "199908" not in str(e.value)
