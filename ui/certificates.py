@@ -87,7 +87,8 @@ class CertificatesScreen(QWidget):
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText(t("您的PIN（签名用）", "Your PIN (to sign)"))
-        self.pin.setMaximumWidth(170)
+        self.pin.setMinimumWidth(190)
+        self.pin.setMaximumWidth(220)
         self.issue_btn = QPushButton(t("颁发并生成证书", "Issue certificates"))
         self.issue_btn.setMinimumHeight(36)
         self.issue_btn.setStyleSheet("font-weight: bold;")
@@ -102,7 +103,9 @@ class CertificatesScreen(QWidget):
 
         # ---- output -----------------------------------------------------------------------
         self.preview = PdfPreview()
-        self.preview.setMinimumWidth(420)
+        self.preview.setMinimumWidth(380)
+        self.preview.note.setText(t("颁发证书或生成表格后在此预览",
+                                    "Certificates and forms appear here once made"))
         self.print_btn = QPushButton(t("打印…", "Print…"))
         self.save_btn = QPushButton(t("另存PDF…", "Save PDF…"))
         for b in (self.print_btn, self.save_btn):
@@ -207,6 +210,7 @@ class CertificatesScreen(QWidget):
         split.addWidget(rw)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([760, 440])
         lay = QVBoxLayout(self)
         lay.addWidget(split)
 
