@@ -235,8 +235,11 @@ def main() -> int:
     paths = generate(args.dir / "files", args.files, args.per_file, args.workers)
     size = sum(p.stat().st_size for p in paths)
     hq_path = args.dir / "hq.db"
+    import shutil
+
     for suffix in ("", "-wal", "-shm"):
         Path(str(hq_path) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(str(hq_path) + ".files", ignore_errors=True)
     hq = Headquarters.open(hq_path)
     per_file = []
     t0 = time.perf_counter()
@@ -263,6 +266,7 @@ def main() -> int:
     t = time.perf_counter()
     hq.person_history(idn)
     person_s = time.perf_counter() - t
+    files_size = sum(p.stat().st_size for p in hq.files_dir.iterdir())
     hq.close()
     db_size = sum(Path(str(hq_path) + s).stat().st_size for s in ("", "-wal")
                   if Path(str(hq_path) + s).exists())
@@ -276,7 +280,7 @@ def main() -> int:
         "report_s_median": round(statistics.median(timings), 3),
         "report_s_max": round(max(timings), 3),
         "trade_ranking_s": round(ranking_s, 3), "trade_ranked_persons": ranking["persons"],
-        "person_history_ms": round(person_s * 1000, 2), "hq_db_bytes": db_size,
+        "person_history_ms": round(person_s * 1000, 2), "hq_db_bytes": db_size, "hq_files_bytes": files_size,
     }
     print(json.dumps(figures, indent=1, ensure_ascii=False))
     if args.json:

@@ -40,7 +40,7 @@ CREATE TABLE hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE keys (key_id TEXT PRIMARY KEY, public TEXT NOT NULL, label TEXT NOT NULL,
   source TEXT NOT NULL, file_sha256 TEXT, at TEXT NOT NULL, by TEXT NOT NULL);
 CREATE TABLE files (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL,
-  data BLOB NOT NULL);
+  stored TEXT NOT NULL);
 CREATE TABLE submissions (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE
   REFERENCES files(sha256), file TEXT NOT NULL, contest_uid TEXT NOT NULL,
   competition_id TEXT NOT NULL, competition TEXT NOT NULL, key_id TEXT NOT NULL,
@@ -67,9 +67,15 @@ CREATE INDEX participations_trade ON participations (trade, year);
 CREATE TABLE people (id INTEGER PRIMARY KEY, id_number TEXT NOT NULL UNIQUE);
 CREATE TABLE units (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE tallies (contest_uid TEXT NOT NULL, event TEXT NOT NULL, year TEXT NOT NULL,
-  level TEXT NOT NULL, trade TEXT NOT NULL, region TEXT NOT NULL, award TEXT, title TEXT,
-  grade TEXT, n INTEGER NOT NULL);
+  level TEXT NOT NULL, trade TEXT NOT NULL, award TEXT, title TEXT, grade TEXT,
+  n INTEGER NOT NULL);
 CREATE INDEX tallies_contest ON tallies (contest_uid);
+CREATE TABLE region_tallies (contest_uid TEXT NOT NULL, region TEXT NOT NULL, award TEXT,
+  titles INTEGER NOT NULL, grades INTEGER NOT NULL, n INTEGER NOT NULL);
+CREATE INDEX region_tallies_contest ON region_tallies (contest_uid);
+CREATE TABLE region_events (contest_uid TEXT NOT NULL, event TEXT NOT NULL, region TEXT NOT NULL);
+CREATE INDEX region_events_contest ON region_events (contest_uid);
+CREATE INDEX participations_unit ON participations (person_unit);
 CREATE INDEX participations_year_person ON participations (year, person);
 CREATE INDEX participations_year_unit_id ON participations (year, unit_id);
 CREATE INDEX participations_region_person ON participations (region, person);
@@ -348,14 +354,15 @@ class Headquarters:
             receipt.dry_run = True
             return receipt
         rows = self._participations(f)
+        stored = self._keep_file(f.sha256, raw)
         with self.transaction():
             if receipt.key_accepted:
                 self.db.execute("INSERT INTO keys (key_id, public, label, source, file_sha256, "
                                 "at, by) VALUES (?, ?, ?, 'accepted', ?, ?, ?)",
                                 [f.key_id, f.public_key.hex(), f"{comp['id']} {comp['name']}",
                                  f.sha256, now, operator])
-            self.db.execute("INSERT OR IGNORE INTO files (sha256, name, size, data) "
-                            "VALUES (?, ?, ?, ?)", [f.sha256, f.name, len(raw), raw])
+            self.db.execute("INSERT OR IGNORE INTO files (sha256, name, size, stored) "
+                            "VALUES (?, ?, ?, ?)", [f.sha256, f.name, len(raw), stored.name])
             cur = self.db.execute(
                 "INSERT INTO submissions (sha256, file, contest_uid, competition_id, competition, "
                 "key_id, device_id, exported_at, audit_seq, audit_head, exports, counts, state, "
@@ -371,11 +378,53 @@ class Headquarters:
             if receipt.replaces:
                 self.db.execute("UPDATE submissions SET state = 'replaced', replaced_by = ? "
                                 "WHERE id = ?", [receipt.submission, receipt.replaces])
-                for t in ("competitions", "events", "participations", "certificates",
-                          "venue_revocations", "tallies"):
-                    self.db.execute(f"DELETE FROM {t} WHERE contest_uid = ?", [f.contest_uid])
+                self._forget_contest(f.contest_uid)
             self._store(f, receipt.submission, rows)
         return receipt
+
+    @property
+    def files_dir(self) -> Path:
+        """Where accepted files are kept, whole, named by their SHA-256."""
+        return self.path.with_name(self.path.name + ".files")
+
+    def _keep_file(self, sha256: str, raw: bytes) -> Path:
+        """Write the file beside the database (synced) before the import's transaction.
+
+        Kept outside SQLite so that each megabyte is written once, not through the WAL and
+        again at the checkpoint; named by hash, so a file left by a failed import is harmless.
+        """
+        import os
+
+        d = self.files_dir
+        d.mkdir(parents=True, exist_ok=True)
+        target = d / f"{sha256}.jxr"
+        if not target.exists():
+            tmp = target.with_suffix(".part")
+            with open(tmp, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(target)
+        return target
+
+    def _forget_contest(self, contest_uid: str) -> None:
+        """Remove what the held submission of a contest contributed (inside the transaction)."""
+        old_people = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT person FROM participations WHERE contest_uid = ? AND person IS "
+            "NOT NULL", [contest_uid])]
+        old_units = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT unit_id FROM participations WHERE contest_uid = ? AND unit_id IS "
+            "NOT NULL", [contest_uid])]
+        for t in ("competitions", "events", "participations", "certificates",
+                  "venue_revocations", "tallies", "region_tallies", "region_events"):
+            self.db.execute(f"DELETE FROM {t} WHERE contest_uid = ?", [contest_uid])
+        # people and units seen nowhere else any more are no longer counted
+        self.db.conn.executemany(
+            "DELETE FROM people WHERE id = ? AND NOT EXISTS (SELECT 1 FROM participations p "
+            "WHERE p.id_number = people.id_number)", [(i,) for i in old_people])
+        self.db.conn.executemany(
+            "DELETE FROM units WHERE id = ? AND NOT EXISTS (SELECT 1 FROM participations p "
+            "WHERE p.person_unit = units.name)", [(i,) for i in old_units])
 
     def _counts(self, f: ResultsFile) -> dict[str, int]:
         ids = {r["id_number"] for r in f.rows("competitors")}
@@ -440,11 +489,23 @@ class Headquarters:
                                  [(*r, persons.get(r[7]), units.get(r[-1])) for r in rows])
         award_at = 10 + RESULT_FIELDS.index("award")
         tally: Counter[tuple[Any, ...]] = Counter(
-            (r[0], r[1], r[5], r[6], r[3], r[9], r[award_at], r[award_at + 1], r[award_at + 2])
+            (r[0], r[1], r[5], r[6], r[3], r[award_at], r[award_at + 1], r[award_at + 2])
             for r in rows)
         self.db.conn.executemany(
-            "INSERT INTO tallies (contest_uid, event, year, level, trade, region, award, title, "
-            "grade, n) VALUES (?,?,?,?,?,?,?,?,?,?)", [(*k, n) for k, n in tally.items()])
+            "INSERT INTO tallies (contest_uid, event, year, level, trade, award, title, grade, n)"
+            " VALUES (?,?,?,?,?,?,?,?,?)", [(*k, n) for k, n in tally.items()])
+        regions: dict[tuple[Any, ...], list[int]] = {}
+        for r in rows:
+            acc = regions.setdefault((r[0], r[9], r[award_at]), [0, 0, 0])
+            acc[0] += r[award_at + 1] is not None
+            acc[1] += r[award_at + 2] is not None
+            acc[2] += 1
+        self.db.conn.executemany(
+            "INSERT INTO region_tallies (contest_uid, region, award, titles, grades, n) "
+            "VALUES (?,?,?,?,?,?)", [(*k, *v) for k, v in regions.items()])
+        self.db.conn.executemany(
+            "INSERT INTO region_events (contest_uid, event, region) VALUES (?,?,?)",
+            sorted({(r[0], r[1], r[9]) for r in rows}))
         people = {r["uid"]: r["id_number"] for r in f.rows("competitors")}
         self.db.conn.executemany(
             "INSERT INTO certificates (contest_uid, serial, event, id_number, duplicate_of, at) "
@@ -506,10 +567,10 @@ class Headquarters:
         return out
 
     def file_bytes(self, sha256: str) -> bytes:
-        row = self.db.execute("SELECT data FROM files WHERE sha256 = ?", [sha256]).fetchone()
+        row = self.db.execute("SELECT stored FROM files WHERE sha256 = ?", [sha256]).fetchone()
         if row is None:
             raise InputError(f"no file {sha256} at headquarters")
-        return bytes(row[0])
+        return (self.files_dir / str(row[0])).read_bytes()
 
     # ---- report -----------------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
@@ -528,10 +589,8 @@ class Headquarters:
         out.update({k: int(v or 0) for k, v in zip(zero, row)})
         out["competitions"] = q("SELECT COUNT(*) FROM competitions").fetchone()[0]
         out["events"] = q("SELECT COUNT(*) FROM events").fetchone()[0]
-        out["persons"] = q("SELECT COUNT(*) FROM people WHERE id IN "
-                           "(SELECT person FROM participations)").fetchone()[0]
-        out["units"] = q("SELECT COUNT(*) FROM units WHERE id IN "
-                         "(SELECT unit_id FROM participations)").fetchone()[0]
+        out["persons"] = q("SELECT COUNT(*) FROM people").fetchone()[0]
+        out["units"] = q("SELECT COUNT(*) FROM units").fetchone()[0]
         out["submissions"] = q("SELECT COUNT(*) FROM submissions").fetchone()[0]
         for name, column in (("awards", "award"), ("titles", "title"), ("grades", "grade")):
             out[name] = {str(k): int(n) for k, n in q(
@@ -543,11 +602,16 @@ class Headquarters:
 
     def _summary(self, dim: str) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        for key, comps, events, parts, awarded, titles, grades in self.db.execute(
-                f"SELECT {dim}, COUNT(DISTINCT contest_uid), COUNT(DISTINCT contest_uid || "
-                "'/' || event), SUM(n), SUM(CASE WHEN award IS NOT NULL THEN n ELSE 0 END), "
-                "SUM(CASE WHEN title IS NOT NULL THEN n ELSE 0 END), SUM(CASE WHEN grade IS NOT "
-                f"NULL THEN n ELSE 0 END) FROM tallies GROUP BY {dim} ORDER BY {dim}"):
+        table = "region_tallies" if dim == "region" else "tallies"
+        sql = (f"SELECT {dim}, COUNT(DISTINCT contest_uid), COUNT(DISTINCT contest_uid || "
+               "'/' || event), SUM(n), SUM(CASE WHEN award IS NOT NULL THEN n ELSE 0 END), "
+               "SUM(CASE WHEN title IS NOT NULL THEN n ELSE 0 END), SUM(CASE WHEN grade IS NOT "
+               f"NULL THEN n ELSE 0 END) FROM tallies GROUP BY {dim} ORDER BY {dim}")
+        if dim == "region":  # a competitor's region: tallied apart, per contest and award
+            sql = ("SELECT region, COUNT(DISTINCT contest_uid), NULL, SUM(n), SUM(CASE WHEN "
+                   "award IS NOT NULL THEN n ELSE 0 END), SUM(titles), SUM(grades) FROM "
+                   "region_tallies GROUP BY region ORDER BY region")
+        for key, comps, events, parts, awarded, titles, grades in self.db.execute(sql):
             out[str(key)] = {"competitions": comps, "events": events, "participations": parts,
                              "awarded": awarded, "titles_given": titles, "promotions": grades,
                              "persons": 0, "units": 0, "awards": {}}
@@ -557,8 +621,12 @@ class Headquarters:
                     f"participations WHERE {column} IS NOT NULL) GROUP BY {dim}"):
                 if str(key) in out:
                     out[str(key)][field_name] = n
+        if dim == "region":
+            for key, n in self.db.execute("SELECT region, COUNT(*) FROM region_events "
+                                          "GROUP BY region"):
+                out[str(key)]["events"] = n
         for key, award, n in self.db.execute(
-                f"SELECT {dim}, award, SUM(n) FROM tallies WHERE award IS NOT NULL "
+                f"SELECT {dim}, award, SUM(n) FROM {table} WHERE award IS NOT NULL "
                 f"GROUP BY {dim}, award ORDER BY {dim}, award"):
             out[str(key)]["awards"][str(award)] = n
         return out

@@ -152,6 +152,8 @@ def test_newer_export_replaces_the_older_as_a_whole_showing_the_difference(
     assert "difference" in r.text()
     assert hq.event_results(files["uid"], "GJQG") == files["results_v2"]
     assert counts(tmp_path / "hq.db")["participations"] == 12
+    rep = hq.report()
+    assert (rep["persons"], rep["participations"], rep["competitions"]) == (12, 12, 1)
     states = [(s["id"], s["state"]) for s in hq.submissions()]
     assert states == [(1, "replaced"), (2, "current")]
 
@@ -212,6 +214,9 @@ def test_report_matches_people_across_contests(province: Path,
     assert set(rep["by_level"]) == {"provincial", "national"}
     assert rep["by_trade"]["工具钳工"]["participations"] == 24
     assert rep["grades"] and rep["titles"]
+    regions = rep["by_region"].values()
+    assert sum(v["participations"] for v in regions) == 24
+    assert sum(v["persons"] for v in regions) == 12 and all(v["events"] == 2 for v in regions)
 
 
 def test_person_history_and_trade_ranking(province: Path, files: dict[str, Any]) -> None:
