@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import inspect
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +98,39 @@ def available(role: str) -> list[tuple[ScreenSpec, type[QWidget]]]:
     return out
 
 
+class LazyScreens:
+    """Screen widgets by key, each built by its factory the first time it is asked for."""
+
+    def __init__(self) -> None:
+        self._factories: dict[str, Callable[[], QWidget]] = {}
+        self._built: dict[str, QWidget] = {}
+
+    def add(self, key: str, factory: Callable[[], QWidget]) -> None:
+        self._factories[key] = factory
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._factories
+
+    def __getitem__(self, key: str) -> QWidget:
+        if key not in self._built:
+            self._built[key] = self._factories[key]()
+        return self._built[key]
+
+    def get(self, key: str) -> QWidget | None:
+        return self[key] if key in self._factories else None
+
+    def keys(self) -> list[str]:
+        return list(self._factories)
+
+    def values(self) -> list[QWidget]:
+        """The screens built so far."""
+        return list(self._built.values())
+
+    def clear(self) -> None:
+        self._factories.clear()
+        self._built.clear()
+
+
 class MainWindow(QMainWindow):
     """匠心: sign-in page, then a navigation list of the screens the role may use."""
 
@@ -110,8 +144,9 @@ class MainWindow(QMainWindow):
         self.state = state
         self.settings = settings
         self.setObjectName("main_window")
-        self.screens: dict[str, QWidget] = {}
-        self.wrappers: dict[int, QScrollArea] = {}  # id(screen) -> its scroll area
+        # screens are built the first time they are shown: start-up builds one, not all
+        self.screens = LazyScreens()
+        self.wrappers: dict[str, QScrollArea] = {}  # screen key -> its scroll area
         self.specs: list[ScreenSpec] = []
         self.built_for: str | None = None
         self.hall_window: QWidget | None = None
@@ -154,7 +189,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         # connections, in one place
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._nav_changed)
         self.signin.signed_in_done.connect(self._signed_in)
         self.state.changed.connect(self._changed)
         self.idle.idled.connect(self.lock)
@@ -366,9 +401,10 @@ class MainWindow(QMainWindow):
                     self.state.changed.disconnect(refresh)
                 except (RuntimeError, TypeError):
                     pass  # never connected
-            wrapper = self.wrappers.pop(id(w), w)
+        for wrapper in self.wrappers.values():
             self.stack.removeWidget(wrapper)
             wrapper.deleteLater()
+        self.wrappers.clear()
         self.screens.clear()
         self.specs = []
         self.nav.clear()
@@ -384,27 +420,35 @@ class MainWindow(QMainWindow):
             return
         self._clear_screens()
         for spec, cls in available(s.role):
-            w = cls(self.state)  # type: ignore[call-arg]
-            self.screens[spec.key] = w
-            self.specs.append(spec)
             # a scroll area per screen: one screen's minimum size never widens the window
             wrapper = QScrollArea()
-            wrapper.setWidget(w)
             wrapper.setWidgetResizable(True)
             wrapper.setFrameShape(QScrollArea.Shape.NoFrame)
-            self.wrappers[id(w)] = wrapper
+            self.wrappers[spec.key] = wrapper
             self.stack.addWidget(wrapper)
+            self.screens.add(spec.key, lambda cls=cls, wrapper=wrapper: self._make(cls, wrapper))
+            self.specs.append(spec)
             item = QListWidgetItem(spec.title)
             item.setSizeHint(item.sizeHint().expandedTo(self.nav.fontMetrics()
                                                         .boundingRect("国").size() * 2.4))
             self.nav.addItem(item)
-            if hasattr(w, "refresh"):
-                self.state.changed.connect(w.refresh)
         self.built_for = s.user
         if self.nav.count():
             self.nav.setCurrentRow(0)
         self._update_status()
         self.screens_built.emit(s.user)
+
+    def _make(self, cls: type, wrapper: QScrollArea) -> QWidget:
+        w: QWidget = cls(self.state)
+        wrapper.setWidget(w)
+        if hasattr(w, "refresh"):
+            self.state.changed.connect(w.refresh)
+        return w
+
+    def _nav_changed(self, row: int) -> None:
+        if 0 <= row < len(self.specs):
+            self.screens[self.specs[row].key]  # build it on first show
+        self.stack.setCurrentIndex(row)
 
     def current_screen_key(self) -> str | None:
         i = self.nav.currentRow()
