@@ -304,9 +304,11 @@ class CertificatesScreen(QWidget):
         def job(contest: Contest, progress: Any) -> Any:
             return work(contest, user, pin, out, lambda d, n: progress(d, n, ""))
 
-        task = run_task(self.state, job, lambda result: self._done(result, out, done),
-                        on_error=self._fail, on_progress=self._progressed)
-        task.finished.connect(self._finished)
+        # end-of-task handling lives in the done/error callbacks: they are connected before
+        # the worker starts, whereas a slot connected to Task.finished after run_task returns
+        # can miss a task that already finished
+        run_task(self.state, job, lambda result: self._done(result, out, done),
+                 on_error=self._fail, on_progress=self._progressed)
 
     def issue(self) -> None:
         """Issue every pending certificate of the ready events, then preview the PDF."""
@@ -344,10 +346,12 @@ class CertificatesScreen(QWidget):
                                   f"{n} certificates recorded. Preview, then print or save."))
         else:
             self.status.setText(t("没有需要颁发的证书。", "Nothing to issue."))
+        self._finished()
         self.state.changed.emit(frozenset({"certificates"}))
         signal.emit(result)
 
     def _fail(self, exc: BaseException) -> None:
+        self._finished()
         self.status.setText(str(exc) if isinstance(exc, JiangxinError) else repr(exc))
         show_error(exc, self)
         self.task_failed.emit(str(exc))
@@ -409,12 +413,11 @@ class CertificatesScreen(QWidget):
             return print_pdf(printer, target, lambda d, n: progress(d, n, ""))
 
         def done(pages: int) -> None:
+            self.progress.setVisible(False)
             self.status.setText(t(f"已送打印 {pages} 页", f"{pages} pages sent to the printer"))
             self.printed.emit(pages)
 
-        task = run_task(self.state, job, done, on_error=self._fail,
-                        on_progress=self._progressed)
-        task.finished.connect(lambda: self.progress.setVisible(False))
+        run_task(self.state, job, done, on_error=self._fail, on_progress=self._progressed)
 
     def _ask_save(self) -> None:
         dialog = QFileDialog(self, t("另存PDF", "Save PDF"), str(Path.home()),
