@@ -83,6 +83,8 @@ def _verify_keys(args: argparse.Namespace) -> Any:
         return cc.keys_from_hex(args.key)
     from db.contest import Contest
 
+    if not Path(args.db).is_file():
+        raise InputError("no such contest file / 找不到赛事数据库文件", file=args.db)
     return cc.keys_from_contest(Contest.open(args.db))  # read only, no sign-in
 
 

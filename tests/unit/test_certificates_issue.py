@@ -143,6 +143,8 @@ def test_revoked_serial_is_reported_revoked(
     assert cli("verify", texts[0], "--key", public.hex()) == 0
     assert cli("verify", texts[0], "--key", signing.generate_key()[1].hex()) == 3
     assert cli("verify", texts[0]) == 2  # nothing to check against
+    assert cli("verify", texts[0], "--db", tmp_path / "missing.db") == 2
+    assert cli("verify", tmp_path / "missing.png", "--db", db) == 2
 
 
 def test_short_code_typed_by_a_person(issued: tuple[Path, Path],
