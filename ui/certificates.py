@@ -101,6 +101,25 @@ class CertificatesScreen(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
 
+        # ---- print log --------------------------------------------------------------------
+        kinds = {"issue": ("颁发", "issued"), "duplicate": ("补发", "reprint"),
+                 "revoke": ("撤销", "revoked")}
+        self.log_model = RowsModel([
+            Column("时间", "When", lambda e: e.at[:19].replace("T", " ")),
+            Column("操作", "Action", lambda e: t(*kinds[e.kind]), bold=True),
+            Column("证书编号", "Serial", lambda e: e.serial),
+            Column("姓名", "Name", lambda e: e.name),
+            Column("经办", "By", lambda e: e.by),
+            Column("原因", "Reason", lambda e: e.reason),
+        ], self)
+        self.log_table = QTableView()
+        self.log_table.setModel(self.log_model)
+        self.log_table.verticalHeader().hide()
+        self.log_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lh = self.log_table.horizontalHeader()
+        lh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        lh.setStretchLastSection(True)
+
         # ---- output -----------------------------------------------------------------------
         self.preview = PdfPreview()
         self.preview.setMinimumWidth(380)
@@ -189,6 +208,7 @@ class CertificatesScreen(QWidget):
         pl.addStretch(1)
         self.tabs = QTabWidget()
         self.tabs.addTab(winners, t("获奖证书", "Award certificates"))
+        self.tabs.addTab(self.log_table, t("打印记录", "Print log"))
         self.tabs.addTab(settings, t("证书模板", "Template"))
         self.tabs.addTab(paper, t("纸质表格", "Paper forms"))
         left = QVBoxLayout()
@@ -254,9 +274,11 @@ class CertificatesScreen(QWidget):
             self._load_template()
         if c is None or c.session is None or c.session.role != "admin":
             self.model.set_rows([])
+            self.log_model.set_rows([])
             return
         rows = certs.list_certificates(c)
         self.model.set_rows(rows)
+        self.log_model.set_rows(list(reversed(certs.print_log(c))))  # newest first
         ready, skipped = certs.event_readiness(c)
         counts = {k: sum(1 for s in rows if s.state == k) for k in STATE_BG}
         self.summary.setText(t(

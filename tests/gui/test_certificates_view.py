@@ -62,6 +62,7 @@ def test_lists_winners_not_issued_then_issues_them_with_progress(
         qtbot, screen: CertificatesScreen, qtmodeltester) -> None:
     w = screen
     qtmodeltester.check(w.model)
+    qtmodeltester.check(w.log_model)
     rows = w.model.rows
     assert rows and all(s.state == certs.NOT_ISSUED for s in rows)
     assert "未颁发" in w.model.data(w.model.index(0, 5))
@@ -169,6 +170,10 @@ def test_reprint_is_marked_duplicate_and_needs_a_reason(
     log = certs.print_log(w.state.contest)
     assert [e.kind for e in log].count("duplicate") == 1
     assert next(e for e in log if e.kind == "duplicate").reason == "证书遗失 lost"
+    # the print log tab, newest first
+    assert w.log_model.rowCount() == len(log)
+    assert w.log_model.data(w.log_model.index(0, 1)) == "补发"
+    assert w.log_model.data(w.log_model.index(0, 5)) == "证书遗失 lost"
 
 
 def test_revoke_selected_with_a_reason(qtbot, screen: CertificatesScreen) -> None:
