@@ -41,6 +41,16 @@ def _say(text: str) -> None:
     print(text)
 
 
+def _safety_copy(c: Any, label: str) -> None:
+    """A backup before an import or at a lock; a failure is a warning, never a refusal."""
+    from db.backups import safety_copy
+
+    try:
+        safety_copy(c, label)
+    except JiangxinError as exc:
+        print(f"jiangxin: warning: no backup was made ({exc}) / 未能备份", file=sys.stderr)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from db.contest import Contest
 
@@ -61,6 +71,7 @@ def cmd_competitors_import(args: argparse.Namespace) -> int:
     from db.people import import_competitors
 
     c = _open(args)
+    _safety_copy(c, "before-import")
     n = import_competitors(c, args.file)
     _say(f"added {n} competitors / 已添加{n}名选手")
     return 0
@@ -87,6 +98,7 @@ def cmd_marks_import(args: argparse.Namespace) -> int:
     from db.marking import import_marks
 
     c = _open(args)
+    _safety_copy(c, "before-import")
     counts = import_marks(c, args.file)
     _say(", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
@@ -96,6 +108,7 @@ def cmd_times_import(args: argparse.Namespace) -> int:
     from db.timing import import_times
 
     c = _open(args)
+    _safety_copy(c, "before-import")
     _say(f"recorded {import_times(c, args.file)} times")
     return 0
 
@@ -104,6 +117,7 @@ def cmd_theory_import(args: argparse.Namespace) -> int:
     from db.people import import_theory
 
     c = _open(args)
+    _safety_copy(c, "before-import")
     _say(f"recorded {import_theory(c, args.file)} theory scores")
     return 0
 
@@ -122,6 +136,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
     c = _open(args)
     lock(c, args.event, args.module, args.reason or "")
+    _safety_copy(c, "lock")
     _say(f"locked {args.event}{' module ' + args.module if args.module else ''}")
     return 0
 
@@ -236,8 +251,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     c = _open(args)
     c.require("backup")
-    path = backup_to(c, args.to)
-    _say(f"backup written: {path}")
+    if args.set_folder:
+        from db.backups import set_backup_folder
+
+        _say(f"rolling backups go to {set_backup_folder(c, args.set_folder)} / 自动备份位置已设置")
+    if args.to:
+        _say(f"backup written: {backup_to(c, args.to)}")
     return 0
 
 
@@ -329,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     au = sub.add_parser("audit", help="the audit log").add_subparsers(dest="sub", required=True)
     cmd("verify", cmd_audit_verify, "check the audit chain end to end", parent=au)
     sp = cmd("backup", cmd_backup, "a consistent copy while the app may be running")
-    sp.add_argument("--to", required=True)
+    sp.add_argument("--to", help="write a copy into this folder now")
+    sp.add_argument("--set-folder", help="where rolling automatic backups go (e.g. a USB stick)")
     for extra in EXTENSIONS:
         extra(sub, cmd)
     return p

@@ -31,11 +31,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from db import audit
 from judging.errors import StorageError
+
+if TYPE_CHECKING:
+    from db.contest import Contest
 
 SUFFIX = ".jxdb"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<label>[a-z][a-z0-9-]*)"
@@ -325,3 +329,32 @@ def restore_from_backup(backup: str | Path, target: str | Path) -> Path | None:
         raise StorageError(f"{dst}: restore failed / 恢复失败: {exc}") from exc
     return kept
 
+
+
+# ---- where a contest's backups go -------------------------------------------------------------
+BACKUP_FOLDER_KEY = "backup_folder"
+
+
+def policy_for(c: Contest) -> BackupPolicy:
+    """The contest's policy: the folder the organiser chose (meta ``backup_folder``), else a
+    ``jiangxin-backups`` folder beside the contest file."""
+    folder = c.meta(BACKUP_FOLDER_KEY)
+    return BackupPolicy(Path(folder) if folder else c.path.parent / "jiangxin-backups")
+
+
+def set_backup_folder(c: Contest, folder: str | Path) -> Path:
+    """Choose where the rolling backups go (e.g. a USB stick); recorded in the audit log."""
+    c.require("backup")
+    p = Path(folder).expanduser().resolve()
+    before = c.meta(BACKUP_FOLDER_KEY)
+    with c.write("backup.folder", reason=str(p)) as w:
+        c.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                     [BACKUP_FOLDER_KEY, str(p)])
+        w.log(before={"folder": before}, after={"folder": str(p)})
+    return p
+
+
+def safety_copy(c: Contest, label: str) -> Path | None:
+    """A backup before an import or at a lock; a failure (stick pulled, full) is reported by
+    the caller as a warning and never stops the work itself."""
+    return take_backup(c.path, policy_for(c), label)

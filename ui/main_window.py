@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, Q
                                QListWidget, QListWidgetItem, QMainWindow, QMenu,
                                QProgressBar, QScrollArea, QStackedWidget, QWidget)
 
+from db.backups import AutoBackup
 from db.contest import Contest
 from judging.errors import JiangxinError
 from ui import i18n
@@ -272,7 +273,11 @@ class MainWindow(QMainWindow):
     def open_contest(self, path: str | Path) -> None:
         p = Path(path)
         self._clear_screens()
-        self.state.open(p)
+        self._finish_backups()
+        c = self.state.open(p)
+        from db.backups import AutoBackup, policy_for
+
+        self.auto_backup: AutoBackup | None = AutoBackup(p, policy_for(c))
         self.settings.last_db = p.resolve()
         self.pages.setCurrentWidget(self.signin)
         self.signin.unlock_mode_off()
@@ -475,6 +480,31 @@ class MainWindow(QMainWindow):
     def _changed(self, changes: frozenset[str]) -> None:
         if "session" in changes:
             self._update_status()
+        if "locks" in changes:
+            self._backup(lambda b: b.at_lock())
+        elif "marks" in changes:
+            self._backup(lambda b: b.changed(changes))
+
+    def _backup(self, take: Callable[[AutoBackup], Path | None]) -> None:
+        """Rolling backups (every few minutes while marks change, at every lock, on exit).
+
+        A failed backup (the stick was pulled, it is full) is shown, never stops the work."""
+        b = getattr(self, "auto_backup", None)
+        if b is None:
+            return
+        try:
+            path = take(b)
+        except (JiangxinError, OSError) as exc:
+            self.statusBar().showMessage(t(f"自动备份失败：{exc}", f"Automatic backup failed: {exc}"),
+                                         30000)
+            return
+        if path is not None:
+            self.statusBar().showMessage(t(f"已自动备份到 {path}", f"Backed up to {path}"), 8000)
+
+    def _finish_backups(self) -> None:
+        if getattr(self, "auto_backup", None) is not None:
+            self._backup(lambda b: b.on_exit())
+            self.auto_backup = None
 
     def _update_status(self) -> None:
         c, s = self.state.contest, self.state.session
@@ -487,6 +517,8 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.status_clock.setText(time.strftime("%H:%M:%S"))
+        if int(time.monotonic()) % 60 == 0:  # once a minute: a due rolling backup
+            self._backup(lambda b: b.tick())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.geometry = self.saveGeometry()
@@ -494,4 +526,5 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         if self.hall_window is not None:
             self.hall_window.close()
+        self._finish_backups()
         super().closeEvent(event)
