@@ -32,6 +32,6 @@ def test_lock_marks_and_exit_each_leave_a_backup(qtbot, state) -> None:
     now[0] += 301  # five minutes later, marks still changing: a rolling copy
     state.apply(enter_mark, "KD", "04", "A2", "赵一", Decimal("31"))
     assert labels(folder) == ["auto", "lock"]
-    state.apply(enter_mark, "KD", "05", "A1", "赵一", Decimal("20"))
+    state.apply(enter_mark, "KD", "04", "A1", "赵一", Decimal("20"))
     w.close()  # unsaved changes since the last copy: one more on exit
     assert labels(folder) == ["auto", "exit", "lock"]
