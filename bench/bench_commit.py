@@ -59,7 +59,7 @@ def mark_commits(path: Path, n: int) -> list[float]:
     from db.marking import enter_mark
     from tests.unit._kill_worker import plan
 
-    c = Contest.open(path)
+    c = Contest.open(path, background_checkpoints=True)  # as the app opens it
     c.sign_in("冯记录", "4001")
     start = c.db.execute("SELECT COUNT(*) FROM marks").fetchone()[0]
     out = []

@@ -19,7 +19,8 @@ import sqlite_utils
 
 from db import audit
 from db.auth import Session, hash_pin, sign_in
-from db.store import APP_VERSION, connect, new_uid, now_iso, storage_error, transaction
+from db.store import (APP_VERSION, Checkpointer, writable, connect, new_uid, now_iso,
+                      storage_error, transaction)
 from judging.errors import InputError, NotAllowed, StateError
 from judging.roles import allowed
 from judging.scheme import Competition, Event, load_competition, strip_pins
@@ -52,10 +53,13 @@ class Contest:
         self.path = path
         self.session: Session | None = None
         self._competition: Competition | None = None
+        self._checkpointer: Checkpointer | None = None
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path) -> Contest:
+    def open(cls, path: str | Path, *, background_checkpoints: bool = False) -> Contest:
+        """Open a contest file. The app passes ``background_checkpoints`` so that WAL
+        checkpoints run on their own thread instead of inside someone's mark commit."""
         p = Path(path)
         db = connect(p)
         if db.execute("SELECT value FROM meta WHERE key = 'competition'").fetchone() is None:
@@ -67,6 +71,8 @@ class Contest:
             with transaction(db):
                 rebuild_derived(c)
                 db.execute("DELETE FROM meta WHERE key = 'rebuild_derived'")
+        if background_checkpoints and writable(p):
+            c._checkpointer = Checkpointer(db, p)
         return c
 
     @classmethod
@@ -102,6 +108,9 @@ class Contest:
         return c
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.db.conn.close()
 
     # ---- meta -----------------------------------------------------------------------------

@@ -92,11 +92,10 @@ CREATE TABLE merges (
   uid TEXT PRIMARY KEY, source_device TEXT NOT NULL, file_sha256 TEXT NOT NULL,
   counts TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
 CREATE TABLE audit (
-  seq INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, at TEXT NOT NULL, user TEXT NOT NULL,
+  seq INTEGER PRIMARY KEY, uid TEXT NOT NULL, at TEXT NOT NULL, user TEXT NOT NULL,
   role TEXT NOT NULL, device TEXT NOT NULL, action TEXT NOT NULL, tbl TEXT, row_uid TEXT,
   row_hash TEXT, before TEXT, after TEXT, reason TEXT NOT NULL, prev TEXT NOT NULL,
   hash TEXT NOT NULL);
-CREATE INDEX audit_row ON audit (tbl, row_uid);
 -- Derived caches (rebuilt from the mark log; never a source of truth, never exported)
 CREATE TABLE slots (
   event TEXT NOT NULL, station TEXT NOT NULL, aspect TEXT NOT NULL, judge TEXT NOT NULL,
@@ -160,6 +159,12 @@ def m003_strip_pins(db: sqlite_utils.Database) -> None:
     if row is not None:
         db.conn.execute("UPDATE meta SET value = ? WHERE key = 'competition'",
                         [strip_pins(row[0])])
+
+
+@MIGRATIONS(name="m004_lean_audit")
+def m004_lean_audit(db: sqlite_utils.Database) -> None:
+    """One index fewer to write on every mark: nothing looks audit records up by row."""
+    db.conn.execute("DROP INDEX IF EXISTS audit_row")
 
 
 SCHEMA_NAMES = tuple(m.name for m in MIGRATIONS._migrations)

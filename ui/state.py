@@ -35,7 +35,7 @@ class AppState(QObject):
     def open(self, path: str | Path) -> Contest:
         if self.contest is not None:
             self.contest.close()
-        self.contest = Contest.open(path)
+        self.contest = Contest.open(path, background_checkpoints=True)
         self.contest_opened.emit(self.contest)
         return self.contest
 
