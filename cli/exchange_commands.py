@@ -53,17 +53,15 @@ def cmd_hq_import(args: argparse.Namespace) -> int:
     hq = _hq(args)
     worst = 0
     receipts = []
-    for path in args.files:
-        try:
-            r = hq.import_file(path, accept_key=args.accept_key, force=args.force,
-                               dry_run=args.dry_run, operator=getpass.getuser())
-        except JiangxinError as exc:
-            print(f"jiangxin: {exc}", file=sys.stderr)
-            worst = max(worst, exc.exit_code)
+    for _, result in hq.import_files(args.files, accept_key=args.accept_key, force=args.force,
+                                     dry_run=args.dry_run, operator=getpass.getuser()):
+        if isinstance(result, JiangxinError):
+            print(f"jiangxin: {result}", file=sys.stderr)
+            worst = max(worst, result.exit_code)
             continue
-        receipts.append(r)
+        receipts.append(result)
         if not args.json:
-            print(r.text())
+            print(result.text())
     if args.json:
         sys.stdout.write(json.dumps([r.as_dict() for r in receipts], ensure_ascii=False,
                                     indent=1, sort_keys=True) + "\n")

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 import sqlite_utils
 
 from db.exchange import ResultsFile, canonical, read_results_file
-from judging.errors import InputError, StorageError, VerificationFailed
+from judging.errors import InputError, JiangxinError, StorageError, VerificationFailed
 
 MIGRATIONS = sqlite_utils.Migrations("jiangxin-hq")
 LEVELS = ("enterprise", "county", "city", "provincial", "national")
@@ -219,7 +219,18 @@ class Headquarters:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One transaction; inside a batch (see :meth:`import_files`), a savepoint."""
         conn = self.db.conn
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT one_file")
+            try:
+                yield
+            except BaseException:
+                conn.execute("ROLLBACK TO one_file")
+                conn.execute("RELEASE one_file")
+                raise
+            conn.execute("RELEASE one_file")
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -281,6 +292,45 @@ class Headquarters:
                                     "VALUES (?, ?, ?, ?, ?)",
                                     [_now(), name, digest, str(exc), operator])
             raise
+
+    def import_files(self, paths: Sequence[str | Path], *, accept_key: bool = False,
+                     force: bool = False, dry_run: bool = False, operator: str = "hq",
+                     batch: int = 50) -> list[tuple[str, Receipt | JiangxinError]]:
+        """Import many files: each verified and refused on its own, written in batches.
+
+        Every file is checked completely before anything of it is written, exactly as with
+        :meth:`import_file`, and each one's writes are a savepoint; but up to ``batch`` files
+        share one commit, so the indexes' pages are written once per batch rather than once
+        per file. Later files of a batch see the earlier ones (lineage, keys, duplicates). A
+        storage failure undoes the uncommitted part of the batch and is raised; importing again
+        is safe (files already in are no-ops).
+        """
+        out: list[tuple[str, Receipt | JiangxinError]] = []
+        conn = self.db.conn
+        pending = 0
+        try:
+            for path in paths:
+                if not conn.in_transaction:
+                    conn.execute("BEGIN IMMEDIATE")
+                try:
+                    out.append((str(path), self.import_file(
+                        path, accept_key=accept_key, force=force, dry_run=dry_run,
+                        operator=operator)))
+                except StorageError:
+                    raise
+                except JiangxinError as exc:
+                    out.append((str(path), exc))
+                pending += 1
+                if pending >= batch:
+                    conn.execute("COMMIT")
+                    pending = 0
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return out
 
     def _duplicate(self, digest: str) -> Receipt | None:
         """The receipt of a file already held as the current export, else None."""

@@ -241,3 +241,17 @@ def test_trust_file_lists_keys_and_revocations(province: Path, tmp_path: Path) -
     trust = signing.load_trust_file(out, hq.hq_public_key())
     assert len(trust.keys) == 2 and "HLJ-0001" in trust.revoked
     assert any("工具钳工" in label for label in trust.labels.values())
+
+
+def test_many_files_in_one_batch_are_each_checked_on_their_own(files: dict[str, Any],
+                                                                tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jxr"
+    bad.write_bytes(files["v1"].read_bytes()[:-10])
+    hq = Headquarters.open(tmp_path / "hq.db")
+    out = hq.import_files([files["v1"], bad, files["v2"], files["v1"], files["second"]],
+                          accept_key=True, batch=50)
+    kinds = [getattr(r, "status", type(r).__name__) for _, r in out]
+    assert kinds == ["imported", "VerificationFailed", "replaced", "VerificationFailed",
+                     "imported"]
+    assert hq.event_results(files["uid"], "GJQG") == files["results_v2"]
+    assert hq.report()["participations"] == 24
