@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QTimer, QObject, QRunnable, QThreadPool, Signal
 
 from db.contest import Contest
 from ui.state import AppState
@@ -74,6 +74,8 @@ def run_task(state: AppState, work: Callable[[Contest, Progress], Any],
         task.failed.connect(on_error)
     _running.add(task)
     task.finished.connect(lambda: _running.discard(task))
-    QThreadPool.globalInstance().start(_Runnable(task, str(state.contest.path),
-                                                 state.contest.session, work))
+    runnable = _Runnable(task, str(state.contest.path), state.contest.session, work)
+    # start on the next turn of the event loop: slots the caller connects to the returned
+    # task right after this call are then in place before the work can finish
+    QTimer.singleShot(0, lambda: QThreadPool.globalInstance().start(runnable))
     return task
