@@ -234,7 +234,8 @@ class ResultsFile:
         return len(self.body["tables"][table]["rows"])
 
 
-def read_results_file(source: str | Path | bytes, *, name: str | None = None) -> ResultsFile:
+def read_results_file(source: str | Path | bytes, *, name: str | None = None,
+                      sha256: str | None = None) -> ResultsFile:
     """Read and check a results file: form, signature, key id and manifest counts.
 
     Raises VerificationFailed (exit 3) with a plain message for anything altered, truncated or
@@ -251,7 +252,7 @@ def read_results_file(source: str | Path | bytes, *, name: str | None = None) ->
             data = Path(source).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror} / 无法读取", file=label) from None
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256 or hashlib.sha256(data).hexdigest()
 
     def bad(why: str) -> VerificationFailed:
         return VerificationFailed(f"{label}: {why}; nothing was imported / 结果文件校验失败，未导入")
@@ -259,7 +260,7 @@ def read_results_file(source: str | Path | bytes, *, name: str | None = None) ->
     if not data.startswith(_HEAD) or not data.endswith(b"}\n"):
         raise bad("not a complete Jiangxin results file (truncated, or another kind of file)")
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = json.loads(data)
     except (UnicodeDecodeError, ValueError):
         raise bad("the file is damaged or truncated (not valid JSON)") from None
     if not isinstance(doc, dict) or set(doc) != {"body", "format", "signature"}:
@@ -313,7 +314,7 @@ def _check_manifest(body: dict[str, Any], bad: Any) -> None:
             if man["tables"][t] != len(v["rows"]):
                 raise bad(f"table {t} holds {len(v['rows'])} rows, the manifest says "
                           f"{man['tables'][t]}")
-            if any(len(r) != len(cols) for r in v["rows"]):
+            if v["rows"] and set(map(len, v["rows"])) != {len(cols)}:
                 raise bad(f"table {t} has rows of the wrong width")
         if man["mark_states"] != len(body["mark_states"]["rows"]):
             raise bad("the mark states do not match the manifest")

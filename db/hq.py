@@ -282,7 +282,7 @@ class Headquarters:
         if held is not None:  # the same bytes again: no need to read them twice
             return held
         try:
-            f = read_results_file(raw, name=name)
+            f = read_results_file(raw, name=name, sha256=digest)
             return self._import(f, raw, accept_key=accept_key, force=force, dry_run=dry_run,
                                 operator=operator)
         except VerificationFailed as exc:
