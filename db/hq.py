@@ -190,6 +190,8 @@ class Headquarters:
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
+            # the report's indexes are far bigger than SQLite's default 2 MB page cache
+            conn.execute("PRAGMA cache_size = -262144")
             db = sqlite_utils.Database(conn)
             names = set(db.table_names())
             if names and "_sqlite_migrations" not in names:
