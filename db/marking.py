@@ -87,7 +87,7 @@ def _typed(row: Sequence[object]) -> Typed:
 def slot_log(c: Contest, key: SlotKey) -> list[Typed]:
     rows = c.db.execute(
         "SELECT uid, by, action, score, measured, reason, target FROM marks WHERE event = ? "
-        "AND station = ? AND aspect = ? AND judge = ? ORDER BY at, rowid", list(key)).fetchall()
+        "AND station = ? AND aspect = ? AND judge = ? ORDER BY at, uid", list(key)).fetchall()
     return [_typed(r) for r in rows]
 
 
@@ -97,7 +97,7 @@ def slot_state(c: Contest, key: SlotKey) -> SlotState:
 
 def module_locked(c: Contest, event: str, module: str) -> bool:
     row = c.db.execute("SELECT action FROM locks WHERE event = ? AND module = ? "
-                       "ORDER BY at DESC, rowid DESC LIMIT 1", [event, module]).fetchone()
+                       "ORDER BY at DESC, uid DESC LIMIT 1", [event, module]).fetchone()
     return row is not None and row[0] == "lock"
 
 
@@ -377,7 +377,7 @@ def _store_aspect(c: Contest, ev: Event, station: str, aspect_id: str) -> None:
 def rebuild_derived(c: Contest, event: str | None = None) -> None:
     """Recompute every slot and aspect mark from the mark log (after a merge or a check)."""
     q = "SELECT event, station, aspect, judge, uid, by, action, score, measured, reason, target " \
-        "FROM marks" + (" WHERE event = ?" if event else "") + " ORDER BY at, rowid"
+        "FROM marks" + (" WHERE event = ?" if event else "") + " ORDER BY at, uid"
     logs: dict[SlotKey, list[Typed]] = defaultdict(list)
     for r in c.db.execute(q, [event] if event else []).fetchall():
         logs[(r[0], r[1], r[2], r[3])].append(_typed(r[4:]))

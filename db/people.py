@@ -95,7 +95,7 @@ def competitors(c: Contest, event: str) -> list[Competitor]:
         """SELECT p.uid, p.event, p.name, p.id_number, p.gender, p.unit, p.region,
                   a.candidate, a.station,
                   (SELECT status FROM statuses s WHERE s.competitor = p.uid
-                   ORDER BY s.at DESC, s.rowid DESC LIMIT 1),
+                   ORDER BY s.at DESC, s.uid DESC LIMIT 1),
                   EXISTS (SELECT 1 FROM checkins k WHERE k.competitor = p.uid)
            FROM competitors p LEFT JOIN assignments a ON a.competitor = p.uid
            WHERE p.event = ? ORDER BY a.station, p.rowid""", [event]).fetchall()
@@ -301,7 +301,7 @@ def import_theory(c: Contest, path: str | Path) -> int:
 def theory_scores(c: Contest, event_id: str) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     for uid, score in c.db.execute(
-            "SELECT competitor, score FROM theory WHERE event = ? ORDER BY at, rowid",
+            "SELECT competitor, score FROM theory WHERE event = ? ORDER BY at, uid",
             [event_id]).fetchall():
         out[uid] = Decimal(score)
     return out

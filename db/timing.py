@@ -16,7 +16,7 @@ def clock_events(c: Contest, event_id: str) -> dict[str, list[ClockEvent]]:
     out: dict[str, list[ClockEvent]] = {}
     for st, kind, t, seconds, reason in c.db.execute(
             "SELECT station, kind, t, seconds, reason FROM clock_events WHERE event = ? "
-            "ORDER BY t, rowid", [event_id]).fetchall():
+            "ORDER BY t, uid", [event_id]).fetchall():
         out.setdefault(st, []).append(ClockEvent(kind, float(t), int(seconds), reason))
     return out
 
@@ -123,6 +123,6 @@ def times_used(c: Contest, event_id: str, now: float | None = None
             out[st] = (cs.used_seconds, cs.extra_seconds)
     for st, used, extra in c.db.execute(
             "SELECT station, used_seconds, extra_seconds FROM times WHERE event = ? "
-            "ORDER BY at, rowid", [event_id]).fetchall():
+            "ORDER BY at, uid", [event_id]).fetchall():
         out[st] = (int(used), int(extra))
     return out
