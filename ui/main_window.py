@@ -20,7 +20,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QMainWindow, QMenu,
-                               QProgressBar, QScrollArea, QStackedWidget, QWidget)
+                               QMessageBox, QProgressBar, QScrollArea, QStackedWidget,
+                               QWidget)
 
 from db.backups import AutoBackup
 from db.contest import Contest
@@ -139,6 +140,8 @@ class MainWindow(QMainWindow):
     screens_built = Signal(str)  # user
     screen_locked = Signal(str)  # user
     backup_written = Signal(object)  # Path
+    exported = Signal(str, str)  # file, SHA-256
+    merged = Signal(object)  # db.merge.MergeReport
 
     def __init__(self, state: AppState, settings: Settings) -> None:
         super().__init__()
@@ -147,6 +150,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         # screens are built the first time they are shown: start-up builds one, not all
         self.screens = LazyScreens()
+        self.quiet_dialogs = False  # tests: report by signal and status bar only
+        self.last_export: tuple[Path, str] | None = None
         self.wrappers: dict[str, QScrollArea] = {}  # screen key -> its scroll area
         self.specs: list[ScreenSpec] = []
         self.built_for: str | None = None
@@ -216,6 +221,12 @@ class MainWindow(QMainWindow):
         self.m_file.addSeparator()
         self.m_file.addAction(self.a_backup)
         self.m_file.addSeparator()
+        self.a_export = QAction(self, triggered=self.export_dialog)
+        self.a_merge = QAction(self, triggered=self.merge_dialog)
+        self.a_laptop = QAction(self, triggered=self.new_laptop_dialog)
+        for a in (self.a_export, self.a_merge, self.a_laptop):
+            self.m_file.addAction(a)
+        self.m_file.addSeparator()
         self.m_file.addAction(self.a_quit)
         self.a_lock = QAction(self, triggered=self.lock)
         self.a_lock.setShortcut(QKeySequence("Ctrl+L"))
@@ -246,6 +257,9 @@ class MainWindow(QMainWindow):
         self.a_open.setText(t("打开赛事…", "Open contest…"))
         self.m_recent.setTitle(t("最近打开", "Recent"))
         self.a_backup.setText(t("立即备份", "Backup now"))
+        self.a_export.setText(t("导出成绩文件（上报省总）…", "Export results file for headquarters…"))
+        self.a_merge.setText(t("合并另一台电脑的成绩文件…", "Merge another laptop's file…"))
+        self.a_laptop.setText(t("为另一台电脑复制赛事…", "Copy the contest for another laptop…"))
         self.a_quit.setText(t("退出", "Quit"))
         self.a_lock.setText(t("锁定屏幕", "Lock screen"))
         self.a_switch.setText(t("切换用户", "Switch user"))
@@ -372,6 +386,83 @@ class MainWindow(QMainWindow):
         self.progress.show()
         task = run_task(self.state, work, self._backup_done)
         task.finished.connect(self.progress.hide)
+
+    # ---- results file, laptops ------------------------------------------------------------
+    def export_results(self, out: str | Path, pin: str) -> None:
+        """Write the signed results file on a worker; its SHA-256 is shown when done (it is
+        also printed on the posted results list)."""
+        from db.exchange import export
+        from ui.worker import run_task
+
+        def work(c: Contest, progress: object) -> str:
+            return export(c, out, pin)
+
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        task = run_task(self.state, work, lambda sha: self._exported(Path(out), sha))
+        task.finished.connect(self.progress.hide)
+
+    def _exported(self, out: Path, sha256: str) -> None:
+        self.last_export = (out, sha256)
+        text = t(f"成绩文件已导出：{out}\nSHA-256：{sha256}\n请将此校验值抄写在签字的成绩汇总表上。",
+                 f"Results file written: {out}\nSHA-256: {sha256}\n"
+                 "Write this checksum on the signed results summary.")
+        self.statusBar().showMessage(f"SHA-256 {sha256}", 0)
+        self.exported.emit(str(out), sha256)
+        if not self.quiet_dialogs:
+            QMessageBox.information(self, t("导出完成", "Exported"), text)
+
+    def export_dialog(self) -> None:
+        s = self.state.session
+        if s is None or self.state.contest is None:
+            return
+        out, _ = QFileDialog.getSaveFileName(self, t("导出成绩文件", "Export results file"),
+                                             f"{self.state.contest.path.stem}.jxr",
+                                             "Jiangxin results (*.jxr)")
+        if not out:
+            return
+        pin, ok = QInputDialog.getText(self, t("确认身份", "Confirm"),
+                                       t("输入您的PIN以签名成绩文件：", "Your PIN, to sign the file:"),
+                                       QLineEdit.EchoMode.Password)
+        if ok and pin:
+            self.export_results(out, pin)
+
+    def merge_file(self, path: str | Path) -> None:
+        from db.merge import merge_file
+
+        report = self.state.apply(lambda c: merge_file(c, path))
+        msg = t(f"已合并：新增 {sum(report.added.values())} 条，已有 {report.already} 条，"
+                f"需裁判长处理的不一致 {report.disagreements} 处",
+                f"Merged: {sum(report.added.values())} new rows, {report.already} already here, "
+                f"{report.disagreements} disagreements for the chief judge")
+        self.statusBar().showMessage(msg, 0)
+        self.merged.emit(report)
+
+    def merge_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, t("选择另一台电脑的成绩文件", "Choose the file"),
+                                              "", "Jiangxin results (*.jxr);;All (*)")
+        if path:
+            try:
+                self.merge_file(path)
+            except JiangxinError as exc:
+                show_error(exc)
+
+    def new_laptop_dialog(self) -> None:
+        from db.merge import new_laptop
+
+        if self.state.contest is None:
+            return
+        dest, _ = QFileDialog.getSaveFileName(self, t("复制到", "Copy to"),
+                                              f"{self.state.contest.path.stem}-2.jxdb",
+                                              "Jiangxin contest (*.jxdb)")
+        if dest:
+            try:
+                path = new_laptop(self.state.contest, dest)
+            except JiangxinError as exc:
+                show_error(exc)
+                return
+            self.statusBar().showMessage(t(f"已复制（新设备号）：{path}",
+                                           f"Copied with its own device id: {path}"), 0)
 
     def _backup_done(self, path: Path) -> None:
         self.statusBar().showMessage(t(f"已备份到 {path}", f"Backed up to {path}"), 15000)

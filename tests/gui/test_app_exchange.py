@@ -1,0 +1,53 @@
+"""From the app: export the signed results file (its SHA-256 shown), merge a laptop's file."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+from db.contest import Contest
+from db.marking import enter_mark
+from db.merge import new_laptop
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+
+def window(qtbot, state, user: str, pin: str) -> MainWindow:
+    w = MainWindow(state, Settings())
+    w.quiet_dialogs = True
+    qtbot.addWidget(w)
+    w.open_contest(state.contest.path)
+    state.sign_in(user, pin)
+    w.signin.signed_in_done.emit(user)
+    return w
+
+
+def test_export_shows_the_files_sha256(qtbot, state, tmp_path: Path) -> None:
+    w = window(qtbot, state, "admin", "0000")
+    out = tmp_path / "results.jxr"
+    with qtbot.waitSignal(w.exported, timeout=30_000) as sig:
+        w.export_results(out, "0000")
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert sig.args == [str(out), digest]
+    assert digest in w.statusBar().currentMessage()
+
+
+def test_merge_another_laptops_marks(qtbot, state, tmp_path: Path) -> None:
+    # a second laptop, made from this contest, types a mark and exports
+    state.sign_in("admin", "0000")
+    second = new_laptop(state.contest, tmp_path / "laptop2.jxdb")
+    c2 = Contest.open(second)
+    c2.sign_in("记分员乙", "3002")
+    enter_mark(c2, "KD", "06", "A1", "赵一", Decimal("41"))
+    from db.exchange import export
+    c2.sign_in("admin", "0000")
+    export(c2, tmp_path / "laptop2.jxr", "0000")
+    c2.close()
+    w = window(qtbot, state, "裁判长", "1111")
+    with qtbot.waitSignal(w.merged, timeout=30_000) as sig:
+        w.merge_file(tmp_path / "laptop2.jxr")
+    assert sum(sig.args[0].added.values()) >= 1
+    row = state.contest.db.execute(
+        "SELECT score FROM slots WHERE event='KD' AND station='06' AND aspect='A1'").fetchone()
+    assert row[0] == "41"
