@@ -58,23 +58,21 @@ def rank(event: Event, standings: Sequence[Standing]) -> list[Standing]:
     Returns the standings in ranking order: placed ones by place (ties by station), then
     the others by station. Equal keys share a place; input order never breaks a tie.
     """
-    placed = [s for s in standings if s.placed]
-    others = [s for s in standings if not s.placed]
-    placed.sort(key=lambda s: (_sort_key(event, s), s.station or "", s.key))
-    ranked: list[Standing] = []
-    prev_key: tuple[object, ...] | None = None
-    place = 0
-    for i, s in enumerate(placed):
-        k = _sort_key(event, s)
-        if k != prev_key:
-            place = i + 1
-            prev_key = k
-        ranked.append(replace(s, place=place))
-    if event.scale == "worldskills":
-        ranked = apply_scale(ranked)
-    ranked = assign_awards(event, ranked)
-    ranked = assign_titles(event, ranked)
-    others.sort(key=lambda s: (s.station or "", s.key))
+    keyed = sorted(((_sort_key(event, s), s) for s in standings if s.placed),
+                   key=lambda ks: (ks[0], ks[1].station or "", ks[1].key))
+    places: list[int] = []
+    for i, (k, _) in enumerate(keyed):
+        places.append(places[-1] if i and k == keyed[i - 1][0] else i + 1)
+    placed = [s for _, s in keyed]
+    scales: list[int | None] = (list(scale_scores([s.total for s in placed]))
+                                if event.scale == "worldskills" else [None] * len(placed))
+    awards = _Awards(event, len(placed))
+    ranked = []
+    for s, place, scale in zip(placed, places, scales):
+        title, grade = title_for(event, place)
+        ranked.append(replace(s, place=place, scale=scale, award=awards.award(s, place, scale),
+                              title=title, grade=grade))
+    others = sorted((s for s in standings if not s.placed), key=lambda s: (s.station or "", s.key))
     return ranked + [replace(s, place=None, award=None, title=None, grade=None, scale=None)
                      for s in others]
 
@@ -96,11 +94,6 @@ def scale_scores(totals: Sequence[Decimal]) -> list[int]:
     return out
 
 
-def apply_scale(placed: list[Standing]) -> list[Standing]:
-    scales = scale_scores([s.total for s in placed])
-    return [replace(s, scale=v) for s, v in zip(placed, scales)]
-
-
 def quota_cutoffs(n: int, shares: Sequence[Decimal]) -> list[int]:
     """Last place of each level: round_half_up(N × (s1 + … + sk))."""
     cut: list[int] = []
@@ -111,49 +104,44 @@ def quota_cutoffs(n: int, shares: Sequence[Decimal]) -> list[int]:
     return cut
 
 
-def _eligible(event: Event, s: Standing) -> bool:
-    return event.min_total_for_award is None or s.total >= event.min_total_for_award
+class _Awards:
+    """The event's award rule for N placed competitors."""
 
+    def __init__(self, event: Event, n: int) -> None:
+        self.event = event
+        self.rule = event.awards
+        self.cutoffs = quota_cutoffs(n, self.rule.shares) if self.rule.rule == "quota" else []
+        self.hon_cut = round_half_up_int(Decimal(n) * self.rule.honourable_share)
 
-def assign_awards(event: Event, placed: list[Standing]) -> list[Standing]:
-    rule = event.awards
-    n = len(placed)
-    out = []
-    cutoffs = quota_cutoffs(n, rule.shares) if rule.rule == "quota" else []
-    hon_cut = round_half_up_int(Decimal(n) * rule.honourable_share)
-    for s in placed:
-        assert s.place is not None
-        award: str | None = None
+    def award(self, s: Standing, place: int, scale: int | None) -> str | None:
+        rule = self.rule
+        mta = self.event.min_total_for_award
+        if mta is not None and s.total < mta:
+            return None
         if rule.rule == "quota":
-            for level, cut in zip(rule.levels, cutoffs):
-                if s.place <= cut:
-                    award = level
-                    break
+            for level, cut in zip(rule.levels, self.cutoffs):
+                if place <= cut:
+                    return level
         elif rule.rule == "places":
-            if s.place <= len(rule.levels):
-                award = rule.levels[s.place - 1]
-            elif rule.honourable and s.place <= hon_cut:
-                award = rule.honourable
+            if place <= len(rule.levels):
+                return rule.levels[place - 1]
+            if rule.honourable and place <= self.hon_cut:
+                return rule.honourable
         elif rule.rule == "worldskills":
-            if s.place <= 3:
-                award = rule.levels[s.place - 1]
-            elif s.scale is not None and s.scale >= 700:
-                award = rule.levels[3]
-        if not _eligible(event, s):
-            award = None
-        out.append(replace(s, award=award))
-    return out
+            if place <= 3:
+                return rule.levels[place - 1]
+            if scale is not None and scale >= 700:
+                return rule.levels[3]
+        return None
 
 
-def assign_titles(event: Event, placed: list[Standing]) -> list[Standing]:
-    out = []
-    for s in placed:
-        title = grade = None
-        for t in event.titles:
-            if s.place is not None and t.first <= s.place <= t.last:
-                if title is None and t.title:
-                    title = t.title
-                if grade is None and t.grade:
-                    grade = t.grade
-        out.append(replace(s, title=title, grade=grade))
-    return out
+def title_for(event: Event, place: int) -> tuple[str | None, str | None]:
+    """(title, grade) by place: the first entry giving a title sets it, likewise the grade."""
+    title = grade = None
+    for t in event.titles:
+        if t.first <= place <= t.last:
+            if title is None and t.title:
+                title = t.title
+            if grade is None and t.grade:
+                grade = t.grade
+    return title, grade
