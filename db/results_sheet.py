@@ -205,11 +205,15 @@ _MARK_COLUMNS: list[tuple[str, str, float]] = [
     ("judge", "裁判", 10),
     ("score", "分数", 8),
     ("measured", "实测值", 10),
+    ("points", "折算分", 8),
     ("mark", "得分", 8),
     ("verified", "已核对", 7),
     ("typed_by", "录入人", 10),
     ("verified_by", "核对人", 10),
 ]
+
+
+_NUMBERS = ("score", "measured", "points", "mark")
 
 
 def _number_or_text(value: object) -> object:
@@ -234,7 +238,8 @@ def write_marks_xlsx(
     """Write every mark for the chief judge's file: one long sheet plus one matrix per module.
 
     Each input row is one judge's entry: ``station, module, aspect, kind, judge, score,
-    measured, mark, verified, typed_by, verified_by``; ``mark`` is the aspect's mark (the same
+    measured, points, mark, verified, typed_by, verified_by`` (``points``: the entry's points,
+    e.g. a measured value through its bands; optional); ``mark`` is the aspect's mark (the same
     on every row of that station and aspect; where the rows disagree the matrix leaves it
     blank). ``明细`` lists every entry, filterable. Each module sheet has a row per station and,
     per aspect, a column per judge (the score, or the measured value) and the aspect's mark;
@@ -262,10 +267,10 @@ def write_marks_xlsx(
             value = row.get(key)
             if key == "verified":
                 value = "是" if value else "否"
-            elif value is not None and key not in ("score", "measured", "mark"):
+            elif value is not None and key not in _NUMBERS:
                 value = str(value)
             cell = ws.cell(i, j)
-            if key in ("score", "measured", "mark"):
+            if key in _NUMBERS:
                 _put_number(cell, value)
             else:
                 cell.value = value
