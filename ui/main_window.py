@@ -57,6 +57,8 @@ SCREENS: list[ScreenSpec] = [
                frozenset({"admin", "chief"})),
     ScreenSpec("draw", "ui.draw", "DrawScreen", "抽签", "Draw",
                frozenset({"admin", "supervisor", "encryption"})),
+    ScreenSpec("imports", "ui.imports", "ImportsScreen", "导入", "Import",
+               frozenset({"admin", "chief", "recorder"})),
     ScreenSpec("marking", "ui.marking", "MarkingScreen", "评分录入", "Marking",
                frozenset({"judge", "recorder", "chief"})),
     ScreenSpec("chief", "ui.chief", "ChiefScreen", "裁判长", "Chief judge",
