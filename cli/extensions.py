@@ -5,6 +5,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-for _name in ("cli.printing_commands", "cli.exchange_commands"):
+for _name in ("cli.printing_commands", "cli.exchange_commands", "cli.sheet_commands"):
     if importlib.util.find_spec(_name) is not None:
         importlib.import_module(_name)
