@@ -31,9 +31,20 @@ from PySide6.QtWidgets import (
 )
 
 from db.contest import Contest
-from db.spreadsheets import (CHANGES, KINDS, MARKS_EXPORT_ROLES, OPERATION, ImportPreview,
-                             PreviewRow, Problem, export_marks, export_results, export_scheme,
-                             import_file, preview_import)
+from db.spreadsheets import (
+    CHANGES,
+    KINDS,
+    MARKS_EXPORT_ROLES,
+    OPERATION,
+    ImportPreview,
+    PreviewRow,
+    Problem,
+    export_marks,
+    export_results,
+    export_scheme,
+    import_file,
+    preview_import,
+)
 from judging.errors import JiangxinError
 from judging.idnumber import mask_id_number
 from judging.roles import allowed

@@ -137,7 +137,7 @@ def test_theory_preview_then_import(qtbot, example_db: Callable[[str], Path],
 
 def test_recorder_previews_marks_typed_from_paper(qtbot, example_db: Callable[[str], Path],
                                                    tmp_path: Path) -> None:
-    state, screen = open_imports(qtbot, example_db("drawn"), who="recorder")
+    _state, screen = open_imports(qtbot, example_db("drawn"), who="recorder")
     assert [screen.kind.itemData(i) for i in range(screen.kind.count())] == ["marks"]
     assert not screen.export_btns["marks"].isEnabled()  # the chief judge's file
     bad = tmp_path / "marks.csv"
