@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -26,6 +26,7 @@ from judging.roles import allowed
 from judging.scheme import Competition, Event, load_competition, strip_pins
 
 Changes = frozenset[str]
+T = TypeVar("T")
 
 _clock_lock = threading.Lock()
 _last_at = [""]
@@ -54,6 +55,8 @@ class Contest:
         self.session: Session | None = None
         self._competition: Competition | None = None
         self._checkpointer: Checkpointer | None = None
+        self._generation = 0  # bumped by every write except marks: see cached()
+        self._cache: dict[object, tuple[tuple[int, int], Any]] = {}
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
@@ -140,6 +143,22 @@ class Contest:
                              f"{', '.join(self.competition.event_ids)}) / 未知赛项",
                              file=file, row=row, field=field) from None
 
+    def cached(self, key: object, compute: Callable[[], T]) -> T:
+        """A read-mostly value (users, the station map, locks) kept between calls.
+
+        It is recomputed after any write of this connection other than a mark (Writer.insert
+        bumps the generation) and after any commit by another connection or process
+        (``PRAGMA data_version``). Callers must not mutate what they get.
+        """
+        version = int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+        stamp = (version, self._generation)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        self._cache[key] = (stamp, value)
+        return value
+
     # ---- people ---------------------------------------------------------------------------
     def sign_in(self, user: str, pin: str) -> Session:
         # no surrounding transaction: a failed attempt must stay recorded for the lock-out
@@ -193,6 +212,8 @@ class Writer:
                reason: str | None = None, audit_row: dict[str, Any] | None = None,
                before: Any = None) -> dict[str, Any]:
         at = monotonic_at()
+        if table != "marks":
+            self.c._generation += 1
         row = {"uid": new_uid(), **values, "at": at, "by": self.session.user}
         if device:
             row["device"] = self.session.device

@@ -132,7 +132,7 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
     """
     s = c.require("marks")
     errors: list[InputError] = []
-    users = {u["name"]: u for u in c.users()}
+    users = c.cached("users", lambda: {u["name"]: u for u in c.users()})
     stations: dict[str, dict[str, Competitor]] = {}
     locked: dict[str, set[str]] = {}
     plan: list[tuple[SlotKey, MarkInput]] = []
@@ -164,8 +164,8 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
                              f"a judge types their own marks only ({s.user}) / 裁判只能录入本人评分")
         station = ev.parse_station(m.station)
         if ev.id not in stations:
-            stations[ev.id] = by_station(c, ev.id)
-            locked[ev.id] = locked_modules(c, ev.id)
+            stations[ev.id] = c.cached(("stations", ev.id), lambda: by_station(c, ev.id))
+            locked[ev.id] = c.cached(("locked", ev.id), lambda: locked_modules(c, ev.id))
         person = stations[ev.id].get(station or "")
         if station is None or person is None:
             bad(f"no competitor at workstation {m.station!r} of {ev.id} / 工位号无效", "station")

@@ -61,3 +61,22 @@ def test_not_a_contest_file(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(StorageError):
         connect(junk)
+
+
+def test_cached_station_map_sees_other_processes_and_own_writes(
+        example_db: Callable[[str], Path]) -> None:
+    """A mark typed after another laptop process changed a status uses the new state."""
+    from db.people import set_status
+    db = example_db("drawn")
+    a = Contest.open(db)
+    a.sign_in("冯记录", "4001")
+    calls = []
+    first = a.cached("k", lambda: calls.append(1) or len(calls))
+    assert a.cached("k", lambda: calls.append(1) or len(calls)) == first  # kept
+    b = Contest.open(db)  # another connection commits: the cache is dropped
+    b.sign_in("李裁判长", "2000")
+    set_status(b, "GJQG", "05", "absent", "缺考")
+    assert a.cached("k", lambda: calls.append(1) or len(calls)) == first + 1
+    a.sign_in("李裁判长", "2000")  # an own non-mark write drops it too
+    set_status(a, "GJQG", "05", "ok", "到场")
+    assert a.cached("k", lambda: calls.append(1) or len(calls)) == first + 2
