@@ -53,17 +53,14 @@ the same disk ({r['dir']}), interleaved in the same run, {r['n']} commits each.
 | mark commit (`enter_mark`) | {r['mark_median_ms']:.2f} ms | {r['mark_p99_ms']:.2f} ms |
 | ratio | {r['ratio_median']:.2f}× | **{r['ratio_p99']:.2f}×** (target ≤ 3×: {r['target_met']}) |
 
-Where a mark commit's time goes (per-statement timing of 600 `enter_mark` calls on the
-shared example): the `COMMIT` itself is most of it (its fsync covers ~6–8 WAL pages — the
-mark, its audit record, their indexes, the slot and aspect-mark caches — against 1–2 for the
-bare row), all the SELECTs and INSERTs together ≈ 0.3 ms, Python (validation, replay,
-hashing) ≈ 0.3 ms. The 99th percentile is most likely set by WAL auto-checkpoints (a
-hypothesis, not yet isolated by a measurement): a mark fills the
-1,000-page WAL about 5× faster than the bare row, so about one commit in 150 also copies the
-WAL into the database and fsyncs it. On a quiet, fast disk (bare commit ≈ 0.3 ms) that makes
-the p99 ratio 5–8×; on a slower or busy disk (bare ≈ 4 ms) it is 1–1.5×. Taking checkpoints
-off the commit path would test it and is the likely remedy (`PRAGMA wal_autocheckpoint = 0` on the writing connection and a
-`PRAGMA wal_checkpoint(PASSIVE)` from the backup/idle timer on a worker connection); it is an engine change (db/store.py) and not made here.
+Where a mark commit's time goes: Python and SQL together ≈ 0.4 ms (validation against a
+per-connection cache of users, workstations and locks; double-entry classification; the mark
+row, its audit record with hashes, the slot and aspect-mark caches); the rest is the `COMMIT`,
+whose fsync covers about 6 WAL pages (the mark, its primary-key and slot indexes, the audit
+record, the two cache rows) against 1–2 for the bare row. WAL checkpoints run on their own
+thread (`db.store.Checkpointer`: `wal_autocheckpoint = 0` on the writer, a PASSIVE checkpoint
+every 5 s), so no commit pays for copying the WAL back. On a quiet, fast disk (bare commit
+≈ 0.3 ms) the p99 ratio is about 3×; on a busy or slower disk it is 1–2×.
 
 Reproduce: `.venv/bin/python bench/bench_commit.py --n 500 --dir DIR` (DIR on the disk to
 measure; the contest's own folder in practice).

@@ -47,6 +47,7 @@ def test_pragmas_for_durability(tmp_path: Path) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 1024
 
 
 def test_not_a_contest_file(tmp_path: Path) -> None:
