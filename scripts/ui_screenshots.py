@@ -22,6 +22,7 @@ SHOTS = [  # (file name, screen key or "" for the sign-in page, demo user)
     ("board", "board", "裁判长"),
     ("checkin", "checkin", "admin"),
     ("draw", "draw", "admin"),
+    ("imports", "imports", "admin"),
     ("marking", "marking", "记分员甲"),
     ("chief", "chief", "裁判长"),
     ("appeals", "appeals", "监督员"),
@@ -59,11 +60,79 @@ def main() -> int:
             else:
                 cmd += ["--as", ""]
             subprocess.run(cmd, cwd=ROOT, env=env, check=True)
-            img = Image.open(out).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
-            img.save(out, optimize=True)
+            _shrink(out)
+            print(out.relative_to(ROOT), out.stat().st_size // 1024, "KiB")
+        for name, render in (("hall", _hall), ("hq", _hq)):
+            out = out_dir / f"{name}.png"
+            subprocess.run([py, __file__, f"--{name}", str(db), lang, str(out)], cwd=ROOT,
+                           env=env, check=True)
+            _shrink(out)
             print(out.relative_to(ROOT), out.stat().st_size // 1024, "KiB")
     return 0
 
+
+def _shrink(out: Path) -> None:
+    img = Image.open(out).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    img.save(out, optimize=True)
+
+
+def _app(lang: str) -> object:
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    from ui import i18n
+    from ui.app import register_font
+
+    register_font()
+    i18n.set_language(lang)
+    return app
+
+
+def _hall(db: str, lang: str, out: str) -> None:
+    """The hall display (a separate full-screen window) for the running event."""
+    app = _app(lang)
+    from ui.hall import HallScreen
+    from ui.state import AppState
+
+    state = AppState()
+    state.open(db)
+    state.sign_in("裁判长", "1111")
+    w = HallScreen(state)
+    w.resize(1280, 800)
+    w.show()
+    app.processEvents()  # type: ignore[attr-defined]
+    w.refresh(frozenset({"clocks"}))
+    app.processEvents()  # type: ignore[attr-defined]
+    w.grab().save(out)
+    state.contest.close()  # type: ignore[union-attr]
+
+
+def _hq(db: str, lang: str, out: str) -> None:
+    """The headquarters window with this contest's results file imported."""
+    app = _app(lang)
+    from db.contest import Contest
+    from db.exchange import export
+    from db.hq import Headquarters
+    from ui.hq_window import HqWindow
+
+    tmp = Path(tempfile.mkdtemp())
+    c = Contest.open(db)
+    c.sign_in("admin", "0000")
+    export(c, tmp / "demo.jxr", "0000")
+    c.close()
+    hq = Headquarters.open(tmp / "hq.db")
+    hq.import_file(tmp / "demo.jxr", accept_key=True, operator="省总工会")
+    w = HqWindow(tmp / "hq.db")
+    w.resize(1280, 800)
+    w.show()
+    app.processEvents()  # type: ignore[attr-defined]
+    w.grab().save(out)
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] in ("--hall", "--hq"):
+    (_hall if sys.argv[1] == "--hall" else _hq)(sys.argv[2], sys.argv[3], sys.argv[4])
+    sys.exit(0)
 
 if __name__ == "__main__":
     sys.exit(main())
