@@ -195,8 +195,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
 
     c = _open(args)
     ev = c.event(args.event)
-    stations = args.station or [ev.station_label(i) for i in range(1, ev.stations + 1)
-                                if ev.station_label(i) in _drawn(c, args.event)]
+    stations = args.station or sorted(_drawn(c, args.event))
     clock_action(c, args.event, stations, args.action, seconds=args.seconds or 0,
                  reason=args.reason or "")
     _say(f"{args.action}: {', '.join(stations)}")

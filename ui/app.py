@@ -87,8 +87,15 @@ def screenshot(window: object, target: str | Path) -> Path:
 def run_app(argv: list[str]) -> int:
     """The desktop app; returns the exit status (0 after --screenshot)."""
     args = parse_args(argv)
-    if args.screenshot and not os.environ.get("DISPLAY") and "QT_QPA_PLATFORM" not in os.environ:
+    headless = (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+                and not os.environ.get("WAYLAND_DISPLAY") and "QT_QPA_PLATFORM" not in os.environ)
+    if args.screenshot and headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif headless:
+        print("jiangxin: no screen here (DISPLAY is not set). Run it on the desktop, use a "
+              "subcommand (jiangxin --help), or --screenshot FILE.png / 没有可用的显示器",
+              file=sys.stderr)
+        return 2
     from PySide6.QtWidgets import QApplication
 
     from judging.errors import JiangxinError
