@@ -48,8 +48,10 @@ def select(w: CertificatesScreen, rows: list[int]) -> None:
 def qr_texts(pdf: Path, dpi: int = 150) -> list[str]:
     out = []
     for page in pdfium.PdfDocument(pdf):
-        codes = zxingcpp.read_barcodes(page.render(scale=dpi / 72, grayscale=True).to_pil())
-        out += [c.text for c in codes]
+        codes = zxingcpp.read_barcodes(
+            page.render(scale=dpi / 72, grayscale=True).to_pil(),
+            formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+        out += sorted({c.text for c in codes if c.valid})  # one per page, read once
     return out
 
 

@@ -30,9 +30,13 @@ def scan(pdf: Path, dpi: int = 150) -> list[str]:
     out = []
     for page in pdfium.PdfDocument(pdf):
         image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-        codes = zxingcpp.read_barcodes(image)
-        assert len(codes) == 1, "one QR code per page"
-        out.append(codes[0].text)
+        # QR codes only, as the product's scanner reads them: an unrestricted read may also
+        # "find" a 1D barcode in the QR's modules for some keys
+        codes = zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+        texts = {c.text for c in codes if c.valid}
+        assert len(texts) == 1, "one QR code per page"
+        out.append(texts.pop())
     return out
 
 
