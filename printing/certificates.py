@@ -39,8 +39,8 @@ class CertificateTemplate:
     orientation: str = "landscape"  # or "portrait"
     heading: str = "荣誉证书"
     salutation: str = "{name} 同志："
-    body: str = "在{competition}{event_group}比赛中，成绩优异，荣获{award}。"
-    body_no_award: str = "在{competition}{event_group}比赛中，成绩优良。"
+    body: str = "在{competition}“{event_group}”项目中，成绩优异，荣获{award}。"
+    body_no_award: str = "在{competition}“{event_group}”项目中，成绩优良。"
     wording: Mapping[str, str] = field(default_factory=dict)
     title_line: str = "授予“{title}”称号。"
     grade_line: str = "晋升{grade}职业技能等级。"
