@@ -53,7 +53,8 @@ def cmd_certificates(args: argparse.Namespace) -> int:
         _ready, skipped = certs.event_readiness(c)
         for ev, why in skipped.items():
             _err(f"skipped {ev}: {why} / 跳过")
-    done = certs.issue_certificates(c, user, pin, events, template_override=tpl, out=args.out)
+    done = certs.issue_certificates(c, user, pin, events, template_override=tpl, out=args.out,
+                                    reissue_revoked=args.reissue_revoked)
     for cert in done:
         print(f"{cert.serial}  {cert.name}  {cert.award or ''}  {cert.short_code}")
     if done:
@@ -158,6 +159,8 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--reprint", action="append", metavar="SERIAL",
                     help="print an issued certificate again as a duplicate (补发); repeatable")
     sp.add_argument("--revoke", metavar="SERIAL", help="revoke a certificate's serial")
+    sp.add_argument("--reissue-revoked", action="store_true",
+                    help="give winners whose serial was revoked by hand a new certificate")
     sp.add_argument("--reason", help="why (needed with --reprint and --revoke)")
     sp = cmd("verify", cmd_verify, "check a certificate: QR text, short code, image or PDF",
              needs_db=False, writes=False)

@@ -349,7 +349,7 @@ class _Plan:
     supersedes: dict[str, str]  # new serial -> old serial
 
 
-def _plan(c: Contest, events: Sequence[str]) -> _Plan:
+def _plan(c: Contest, events: Sequence[str], *, reissue_revoked: bool = False) -> _Plan:
     comp = c.competition
     states = [s for ev in events for s in list_certificates(c, ev)]
     issue: list[tuple[str, str, CertificateData, str]] = []
@@ -363,7 +363,8 @@ def _plan(c: Contest, events: Sequence[str]) -> _Plan:
         for s in states:  # already in place order
             if s.event != ev:
                 continue
-            if s.state in (NOT_ISSUED, REISSUE) and s.current is not None:
+            again = reissue_revoked and s.state == REVOKED
+            if (s.state in (NOT_ISSUED, REISSUE) or again) and s.current is not None:
                 serial = f"{comp.id}-{ev}-{next_no:04d}"
                 while serial in used:
                     next_no += 1
@@ -377,6 +378,10 @@ def _plan(c: Contest, events: Sequence[str]) -> _Plan:
                               f" / reissued after a correction, replaces {s.serial}")
                     revoke.append((s.serial, (f"成绩更正，已由 {serial} 替代 / results corrected, "
                                              f"replaced by {serial}")))
+                if again and s.serial:
+                    supersedes[serial] = s.serial
+                    reason = (f"撤销后重新颁发，替代 {s.serial} / reissued after revocation, "
+                              f"replaces {s.serial}")
                 issue.append((ev, s.competitor, dataclasses.replace(s.current, serial=serial),
                               reason))
             elif s.state == WITHDRAWN and s.serial:
@@ -451,15 +456,18 @@ def _render_then_record(certs: Sequence[CertificateData], t: CertificateTemplate
 
 def issue_certificates(c: Contest, user: str, pin: str, events: Iterable[str] | None = None,
                        *, template_override: CertificateTemplate | None = None,
-                       out: Out = None, progress: Progress | None = None) -> list[CertificateData]:
+                       out: Out = None, progress: Progress | None = None,
+                       reissue_revoked: bool = False) -> list[CertificateData]:
     """Issue (sign, record and, with ``out``, print) every pending certificate of ``events``.
 
     Without ``events``: every event that is locked and decrypted (see event_readiness for the
     others). A named event that is not ready raises StateError (exit 2). Pending: winners never
     issued, and winners whose fields changed since their last issue (a new serial; the old one
     is revoked); former winners' serials are revoked. Already issued, unchanged certificates
-    are left alone (print them again with reprint_certificates). ``user``/``pin`` unlock the
-    contest key (an admin's PIN). Returns the signed certificates in print order.
+    are left alone (print them again with reprint_certificates). With ``reissue_revoked``,
+    winners whose serial was revoked by hand (a lost or misused certificate) get a new serial.
+    ``user``/``pin`` unlock the contest key (an admin's PIN). Returns the signed certificates
+    in print order.
     """
     c.require("certificates")
     if events is None:
@@ -469,7 +477,7 @@ def issue_certificates(c: Contest, user: str, pin: str, events: Iterable[str] | 
         for ev in evs:
             _require_ready(c, ev)
     t = template_override or template(c)
-    plan = _plan(c, evs)
+    plan = _plan(c, evs, reissue_revoked=reissue_revoked)
     _check_glyphs([f for _e, _p, f, _r in plan.issue], t)
     signed = _sign_all(c, user, pin, [f for _e, _p, f, _r in plan.issue])
 

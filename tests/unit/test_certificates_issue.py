@@ -363,3 +363,24 @@ def test_forms_for_each_kind_and_the_results_digest(
                who="admin") == 0
     assert digest not in capsys.readouterr().out
 
+
+
+def test_a_revoked_certificate_of_a_winner_can_be_reissued_on_request(
+        issued: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db, pdf = issued
+    texts = scan(pdf)
+    old = payload.unpack(texts[0]).fields.serial
+    assert cli("certificates", "--revoke", old, "--reason", "证书遗失被冒用 misused",
+               "--db", db, who="admin") == 0
+    again = tmp_path / "again.pdf"
+    # a plain run leaves the revoked one alone: nothing pending
+    assert cli("certificates", "--event", "GJQG", "--out", again, "--db", db,
+               who="admin") == 0
+    assert not again.exists()
+    assert cli("certificates", "--event", "GJQG", "--reissue-revoked", "--out", again,
+               "--db", db, who="admin") == 0
+    [new_text] = scan(again)
+    new = payload.unpack(new_text).fields
+    assert new.serial != old and new.name == payload.unpack(texts[0]).fields.name
+    assert cli("verify", new_text, "--db", db) == 0
+    assert cli("verify", texts[0], "--db", db) == 4
