@@ -290,8 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--size", type=int, default=60, help="number of competitors")
     sp = cmd("init", cmd_init, "create a contest from a competition file")
     sp.add_argument("competition")
+    GROUPS.clear()
     comp = sub.add_parser("competitors", help="competitor lists").add_subparsers(dest="sub",
                                                                                 required=True)
+    GROUPS["competitors"] = comp
     cmd("import", cmd_competitors_import, "add competitors from CSV/XLSX",
         parent=comp).add_argument("file")
     sp = cmd("draw", cmd_draw, "draw candidate numbers and workstations")
@@ -303,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
                           ("theory", cmd_theory_import)):
         group = sub.add_parser(name, help=f"{name} files").add_subparsers(dest="sub",
                                                                           required=True)
+        GROUPS[name] = group
         cmd("import", handler, f"import a {name} file", parent=group).add_argument("file")
     sp = cmd("status", cmd_status, "discipline: set a competitor's status")
     sp.add_argument("--event", required=True)
@@ -345,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--aspect")
     sp.add_argument("--judge")
     au = sub.add_parser("audit", help="the audit log").add_subparsers(dest="sub", required=True)
+    GROUPS["audit"] = au
     cmd("verify", cmd_audit_verify, "check the audit chain end to end", parent=au)
     sp = cmd("backup", cmd_backup, "a consistent copy while the app may be running")
     sp.add_argument("--to", help="write a copy into this folder now")
@@ -354,7 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Other packages add commands here (certificates, verify, export, hq) without editing this file.
+# Other packages add commands here (certificates, verify, export, hq) without editing this file;
+# GROUPS holds the subcommand groups (competitors, marks, times, theory, audit) they may extend.
+GROUPS: dict[str, Any] = {}
 EXTENSIONS: list[Callable[[Any, Callable[..., argparse.ArgumentParser]], None]] = []
 
 

@@ -75,11 +75,9 @@ def _outcome(outcome: Any) -> str:
 
 def _subcommands(sub: Any, name: str) -> Any:
     """The subcommand group of an existing command (e.g. ``marks``, which has ``import``)."""
-    parser = sub.choices[name]
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    raise LookupError(name)
+    from cli.commands import GROUPS
+
+    return GROUPS[name]
 
 
 def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
