@@ -55,7 +55,7 @@ def sign_in(db: sqlite_utils.Database, name: str, pin: str, device: str) -> Sess
     """Check the PIN; five wrong PINs within 5 minutes lock the user out for 5 minutes."""
     row = db.execute("SELECT name, role, unit, events, pin_hash FROM users WHERE name = ?",
                      [name]).fetchone()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     since = (now - dt.timedelta(minutes=LOCKOUT_MINUTES)).isoformat()
     failures = db.execute("SELECT COUNT(*) FROM login_failures WHERE user = ? AND at > ?",
                           [name, since]).fetchone()[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from db.tables import Table, TableRow, read_table
 from judging.errors import InputError, InputErrors
-from judging.idnumber import mask_id_number, EXCEL_HINT, validate_id_number
+from judging.idnumber import EXCEL_HINT, mask_id_number, validate_id_number
 
 COLUMNS: dict[str, list[str]] = {
     "name": ["姓名", "名字", "参赛选手", "选手姓名", "参赛人员", "full name"],

@@ -19,8 +19,16 @@ import sqlite_utils
 
 from db import audit
 from db.auth import Session, hash_pin, sign_in
-from db.store import (APP_VERSION, Checkpointer, writable, connect, new_uid, now_iso,
-                      storage_error, transaction)
+from db.store import (
+    APP_VERSION,
+    Checkpointer,
+    connect,
+    new_uid,
+    now_iso,
+    storage_error,
+    transaction,
+    writable,
+)
 from judging.errors import InputError, NotAllowed, StateError
 from judging.roles import allowed
 from judging.scheme import Competition, Event, load_competition, strip_pins

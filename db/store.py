@@ -23,7 +23,7 @@ APP_VERSION = "0.1.0"
 
 def now_iso() -> str:
     """UTC time with microseconds: sorts as text, unique enough within one device."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def new_uid() -> str:

@@ -7,8 +7,18 @@ from pathlib import Path
 
 from db.contest import Changes, Contest
 from db.people import by_station
-from judging.clock import EXTRA, PAUSE, RESUME, START, STOP, ClockError, ClockEvent, \
-    ClockState, clock_state, next_state
+from judging.clock import (
+    EXTRA,
+    PAUSE,
+    RESUME,
+    START,
+    STOP,
+    ClockError,
+    ClockEvent,
+    ClockState,
+    clock_state,
+    next_state,
+)
 from judging.errors import InputError, InputErrors, StateError
 
 

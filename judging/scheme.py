@@ -6,8 +6,8 @@ import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from judging.decimals import to_decimal
@@ -266,7 +266,7 @@ def load_competition(text: str, file: str = "competition.toml", *,
 def _list(r: _Reader, table: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        r.err(key, "expected [[{}]] tables".format(key))
+        r.err(key, f"expected [[{key}]] tables")
         return []
     return value
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 

@@ -15,8 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from db.backups import (AutoBackup, BackupPolicy, check_file, contest_folder, list_backups,
-                        restore_from_backup, take_backup, thin)
+from db.backups import (
+    AutoBackup,
+    BackupPolicy,
+    check_file,
+    contest_folder,
+    list_backups,
+    restore_from_backup,
+    take_backup,
+    thin,
+)
 from judging.errors import StorageError
 from tests.conftest import EXAMPLES, ROOT, cli, dump
 from tests.unit._kill_worker import plan

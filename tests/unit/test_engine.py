@@ -278,8 +278,8 @@ def test_publish_numbers_snapshots(example_db: Example,
 
 
 def test_draw_with_seed_is_reproducible(example_db: Example) -> None:
-    import sqlite3
     import shutil
+    import sqlite3
     a = example_db("competitors")
     b = Path(shutil.copy(a, a.parent / "b.db"))
     for db in (a, b):

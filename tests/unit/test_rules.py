@@ -9,8 +9,14 @@ import pytest
 from judging.errors import InputErrors
 from judging.ranking import Standing, quota_cutoffs, rank, scale_scores
 from judging.scheme import Event, load_competition
-from judging.scoring import (aspect_mark, band_points, check_value, minutes_over,
-                             practical_score, total_score)
+from judging.scoring import (
+    aspect_mark,
+    band_points,
+    check_value,
+    minutes_over,
+    practical_score,
+    total_score,
+)
 
 HEAD = """format = 1
 [competition]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from judging.errors import NotAllowed
-from tests.conftest import EXAMPLES, USERS, cli
+from tests.conftest import EXAMPLES, cli
 
 IDS = [r["id_number"] for r in csv.DictReader(
     (EXAMPLES / "competitors.csv").open(encoding="utf-8-sig"))]

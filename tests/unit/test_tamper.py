@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import fields as dc_fields, replace
+from dataclasses import fields as dc_fields
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
