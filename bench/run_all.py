@@ -24,6 +24,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 DOCS = ROOT / "docs"
 
 
+def _board_figure() -> str:
+    """The board's CPU share as docs/performance-board.md (bench_board.py) last recorded it."""
+    import re
+
+    try:
+        doc = (DOCS / "performance-board.md").read_text(encoding="utf-8")
+    except OSError:
+        return "see docs/performance-board.md"
+    m = re.search(r"\| board [^|]*\|[^|]*\|[^|]*\| \*\*([0-9.]+ %)\*\* \|", doc)
+    return f"{m.group(1)} (bench/bench_board.py)" if m else "see docs/performance-board.md"
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -137,6 +149,7 @@ def main() -> int:
     start = ({"error": "skipped (--skip-start)"} if a.skip_start
              else bench_start.run(3 if a.quick else 7))
     print("start", start, flush=True)
+    board = _board_figure()
     text = f"""# Performance
 
 Figures measured by `bench/run_all.py` on {dt.date.today().isoformat()} on {machine()}.
@@ -150,7 +163,7 @@ work, so single figures wander by ±30 %; rerun on the venue laptop before relyi
 | mark commit p99 / bare WAL commit p99 | {commit['ratio_p99']:.2f}× | ≤ 3× |
 | results 1,000 × 60 × 5 (median) | {results['results_median_ms']:.0f} ms | < 300 ms |
 | start to a usable window (median) | {f"{start['median_s']:.2f} s" if 'median_s' in start else 'n/a'} | ≤ 1.5 s |
-| board, 60 clocks, CPU | see below (docs/performance-board.md) | < 5 % of one core |
+| board, 60 clocks, CPU | {board} | < 5 % of one core |
 
 {section_commit(commit)}
 {section_results(results)}
