@@ -7,7 +7,7 @@ import sys
 SUBCOMMANDS = {"demo", "init", "competitors", "draw", "marks", "times", "theory", "status",
                "lock", "unlock", "decrypt", "results", "publish", "clock", "resolve",
                "override", "audit", "backup", "certificates", "verify", "export", "hq",
-               "merge", "forms", "scheme", "-h", "--help"}
+               "merge", "forms", "scheme", "check", "restore", "-h", "--help"}
 
 
 def main(argv: list[str] | None = None) -> int:
