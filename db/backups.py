@@ -342,6 +342,45 @@ def policy_for(c: Contest) -> BackupPolicy:
     return BackupPolicy(Path(folder) if folder else c.path.parent / "jiangxin-backups")
 
 
+def backup_folder_for(db_path: str | Path) -> Path:
+    """Where a contest's rolling backups are, read without opening it for writing (the file
+    may be damaged): its chosen folder when it can still say, else the default beside it."""
+    db = Path(db_path)
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = ?",
+                              [BACKUP_FOLDER_KEY]).fetchone()
+        finally:
+            con.close()
+        if row and row[0]:
+            return Path(row[0])
+    except sqlite3.Error:
+        pass
+    return db.parent / "jiangxin-backups"
+
+
+def authorise_restore(backup: Path, user: str, pin: str) -> None:
+    """The contest in the backup knows its admins and chief judges: check the PIN there."""
+    from db.auth import check_pin
+    from judging.errors import NotAllowed
+
+    try:
+        con = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT role, pin_hash FROM users WHERE name = ?",
+                              [user]).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"{backup}: cannot be read / 无法读取: {exc}") from exc
+    if row is None or not check_pin(pin, row[1]):
+        raise NotAllowed(f"wrong user or PIN for {user!r} / 用户名或PIN错误")
+    if row[0] not in ("admin", "chief"):
+        raise NotAllowed(f"{user} ({row[0]}) may not restore / 当前角色无此权限")
+
+
+
 def set_backup_folder(c: Contest, folder: str | Path) -> Path:
     """Choose where the rolling backups go (e.g. a USB stick); recorded in the audit log."""
     c.require("backup")

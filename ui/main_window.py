@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
     screen_locked = Signal(str)  # user
     backup_written = Signal(object)  # Path
     exported = Signal(str, str)  # file, SHA-256
+    health_checked = Signal(object)  # db.backups.Health of the contest just opened
     merged = Signal(object)  # db.merge.MergeReport
 
     def __init__(self, state: AppState, settings: Settings) -> None:
@@ -211,6 +212,7 @@ class MainWindow(QMainWindow):
         # connections, in one place
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.signin.signed_in_done.connect(self._signed_in)
+        self.health_checked.connect(self._health_result)
         self.state.changed.connect(self._changed)
         self.idle.idled.connect(self.lock)
         self.retranslate()
@@ -238,7 +240,8 @@ class MainWindow(QMainWindow):
         self.a_export = QAction(self, triggered=self.export_dialog)
         self.a_merge = QAction(self, triggered=self.merge_dialog)
         self.a_laptop = QAction(self, triggered=self.new_laptop_dialog)
-        for a in (self.a_export, self.a_merge, self.a_laptop):
+        self.a_restore = QAction(self, triggered=lambda: self.restore_dialog())
+        for a in (self.a_export, self.a_merge, self.a_laptop, self.a_restore):
             self.m_file.addAction(a)
         self.m_file.addSeparator()
         self.m_file.addAction(self.a_quit)
@@ -274,6 +277,7 @@ class MainWindow(QMainWindow):
         self.a_export.setText(t("导出成绩文件（上报省总）…", "Export results file for headquarters…"))
         self.a_merge.setText(t("合并另一台电脑的成绩文件…", "Merge another laptop's file…"))
         self.a_laptop.setText(t("为另一台电脑复制赛事…", "Copy the contest for another laptop…"))
+        self.a_restore.setText(t("从备份恢复…", "Restore from a backup…"))
         self.a_quit.setText(t("退出", "Quit"))
         self.a_lock.setText(t("锁定屏幕", "Lock screen"))
         self.a_switch.setText(t("切换用户", "Switch user"))
@@ -307,11 +311,89 @@ class MainWindow(QMainWindow):
 
         self.auto_backup: AutoBackup | None = AutoBackup(p, policy_for(c))
         self.settings.last_db = p.resolve()
+        self._check_health(p)
         self.pages.setCurrentWidget(self.signin)
         self.signin.unlock_mode_off()
         self.signin.refresh(frozenset({"session"}))
         self._update_status()
         self.contest_loaded.emit(p)
+
+    def _check_health(self, path: Path) -> None:
+        """The integrity check at open, on a thread of its own (a big file takes seconds);
+        a damaged file is reported with the way forward and the newest good backup."""
+        import threading
+
+        from db.backups import backup_folder_for, check_file
+
+        def work() -> None:
+            try:
+                health = check_file(path, quick=True, backup_folder=backup_folder_for(path))
+            except JiangxinError:
+                return
+            self.health_checked.emit(health)
+
+        threading.Thread(target=work, name="jiangxin-health", daemon=True).start()
+
+    def _health_result(self, health: object) -> None:
+        from db.backups import Health
+
+        assert isinstance(health, Health)
+        if health.ok:
+            return
+        self.statusBar().showMessage(t("赛事文件已损坏！", "The contest file is damaged!"), 0)
+        if self.quiet_dialogs:
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, t("赛事文件已损坏", "Contest file damaged"),
+                          health.advice, parent=self)
+        restore = None
+        if health.good_backup is not None:
+            restore = box.addButton(t("从该备份恢复…", "Restore that backup…"),
+                                    QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if restore is not None and box.clickedButton() is restore:
+            self.restore_dialog(health.good_backup)
+
+    def restore_dialog(self, backup: Path | None = None) -> None:
+        """Put a checked backup in place of the open contest (admin or chief of that backup)."""
+        if self.state.contest is None:
+            return
+        if backup is None:
+            from db.backups import backup_folder_for
+
+            file, _ = QFileDialog.getOpenFileName(
+                self, t("选择备份", "Choose a backup"),
+                str(backup_folder_for(self.state.contest.path)), "Jiangxin contest (*.jxdb)")
+            if not file:
+                return
+            backup = Path(file)
+        user, ok = QInputDialog.getText(self, t("恢复备份", "Restore"), t("用户名：", "User:"))
+        if not ok or not user:
+            return
+        pin, ok = QInputDialog.getText(self, t("恢复备份", "Restore"), t("PIN：", "PIN:"),
+                                       QLineEdit.EchoMode.Password)
+        if ok and pin:
+            try:
+                self.restore_backup(backup, user, pin)
+            except JiangxinError as exc:
+                show_error(exc)
+
+    def restore_backup(self, backup: Path, user: str, pin: str) -> Path | None:
+        """Close the contest, restore the backup over it (the old file kept aside), reopen."""
+        from db.backups import authorise_restore, restore_from_backup
+
+        assert self.state.contest is not None
+        path = self.state.contest.path
+        authorise_restore(backup, user, pin)
+        self._clear_screens()
+        self.auto_backup = None
+        self.state.contest.close()
+        self.state.contest = None
+        kept = restore_from_backup(backup, path)
+        self.open_contest(path)
+        self.statusBar().showMessage(t(f"已从备份恢复：{backup.name}", f"Restored: {backup.name}"),
+                                     0)
+        return kept
 
     def is_demo(self) -> bool:
         c = self.state.contest
