@@ -347,7 +347,7 @@ def backup_folder_for(db_path: str | Path) -> Path:
     may be damaged): its chosen folder when it can still say, else the default beside it."""
     db = Path(db_path)
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        con = _ro_connect(db)
         try:
             row = con.execute("SELECT value FROM meta WHERE key = ?",
                               [BACKUP_FOLDER_KEY]).fetchone()
@@ -366,7 +366,7 @@ def authorise_restore(backup: Path, user: str, pin: str) -> None:
     from judging.errors import NotAllowed
 
     try:
-        con = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        con = _ro_connect(backup)
         try:
             row = con.execute("SELECT role, pin_hash FROM users WHERE name = ?",
                               [user]).fetchone()
