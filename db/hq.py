@@ -496,7 +496,12 @@ class Headquarters:
         out = []
         for ev_id, res in f.results.items():
             ev = events.get(ev_id, {"name": ev_id, "group": ""})
+            # an event not yet locked and decrypted has provisional results: its people took
+            # part, but nobody has an award, title or grade from it yet
+            final = bool(res.get("locked")) and bool(res.get("decrypted"))
             for i, r in enumerate(res["rows"]):
+                if not final:
+                    r = dict(r, award=None, title=None, grade=None)
                 p = by_candidate.get((ev_id, r.get("candidate"))) or {}
                 out.append((f.contest_uid, ev_id, i, ev["name"], ev.get("group", ""), year,
                             level, p.get("id_number"), p.get("gender"), p.get("region") or "",

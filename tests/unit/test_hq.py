@@ -255,3 +255,21 @@ def test_many_files_in_one_batch_are_each_checked_on_their_own(files: dict[str, 
                      "imported"]
     assert hq.event_results(files["uid"], "GJQG") == files["results_v2"]
     assert hq.report()["participations"] == 24
+
+
+def test_provisional_results_give_no_awards_at_headquarters(
+        example_cache: Callable[[str], Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An event exported before it is locked and decrypted counts its participations but gives
+    nobody an award, title or grade yet."""
+    venue = copy_db(example_cache("final"), tmp_path / "venue.db")  # marked, not locked
+    out = tmp_path / "early.jxr"
+    export(signed_in(venue, "admin"), out, ADMIN_PIN)
+    hq = tmp_path / "hq.db"
+    assert hq_cli("import", out, "--hq", hq, "--accept-key") == 0
+    capsys.readouterr()
+    assert hq_cli("report", "--hq", hq, "--json") == 0
+    import json
+    report = json.loads(capsys.readouterr().out)
+    assert report["participations"] == 12
+    assert report["awarded"] == 0 and not report["awards"]
