@@ -313,7 +313,6 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026) -> Path:
         for st in stations:
             for a in ev.aspects.values():
                 if a.kind == "J":
-                    from db.marking import slot_state  # noqa: F401
                     flagged = c.db.execute(
                         "SELECT flagged FROM aspect_marks WHERE event=? AND station=? AND "
                         "aspect=?", [ev.id, st, a.id]).fetchone()

@@ -305,7 +305,3 @@ def theory_scores(c: Contest, event_id: str) -> dict[str, Decimal]:
             [event_id]).fetchall():
         out[uid] = Decimal(score)
     return out
-
-
-def summary(c: Contest) -> dict[str, Any]:
-    return {e.id: len(competitors(c, e.id)) for e in c.competition.events}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +16,7 @@ from db.timing import times_used
 from judging.decimals import ZERO, fmt
 from judging.errors import StateError
 from judging.ranking import Standing, rank
-from judging.scoring import AspectMark, practical_from_raw, total_score
+from judging.scoring import practical_from_raw, total_score
 
 
 def is_decrypted(c: Contest, event_id: str) -> bool:
@@ -28,18 +27,6 @@ def is_decrypted(c: Contest, event_id: str) -> bool:
 def snapshot_count(c: Contest, event_id: str) -> int:
     return int(c.db.execute("SELECT COUNT(*) FROM snapshots WHERE event = ?",
                             [event_id]).fetchone()[0])
-
-
-def aspect_marks(c: Contest, event_id: str) -> dict[str, dict[str, AspectMark]]:
-    """station -> aspect -> mark, from the derived cache."""
-    out: dict[str, dict[str, AspectMark]] = defaultdict(dict)
-    for st, asp, mark, entries, complete, spread, flagged in c.db.execute(
-            "SELECT station, aspect, mark, entries, complete, spread, flagged FROM aspect_marks "
-            "WHERE event = ?", [event_id]):
-        out[st][asp] = AspectMark(Decimal(mark), entries, bool(complete),
-                                  Decimal(spread) if spread is not None else None,
-                                  bool(flagged))
-    return out
 
 
 def standings(c: Contest, event_id: str, now: float | None = None) -> list[Standing]:

@@ -12,22 +12,8 @@ from db import signing
 from judging import certificate_payload as p
 from judging.certificate import CertificateData
 from judging.errors import NotAllowed, Revoked, VerificationFailed
+from tests.unit.test_certificate_payload import CERT  # noqa: E402
 
-CERT = CertificateData(
-    serial="HLJ-2020-GJQG-F-GJQG-0001",
-    name="王建国",
-    id_masked="2302**********378X",
-    unit="哈尔滨东安汽车发动机制造有限公司",
-    competition="2020年黑龙江省职工职业技能大赛工具钳工决赛",
-    event="工具钳工",
-    group="职工组",
-    award="一等奖",
-    title="黑龙江省技术能手",
-    grade="技师",
-    date="2020-09-25",
-    organiser="黑龙江省总工会",
-    place=1,
-)
 FAST = 2**10  # scrypt cost for tests only
 
 
