@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from db.contest import Changes, Contest
 from db.marking import event_locked
-from db.people import competitors, theory_scores
+from db.people import Competitor, competitors, theory_scores
 from db.timing import times_used
 from judging.decimals import ZERO, fmt
 from judging.errors import StateError
@@ -29,8 +30,10 @@ def snapshot_count(c: Contest, event_id: str) -> int:
                             [event_id]).fetchone()[0])
 
 
-def standings(c: Contest, event_id: str, now: float | None = None) -> list[Standing]:
-    """Ranked standings of an event, as the rules compute them now."""
+def standings(c: Contest, event_id: str, now: float | None = None,
+              people: Sequence[Competitor] | None = None) -> list[Standing]:
+    """Ranked standings of an event, as the rules compute them now (``people``: the event's
+    competitors when the caller has them already)."""
     ev = c.event(event_id)
     # Σ M, J, P − Σ D per workstation, summed exactly as whole units of the event's step
     raw: dict[str, Decimal] = {}
@@ -42,7 +45,7 @@ def standings(c: Contest, event_id: str, now: float | None = None) -> list[Stand
     theory = theory_scores(c, event_id)
     times = times_used(c, event_id, time.time() if now is None else now)
     rows = []
-    for p in competitors(c, event_id):
+    for p in people if people is not None else competitors(c, event_id):
         station = p.station
         used, extra = times.get(station or "", (None, 0))
         # aspects without entries count 0; nobody marked yet: practical 0
@@ -60,10 +63,11 @@ def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, An
     c.require("results", event_id)
     ev = c.event(event_id)
     decrypted = is_decrypted(c, event_id)
-    people = {p.uid: p for p in competitors(c, event_id)}
+    everyone = competitors(c, event_id)
+    people = {p.uid: p for p in everyone}
     d = ev.decimals
     out_rows = []
-    for s in standings(c, event_id, now):
+    for s in standings(c, event_id, now, everyone):
         p = people[s.key]
         row: dict[str, Any] = {
             "place": s.place, "station": s.station, "candidate": s.candidate,

@@ -127,8 +127,12 @@ def times_used(c: Contest, event_id: str, now: float | None = None
 
     The latest imported time wins; otherwise the clock, once started.
     """
+    ev = c.event(event_id)
+    t = time.time() if now is None else now
+    stop = ev.overtime.rule == "stop"
     out: dict[str, tuple[int | None, int]] = {}
-    for st, cs in clocks(c, event_id, now).items():
+    for st, events in clock_events(c, event_id).items():  # a clock never started is idle
+        cs = clock_state(events, ev.limit_seconds, t, stop_at_limit=stop)
         if cs.state != "idle":
             out[st] = (cs.used_seconds, cs.extra_seconds)
     for st, used, extra in c.db.execute(
