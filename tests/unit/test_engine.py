@@ -310,3 +310,26 @@ def test_audit_verify_catches_a_changed_mark(example_db: Example,
     capsys.readouterr()
     assert cli("audit", "verify", "--db", db, who="supervisor") == 3
     assert "differs from its audit record" in capsys.readouterr().err
+
+
+def test_clocks_from_the_command_line_give_the_time_used(example_db: Example,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    """No times imported: the workstation clocks are the time used (pauses not counted)."""
+    import sqlite3
+    db = example_db("verified")
+    assert cli("clock", "start", "--event", "GJQG", "--db", db, who="chief") == 0
+    assert cli("clock", "pause", "--event", "GJQG", "--station", "5", "--db", db,
+               who="chief") == 2  # a pause needs a reason
+    assert cli("clock", "pause", "--event", "GJQG", "--station", "5", "--reason", "台钻故障",
+               "--db", db, who="chief") == 0
+    assert cli("clock", "extra", "--event", "GJQG", "--station", "5", "--seconds", "300",
+               "--reason", "设备故障补时", "--db", db, who="chief") == 0
+    assert cli("clock", "stop", "--event", "GJQG", "--db", db, who="chief") == 0
+    con = sqlite3.connect(db)
+    kinds = [k for (k,) in con.execute(
+        "SELECT kind FROM clock_events WHERE station = '05' ORDER BY t, rowid")]
+    con.close()
+    assert kinds == ["start", "pause", "extra", "stop"]
+    rows = {r["station"]: r for r in results(db, capsys)["rows"]}
+    assert all(r["time_used_s"] is not None and r["time_used_s"] < 60 for r in rows.values())
