@@ -62,8 +62,8 @@ def main() -> None:
     if fid >= 0:
         app.setFont(QFont(QFontDatabase.applicationFontFamilies(fid)[0], 10))
 
-    from db.demo import write_demo
-    from db.timing import clocks
+    from db.ops.demo import write_demo
+    from db.ops.timing import clocks
     from ui.board import BoardScreen
     from ui.hall import HallScreen
     from ui.state import AppState

@@ -16,7 +16,7 @@ from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 
-from db import signing
+from db.keys import signing
 from judging.certificate import CertificateData
 from printing import (
     certificates,

@@ -1,4 +1,4 @@
-"""Mark commit latency: db.marking.enter_mark (one grid cell, durable on return) against a bare
+"""Mark commit latency: db.ops.marking.enter_mark (one grid cell, durable on return) against a bare
 SQLite WAL commit with synchronous=FULL on the same disk, measured in the same run.
 
     .venv/bin/python bench/bench_commit.py [--n 500] [--dir DIR] [--json]
@@ -55,8 +55,8 @@ def build_contest(path: Path) -> None:
 
 
 def mark_commits(path: Path, n: int) -> list[float]:
-    from db.contest import Contest
-    from db.marking import enter_mark
+    from db.ops.marking import enter_mark
+    from db.store.contest import Contest
     from tests.unit._kill_worker import plan
 
     c = Contest.open(path, background_checkpoints=True)  # as the app opens it

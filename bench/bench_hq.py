@@ -1,6 +1,6 @@
 """Headquarters at province scale: import 1,000 venue results files and answer the report.
 
-The files are made directly in the results-file format (db/exchange.py) from synthetic
+The files are made directly in the results-file format (db/files/exchange.py) from synthetic
 contests, because running 1,000 contests through the engine would take hours; each is signed
 for real with its own Ed25519 contest key and passes the same reader as a venue's export.
 Every file holds ~300 participations in 3 events with their marks: 8 aspects per competitor
@@ -31,8 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from db import signing
-from db.exchange import FORMAT_VERSION, OMITTED, TABLES, manifest_of, sign_body
+from db.files.exchange import FORMAT_VERSION, OMITTED, TABLES, manifest_of, sign_body
+from db.keys import signing
 from judging.idnumber import check_char
 
 TRADES = ("工具钳工", "焊工", "电工", "车工", "数控车工", "铣工", "维修电工", "养老护理员",
@@ -52,7 +52,7 @@ UNITS = 6_000
 
 def _columns() -> dict[str, list[str]]:
     """The exported columns of each table, read from the real schema."""
-    from db.store import connect
+    from db.store.connection import connect
 
     db = connect(":memory:", create=True)
     return {t: [r[1] for r in db.execute(f"PRAGMA table_info({t})")
@@ -230,7 +230,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
-    from db.hq import Headquarters
+    from db.hq.store import Headquarters
 
     paths = generate(args.dir / "files", args.files, args.per_file, args.workers)
     size = sum(p.stat().st_size for p in paths)

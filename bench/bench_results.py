@@ -1,13 +1,13 @@
-"""Results for 1,000 competitors × 60 aspects × 5 judges: time db.results.results(c, event).
+"""Results for 1,000 competitors × 60 aspects × 5 judges: time db.ops.results.results(c, event).
 
     .venv/bin/python bench/bench_results.py [--competitors 1000] [--real] [--profile] [--json]
 
 Set-up: a generated competition (one event, 60 P aspects with judges = 5 and trim = 1 whose
 maxima sum to 100), 1,000 competitors, an electronic draw, and 300,000 typed marks. By default
 the marks are written straight into the `marks` table (no audit rows) and the derived caches
-are built by the real db.marking.rebuild_derived — the same state enter_marks leaves, minus
+are built by the real db.ops.marking.rebuild_derived — the same state enter_marks leaves, minus
 the audit chain, which results() never reads. `--real` types them through
-db.marking.enter_marks in batches instead (slow: minutes). Then results() is timed (best and
+db.ops.marking.enter_marks in batches instead (slow: minutes). Then results() is timed (best and
 median of several runs). Target (issue 2, 7): under 300 ms.
 """
 
@@ -66,10 +66,10 @@ def competitors_csv(n: int) -> str:
 
 
 def build(d: Path, n: int, real: bool) -> tuple[Path, dict[str, float]]:
-    from db.contest import Contest
-    from db.marking import MarkInput, enter_marks, rebuild_derived
-    from db.people import by_station, draw, import_competitors
-    from db.store import new_uid, transaction
+    from db.ops.marking import MarkInput, enter_marks, rebuild_derived
+    from db.ops.people import by_station, draw, import_competitors
+    from db.store.connection import new_uid, transaction
+    from db.store.contest import Contest
 
     t: dict[str, float] = {}
     db = d / "big.db"
@@ -117,8 +117,8 @@ def build(d: Path, n: int, real: bool) -> tuple[Path, dict[str, float]]:
 
 
 def time_results(db: Path, runs: int = 7) -> list[float]:
-    from db.contest import Contest
-    from db.results import results
+    from db.ops.results import results
+    from db.store.contest import Contest
 
     c = Contest.open(db)
     c.sign_in("admin", "0000")
@@ -133,8 +133,8 @@ def time_results(db: Path, runs: int = 7) -> list[float]:
 
 
 def profile_results(db: Path, top: int = 25) -> str:
-    from db.contest import Contest
-    from db.results import results
+    from db.ops.results import results
+    from db.store.contest import Contest
 
     c = Contest.open(db)
     c.sign_in("admin", "0000")

@@ -54,7 +54,7 @@ def machine() -> str:
 def section_commit(r: dict[str, object]) -> str:
     return f"""## Mark commit latency
 
-`db.marking.enter_mark` (one grid cell: validation, double-entry classification, the mark row,
+`db.ops.marking.enter_mark` (one grid cell: validation, double-entry classification, the mark row,
 its audit record, the derived caches, one `BEGIN IMMEDIATE … COMMIT` with WAL and
 `synchronous=FULL`), against a bare WAL commit of one small row with `synchronous=FULL` on
 the same disk ({r['dir']}), interleaved in the same run, {r['n']} commits each.
@@ -70,7 +70,7 @@ per-connection cache of users, workstations and locks; double-entry classificati
 row, its audit record with hashes, the slot and aspect-mark caches); the rest is the `COMMIT`,
 whose fsync covers about 6 WAL pages (the mark, its primary-key and slot indexes, the audit
 record, the two cache rows) against 1–2 for the bare row. WAL checkpoints run on their own
-thread (`db.store.Checkpointer`: `wal_autocheckpoint = 0` on the writer, a PASSIVE checkpoint
+thread (`db.store.connection.Checkpointer`: `wal_autocheckpoint = 0` on the writer, a PASSIVE checkpoint
 every 5 s), so no commit pays for copying the WAL back. On a quiet, fast disk (bare commit
 ≈ 0.3 ms) the p99 ratio is about 3×; on a busy or slower disk it is 1–2×.
 
@@ -82,7 +82,7 @@ measure; the contest's own folder in practice).
 def section_results(r: dict[str, object]) -> str:
     return f"""## Results for 1,000 competitors × 60 aspects × 5 judges
 
-`db.results.results(c, event)` — standings from the derived aspect marks, theory, times and
+`db.ops.results.results(c, event)` — standings from the derived aspect marks, theory, times and
 clocks, ranking with tie-breaks, awards, titles — for {r['competitors']} competitors ×
 {r['aspects']} P aspects (5 judges, trim 1) = {r['marks']:,} typed marks.
 
@@ -93,7 +93,7 @@ clocks, ranking with tie-breaks, awards, titles — for {r['competitors']} compe
 | building the contest ({r['set_up']}) | {r['build_s']} s |
 
 The marks are written straight into the `marks` table and the caches are rebuilt by the real
-`db.marking.rebuild_derived` (the state `enter_marks` leaves, without the audit rows, which
+`db.ops.marking.rebuild_derived` (the state `enter_marks` leaves, without the audit rows, which
 `results()` never reads); `--real` types them through `enter_marks` instead. `--profile`
 prints where the time goes: about half in `judging.ranking.rank` (sorting, awards, titles),
 the rest in reading the aspect-mark cache and the competitors.

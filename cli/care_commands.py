@@ -14,7 +14,7 @@ from judging.errors import InputError, NotAllowed
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from db.backups import backup_folder_for, check_file
+    from db.store.backups import backup_folder_for, check_file
 
     db = Path(args.db)
     if not db.exists():
@@ -33,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from db.backups import authorise_restore, restore_from_backup
+    from db.store.backups import authorise_restore, restore_from_backup
 
     user = args.user or os.environ.get("JIANGXIN_USER")
     pin = args.pin or os.environ.get("JIANGXIN_PIN")

@@ -16,7 +16,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _open(args: argparse.Namespace, *, sign_in: bool = True) -> Any:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     c = Contest.open(args.db)
     if sign_in:
@@ -43,7 +43,7 @@ def _say(text: str) -> None:
 
 def _safety_copy(c: Any, label: str) -> None:
     """A backup before an import or at a lock; a failure is a warning, never a refusal."""
-    from db.backups import safety_copy
+    from db.store.backups import safety_copy
 
     try:
         safety_copy(c, label)
@@ -52,7 +52,7 @@ def _safety_copy(c: Any, label: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     path = Path(args.competition)
     try:
@@ -68,7 +68,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_competitors_import(args: argparse.Namespace) -> int:
-    from db.people import import_competitors
+    from db.ops.people import import_competitors
 
     c = _open(args)
     _safety_copy(c, "before-import")
@@ -78,7 +78,7 @@ def cmd_competitors_import(args: argparse.Namespace) -> int:
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
-    from db.people import competitors, draw, draw_from_file
+    from db.ops.people import competitors, draw, draw_from_file
 
     c = _open(args)
     if args.seed is not None and args.from_file:
@@ -95,7 +95,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
 
 def cmd_marks_import(args: argparse.Namespace) -> int:
-    from db.marking import import_marks
+    from db.ops.marking import import_marks
 
     c = _open(args)
     _safety_copy(c, "before-import")
@@ -105,7 +105,7 @@ def cmd_marks_import(args: argparse.Namespace) -> int:
 
 
 def cmd_times_import(args: argparse.Namespace) -> int:
-    from db.timing import import_times
+    from db.ops.timing import import_times
 
     c = _open(args)
     _safety_copy(c, "before-import")
@@ -114,7 +114,7 @@ def cmd_times_import(args: argparse.Namespace) -> int:
 
 
 def cmd_theory_import(args: argparse.Namespace) -> int:
-    from db.people import import_theory
+    from db.ops.people import import_theory
 
     c = _open(args)
     _safety_copy(c, "before-import")
@@ -123,7 +123,7 @@ def cmd_theory_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from db.people import set_status
+    from db.ops.people import set_status
 
     c = _open(args)
     set_status(c, args.event, args.station, args.set, args.reason or "")
@@ -132,7 +132,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from db.marking import lock
+    from db.ops.marking import lock
 
     c = _open(args)
     lock(c, args.event, args.module, args.reason or "")
@@ -142,7 +142,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
-    from db.marking import unlock
+    from db.ops.marking import unlock
 
     c = _open(args)
     unlock(c, args.event, args.module, args.reason or "")
@@ -151,7 +151,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_decrypt(args: argparse.Namespace) -> int:
-    from db.results import decrypt
+    from db.ops.results import decrypt
 
     c = _open(args)
     decrypt(c, args.event)
@@ -160,7 +160,7 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from db.results import results, results_csv
+    from db.ops.results import results, results_csv
 
     c = _open(args)
     data = results(c, args.event)
@@ -169,7 +169,7 @@ def cmd_results(args: argparse.Namespace) -> int:
     elif args.csv:
         sys.stdout.write(results_csv(data))
     elif args.xlsx:
-        from db.results_sheet import write_results_xlsx
+        from db.files.results_sheet import write_results_xlsx
 
         write_results_xlsx(data, args.xlsx, competition_name=data["competition"],
                            event_name=f"{data['event_name']} {data['group']}".strip(),
@@ -183,7 +183,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from db.results import publish
+    from db.ops.results import publish
 
     c = _open(args)
     _say(f"published {args.event} snapshot {publish(c, args.event, args.note or '')}")
@@ -191,7 +191,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_clock(args: argparse.Namespace) -> int:
-    from db.timing import clock_action
+    from db.ops.timing import clock_action
 
     c = _open(args)
     ev = c.event(args.event)
@@ -203,13 +203,13 @@ def cmd_clock(args: argparse.Namespace) -> int:
 
 
 def _drawn(c: Any, event: str) -> set[str]:
-    from db.people import by_station
+    from db.ops.people import by_station
 
     return set(by_station(c, event))
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    from db.marking import resolve
+    from db.ops.marking import resolve
     from judging.decimals import to_decimal
 
     c = _open(args)
@@ -221,7 +221,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_override(args: argparse.Namespace) -> int:
-    from db.marking import override
+    from db.ops.marking import override
 
     c = _open(args)
     override(c, args.event, args.station, args.kind, args.reason or "", aspect=args.aspect,
@@ -231,7 +231,7 @@ def cmd_override(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from db.audit import verify
+    from db.store.audit import verify
 
     c = _open(args)
     report = verify(c.db)
@@ -246,12 +246,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from db.backup import backup_to
+    from db.store.backups import backup_to
 
     c = _open(args)
     c.require("backup")
     if args.set_folder:
-        from db.backups import set_backup_folder
+        from db.store.backups import set_backup_folder
 
         _say(f"rolling backups go to {set_backup_folder(c, args.set_folder)} / 自动备份位置已设置")
     if args.to:
@@ -260,7 +260,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from db.demo import write_demo
+    from db.ops.demo import write_demo
 
     path = write_demo(args.db, size=args.size)
     _say(f"demo contest written to {path}; sign in as admin / 0000")

@@ -14,7 +14,7 @@ from cli.commands import _credentials, _open
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from db.exchange import export
+    from db.files.exchange import export
 
     c = _open(args)
     _, pin = _credentials(args)
@@ -25,7 +25,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from db.merge import merge_file, new_laptop
+    from db.files.merge import merge_file, new_laptop
     from judging.errors import InputError
 
     c = _open(args)
@@ -42,7 +42,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _hq(args: argparse.Namespace) -> Any:
-    from db.hq import Headquarters
+    from db.hq.store import Headquarters
 
     return Headquarters.open(args.hq)
 
@@ -69,7 +69,7 @@ def cmd_hq_import(args: argparse.Namespace) -> int:
 
 
 def cmd_hq_report(args: argparse.Namespace) -> int:
-    from db.hq import report_text
+    from db.hq.store import report_text
 
     hq = _hq(args)
     if args.person:

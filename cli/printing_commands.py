@@ -19,7 +19,7 @@ def _err(text: str) -> None:
 
 
 def cmd_certificates(args: argparse.Namespace) -> int:
-    from db import certificates as certs
+    from db.ops import certificates as certs
     from printing.certificates import PORTRAIT
 
     c = _open(args)
@@ -72,7 +72,7 @@ def cmd_certificates(args: argparse.Namespace) -> int:
 
 
 def _verify_keys(args: argparse.Namespace) -> Any:
-    from db import certificate_check as cc
+    from db.keys import certificate_check as cc
 
     given = [x for x in (getattr(args, "db", None), args.trust, args.key) if x]
     if len(given) != 1:
@@ -82,7 +82,7 @@ def _verify_keys(args: argparse.Namespace) -> Any:
         return cc.keys_from_trust_file(args.trust)
     if args.key:
         return cc.keys_from_hex(args.key)
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     if not Path(args.db).is_file():
         raise InputError("no such contest file / 找不到赛事数据库文件", file=args.db)
@@ -90,7 +90,7 @@ def _verify_keys(args: argparse.Namespace) -> Any:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from db import certificate_check as cc
+    from db.keys import certificate_check as cc
     from printing import scan
 
     keys = _verify_keys(args)
@@ -122,7 +122,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _print_verdict(v: Any) -> None:
-    from db import certificate_check as cc
+    from db.keys import certificate_check as cc
 
     zh, en = v.label
     head = f"[{v.where}] " if v.where else ""
@@ -138,7 +138,7 @@ def _print_verdict(v: Any) -> None:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from db.paper_forms import KIND_LABELS, write_form
+    from db.ops.paper_forms import KIND_LABELS, write_form
 
     c = _open(args)
     digest = write_form(c, args.kind, args.event, args.out)

@@ -3,7 +3,7 @@
 ``jiangxin scheme toml SHEET`` (no sign-in) turns a marking-scheme sheet into ``[[event.module]]``
 TOML; ``scheme export`` and ``marks export`` write workbooks from a contest; ``competitors
 check`` (and ``theory``/``times``/``marks check``) show what an import would refuse, writing
-nothing. The work itself is in db/spreadsheets.py, shared with the app's import screen.
+nothing. The work itself is in db/files/spreadsheets.py, shared with the app's import screen.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from cli.commands import _open
 
 
 def cmd_scheme_toml(args: argparse.Namespace) -> int:
-    from db.scheme_sheet import read_scheme_sheet
-    from db.spreadsheets import scheme_toml
+    from db.files.scheme_sheet import read_scheme_sheet
+    from db.files.spreadsheets import scheme_toml
 
     modules = read_scheme_sheet(args.sheet)
     sys.stdout.write(scheme_toml(modules, args.event_id))
@@ -27,7 +27,7 @@ def cmd_scheme_toml(args: argparse.Namespace) -> int:
 
 
 def cmd_scheme_export(args: argparse.Namespace) -> int:
-    from db.spreadsheets import export_scheme
+    from db.files.spreadsheets import export_scheme
 
     c = _open(args)
     n = export_scheme(c, args.event, args.out)
@@ -36,7 +36,7 @@ def cmd_scheme_export(args: argparse.Namespace) -> int:
 
 
 def cmd_marks_export(args: argparse.Namespace) -> int:
-    from db.spreadsheets import export_marks
+    from db.files.spreadsheets import export_marks
 
     c = _open(args)
     n = export_marks(c, args.event, args.out)
@@ -46,7 +46,7 @@ def cmd_marks_export(args: argparse.Namespace) -> int:
 
 def _check(kind: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
-        from db.spreadsheets import preview_import
+        from db.files.spreadsheets import preview_import
 
         c = _open(args)
         preview = preview_import(c, kind, args.file)

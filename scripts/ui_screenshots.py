@@ -111,9 +111,9 @@ def _hall(db: str, lang: str, out: str) -> None:
 def _hq(db: str, lang: str, out: str) -> None:
     """The headquarters window with this contest's results file imported."""
     app = _app(lang)
-    from db.contest import Contest
-    from db.exchange import export
-    from db.hq import Headquarters
+    from db.files.exchange import export
+    from db.hq.store import Headquarters
+    from db.store.contest import Contest
     from ui.hq_window import HqWindow
 
     tmp = Path(tempfile.mkdtemp())

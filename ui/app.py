@@ -58,7 +58,7 @@ def choose_contest(args: argparse.Namespace, last: Path | None) -> Path:
         return last
     demo = demo_path()
     if not demo.exists():
-        from db.demo import write_demo
+        from db.ops.demo import write_demo
 
         demo.parent.mkdir(parents=True, exist_ok=True)
         tmp = demo.with_suffix(".part")
@@ -125,7 +125,7 @@ def run_app(argv: list[str]) -> int:
         show_error(exc, window)
     if args.screenshot:
         if window.is_demo() and args.as_user != "":  # --as "": stay on the sign-in page
-            from db.demo import DEMO_USERS
+            from db.ops.demo import DEMO_USERS
 
             user = args.as_user or "admin"
             pin = next((p for n, _, p, _ in DEMO_USERS if n == user), None)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.audit import AuditReport, facets, records, verify
+from db.store.audit import AuditReport, facets, records, verify
 from ui.i18n import role_label, t
 from ui.models import Column, RowsModel
 from ui.state import AppState
@@ -73,7 +73,7 @@ def columns(show_content: bool) -> list[Column[Row]]:
 class AuditScreen(QWidget):
     """The log, newest first, and the chain check."""
 
-    verified = Signal(object)  # db.audit.AuditReport
+    verified = Signal(object)  # db.store.audit.AuditReport
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)

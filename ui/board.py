@@ -1,6 +1,6 @@
 """工位看板 Workstation board: every workstation's live clock, and the chief judge's clock actions.
 
-The truth is the persisted clock events (db/timing.py) replayed by judging/clock.py: the board
+The truth is the persisted clock events (db/ops/timing.py) replayed by judging/clock.py: the board
 keeps each station's events in memory after a "clocks" change and recomputes the state from
 them on every tick, so closing the app, a crash or a second laptop lose nothing. One parented
 QTimer ticks once a second while the board is visible and only repaints: the model emits
@@ -42,9 +42,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.contest import Contest
-from db.people import by_station
-from db.timing import clock_action, clock_events, clocks
+from db.ops.people import by_station
+from db.ops.timing import clock_action, clock_events, clocks
+from db.store.contest import Contest
 from judging.clock import (
     EXTRA,
     PAUSE,

@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db import certificates as certs
-from db.contest import Contest
-from db.paper_forms import KIND_LABELS, KINDS, write_form
+from db.ops import certificates as certs
+from db.ops.paper_forms import KIND_LABELS, KINDS, write_form
+from db.store.contest import Contest
 from judging.errors import InputError, JiangxinError
 from ui.errors import show_error
 from ui.event_picker import EventPicker

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.contest import Contest
-from db.people import Competitor, check_in, competitors, set_status
-from db.timing import clocks
+from db.ops.people import Competitor, check_in, competitors, set_status
+from db.ops.timing import clocks
+from db.store.contest import Contest
 from judging.errors import JiangxinError
 from judging.idnumber import mask_id_number
 from judging.roles import allowed

@@ -1,6 +1,6 @@
 """The chief judge's screens: the station × module matrix with its actions, and appeals.
 
-The matrix comes from ``db.marking.matrix``; every action is one domain operation through
+The matrix comes from ``db.ops.marking.matrix``; every action is one domain operation through
 ``AppState.apply`` with a reason: keep one value of a disagreement (``resolve``), accept a J
 spread or allow a same-unit judge (``override``), set a status, lock or unlock a module or the
 event (problems from ``lock_problems`` are listed, not hidden in a dialog).
@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db import appeals as appeals_db
-from db import marking
-from db.people import by_station, set_status
+from db.ops import appeals as appeals_db
+from db.ops import marking
+from db.ops.people import by_station, set_status
 from judging.errors import JiangxinError
 from judging.ranking import STATUSES
 from judging.scheme import Event

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.people import (
+from db.ops.people import (
     Competitor,
     competitors,
     draw,
@@ -364,7 +364,7 @@ class DrawScreen(QWidget):
         self._done()
 
     def draw_paper(self) -> None:
-        """Write the typed lots to a CSV and record it as a paper draw (db.people)."""
+        """Write the typed lots to a CSV and record it as a paper draw (db.ops.people)."""
         if self.event_id is None:
             return
         with tempfile.TemporaryDirectory() as d:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from db.contest import Contest
+from db.store.contest import Contest
 
 
 class EventPicker(QComboBox):

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.hq import Headquarters, Receipt, diff_text
+from db.hq.store import Headquarters, Receipt, diff_text
 from judging.errors import JiangxinError
 from ui.errors import show_error
 from ui.i18n import t

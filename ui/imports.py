@@ -2,7 +2,7 @@
 the spreadsheets that go out (results list, the chief judge's marks workbook, marking scheme).
 
 The preview is the engine's own import run in a transaction that is rolled back (see
-db/spreadsheets.py), on a worker thread, so it shows exactly what the import would refuse.
+db/files/spreadsheets.py), on a worker thread, so it shows exactly what the import would refuse.
 The Import button is enabled only for a file without problems; the import itself goes through
 ``AppState.apply`` so that the other screens hear what changed.
 """
@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.contest import Contest
-from db.spreadsheets import (
+from db.files.spreadsheets import (
     CHANGES,
     KINDS,
     MARKS_EXPORT_ROLES,
@@ -45,6 +44,7 @@ from db.spreadsheets import (
     import_file,
     preview_import,
 )
+from db.store.contest import Contest
 from judging.errors import JiangxinError
 from judging.idnumber import mask_id_number
 from judging.roles import allowed
@@ -404,7 +404,7 @@ class ImportsScreen(QWidget):
 
     def _safety_copy(self) -> None:
         """A backup before every import, as the command line makes; a failure only warns."""
-        from db.backups import safety_copy
+        from db.store.backups import safety_copy
 
         c = self.state.contest
         if c is None:

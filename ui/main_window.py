@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.backups import AutoBackup
-from db.contest import Contest
+from db.store.backups import AutoBackup
+from db.store.contest import Contest
 from judging.errors import JiangxinError
 from ui import i18n
 from ui.errors import show_error
@@ -155,8 +155,8 @@ class MainWindow(QMainWindow):
     screen_locked = Signal(str)  # user
     backup_written = Signal(object)  # Path
     exported = Signal(str, str)  # file, SHA-256
-    health_checked = Signal(object)  # db.backups.Health of the contest just opened
-    merged = Signal(object)  # db.merge.MergeReport
+    health_checked = Signal(object)  # db.store.backups.Health of the contest just opened
+    merged = Signal(object)  # db.files.merge.MergeReport
 
     def __init__(self, state: AppState, settings: Settings) -> None:
         super().__init__()
@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
         self._clear_screens()
         self._finish_backups()
         c = self.state.open(p)
-        from db.backups import AutoBackup, policy_for
+        from db.store.backups import AutoBackup, policy_for
 
         self.auto_backup: AutoBackup | None = AutoBackup(p, policy_for(c))
         self.settings.last_db = p.resolve()
@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
         a damaged file is reported with the way forward and the newest good backup."""
         import threading
 
-        from db.backups import backup_folder_for, check_file
+        from db.store.backups import backup_folder_for, check_file
 
         def work() -> None:
             try:
@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
         threading.Thread(target=work, name="jiangxin-health", daemon=True).start()
 
     def _health_result(self, health: object) -> None:
-        from db.backups import Health
+        from db.store.backups import Health
 
         assert isinstance(health, Health)
         if health.ok:
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
         if self.state.contest is None:
             return
         if backup is None:
-            from db.backups import backup_folder_for
+            from db.store.backups import backup_folder_for
 
             file, _ = QFileDialog.getOpenFileName(
                 self, t("选择备份", "Choose a backup"),
@@ -380,7 +380,7 @@ class MainWindow(QMainWindow):
 
     def restore_backup(self, backup: Path, user: str, pin: str) -> Path | None:
         """Close the contest, restore the backup over it (the old file kept aside), reopen."""
-        from db.backups import authorise_restore, restore_from_backup
+        from db.store.backups import authorise_restore, restore_from_backup
 
         assert self.state.contest is not None
         path = self.state.contest.path
@@ -467,7 +467,7 @@ class MainWindow(QMainWindow):
             self.m_recent.addAction(t("（无）", "(none)")).setEnabled(False)
 
     def backup_now(self) -> None:
-        from db.backup import backup_to
+        from db.store.backups import backup_to
         from ui.worker import run_task
 
         if self.state.contest is None:
@@ -487,7 +487,7 @@ class MainWindow(QMainWindow):
     def export_results(self, out: str | Path, pin: str) -> None:
         """Write the signed results file on a worker; its SHA-256 is shown when done (it is
         also printed on the posted results list)."""
-        from db.exchange import export
+        from db.files.exchange import export
         from ui.worker import run_task
 
         def work(c: Contest, progress: object) -> str:
@@ -524,7 +524,7 @@ class MainWindow(QMainWindow):
             self.export_results(out, pin)
 
     def merge_file(self, path: str | Path) -> None:
-        from db.merge import merge_file
+        from db.files.merge import merge_file
 
         report = self.state.apply(lambda c: merge_file(c, path))
         msg = t(f"已合并：新增 {sum(report.added.values())} 条，已有 {report.already} 条，"
@@ -544,7 +544,7 @@ class MainWindow(QMainWindow):
                 show_error(exc)
 
     def new_laptop_dialog(self) -> None:
-        from db.merge import new_laptop
+        from db.files.merge import new_laptop
 
         if self.state.contest is None:
             return

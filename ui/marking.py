@@ -43,8 +43,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db import marking
-from db.people import by_station
+from db.ops import marking
+from db.ops.people import by_station
 from judging.decimals import to_decimal
 from judging.errors import JiangxinError
 from judging.scheme import Aspect, Event

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.results import publish, record_recheck, results, snapshot
+from db.ops.results import publish, record_recheck, results, snapshot
 from judging.errors import JiangxinError
 from judging.recheck import Sample, error_rate, full_recheck_needed, recheck_sample
 from judging.roles import allowed

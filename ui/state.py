@@ -13,8 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from db.auth import Session
-from db.contest import Contest
+from db.ops.auth import Session
+from db.store.contest import Contest
 
 
 class AppState(QObject):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db import certificate_check as cc
+from db.keys import certificate_check as cc
 from judging.errors import InputError, JiangxinError
 from ui.i18n import t
 from ui.pdf_view import PDFIUM

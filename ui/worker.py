@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from db.contest import Contest
+from db.store.contest import Contest
 from ui.state import AppState
 
 Progress = Callable[[int, int, str], None]

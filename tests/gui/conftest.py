@@ -13,7 +13,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from db.demo import DEMO_USERS, write_demo  # noqa: E402
+from db.ops.demo import DEMO_USERS, write_demo  # noqa: E402
 
 DEMO_PINS = {name: pin for name, _, pin, _ in DEMO_USERS}
 

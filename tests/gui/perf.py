@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.contest import Contest
-from db.people import add_competitors, draw
+from db.ops.people import add_competitors, draw
+from db.store.contest import Contest
 from judging.idnumber import check_char
 
 

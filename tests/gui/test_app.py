@@ -36,7 +36,7 @@ def test_without_db_the_last_contest_then_the_demo(qapp, demo_db: Path, monkeypa
         written.append(path)
         return copy_db(demo_db, path)
 
-    monkeypatch.setattr("db.demo.write_demo", fake_demo)
+    monkeypatch.setattr("db.ops.demo.write_demo", fake_demo)
     first = app_module.choose_contest(args, None)
     assert first == app_module.demo_path() and first.exists() and len(written) == 1
     assert app_module.choose_contest(args, Path("/nonexistent.jxdb")) == first

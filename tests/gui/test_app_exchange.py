@@ -6,9 +6,9 @@ import hashlib
 from decimal import Decimal
 from pathlib import Path
 
-from db.contest import Contest
-from db.marking import enter_mark
-from db.merge import new_laptop
+from db.files.merge import new_laptop
+from db.ops.marking import enter_mark
+from db.store.contest import Contest
 from ui.main_window import MainWindow
 from ui.settings import Settings
 
@@ -40,7 +40,7 @@ def test_merge_another_laptops_marks(qtbot, state, tmp_path: Path) -> None:
     c2 = Contest.open(second)
     c2.sign_in("记分员乙", "3002")
     enter_mark(c2, "KD", "06", "A1", "赵一", Decimal("41"))
-    from db.exchange import export
+    from db.files.exchange import export
     c2.sign_in("admin", "0000")
     export(c2, tmp_path / "laptop2.jxr", "0000")
     c2.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from db.backups import BackupPolicy, take_backup
+from db.store.backups import BackupPolicy, take_backup
 from tests.unit.test_backup import _damage
 from ui.main_window import MainWindow
 from ui.settings import Settings

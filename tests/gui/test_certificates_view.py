@@ -12,8 +12,8 @@ import zxingcpp
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtPrintSupport import QPrinter
 
-from db import certificates as certs
-from db.certificate_check import check_text, keys_from_contest
+from db.keys.certificate_check import check_text, keys_from_contest
+from db.ops import certificates as certs
 from ui.certificates import SCREEN, CertificatesScreen
 from ui.state import AppState
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDateTime, Qt
 
-from db.people import competitors
+from db.ops.people import competitors
 from tests.conftest import USERS
 from ui.checkin import CheckinScreen, late_minutes
 from ui.state import AppState

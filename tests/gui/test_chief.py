@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 
-from db import marking
-from db.appeals import appeals
-from db.people import by_station
+from db.ops import marking
+from db.ops.appeals import appeals
+from db.ops.people import by_station
 from ui.chief import AppealsScreen, ChiefScreen
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from db.people import competitors, draw_record
+from db.ops.people import competitors, draw_record
 from judging.draw import electronic_draw
 from tests.conftest import EXAMPLES, USERS
 from ui.draw import DrawScreen, PaperLotsModel

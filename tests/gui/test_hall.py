@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from db.people import competitors
-from db.timing import clock_action
+from db.ops.people import competitors
+from db.ops.timing import clock_action
 from tests.conftest import USERS
 from ui.board import ClockModel, ClockRole, NoteRole, StateRole
 from ui.hall import HallScreen

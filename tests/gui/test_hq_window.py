@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from db.contest import Contest
-from db.exchange import export
-from db.people import set_status
+from db.files.exchange import export
+from db.ops.people import set_status
+from db.store.contest import Contest
 from tests.conftest import USERS
 from ui.hq_window import HqWindow
 

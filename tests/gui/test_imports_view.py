@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 
-from db.people import competitors, theory_scores
+from db.ops.people import competitors, theory_scores
 from tests.conftest import EXAMPLES, USERS, dump
 from ui.imports import PROBLEM_BG, ImportsScreen
 from ui.main_window import MainWindow

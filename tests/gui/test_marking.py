@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from db import marking
-from db.contest import Contest
-from db.people import competitors
+from db.ops import marking
+from db.ops.people import competitors
+from db.store.contest import Contest
 from tests.conftest import USERS
 from ui.marking import MarkingScreen
 from ui.state import AppState

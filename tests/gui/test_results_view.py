@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from db.audit import records
-from db.people import set_status
-from db.results import snapshot_count
+from db.ops.people import set_status
+from db.ops.results import snapshot_count
+from db.store.audit import records
 from tests.conftest import USERS
 from ui.results import ResultsScreen
 from ui.state import AppState

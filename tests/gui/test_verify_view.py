@@ -9,9 +9,9 @@ import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import Qt
 
-from db import certificates as certs
-from db import signing
-from db.keys import contest_key
+from db.keys import signing
+from db.keys.contest_key import contest_key
+from db.ops import certificates as certs
 from ui.state import AppState
 from ui.verify import SCREEN, VerifyScreen
 

@@ -4,7 +4,7 @@ tests/unit/test_durability.py.
 Usage: python tests/unit/_kill_worker.py DB START COUNT
 
 It signs in as a recorder of the shared example and types marks through
-``db.marking.enter_mark`` (one transaction each, durable on return). After each call returns
+``db.ops.marking.enter_mark`` (one transaction each, durable on return). After each call returns
 it prints ``ACK <seq> <station> <aspect> <judge> <value>`` and flushes, so that the parent
 knows exactly which marks the program acknowledged before it was killed.
 """
@@ -35,8 +35,8 @@ def plan(seq: int) -> tuple[str, str, str, Decimal]:
 
 
 def main() -> int:
-    from db.contest import Contest
-    from db.marking import enter_mark
+    from db.ops.marking import enter_mark
+    from db.store.contest import Contest
 
     db, start, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     c = Contest.open(db)

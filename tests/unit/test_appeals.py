@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from db.appeals import WINDOW_SECONDS, appeals, event_end, file_appeal, rule_appeal
-from db.contest import Contest
-from db.demo import write_demo
-from db.people import by_station
+from db.ops.appeals import WINDOW_SECONDS, appeals, event_end, file_appeal, rule_appeal
+from db.ops.demo import write_demo
+from db.ops.people import by_station
+from db.store.contest import Contest
 from judging.errors import InputError, NotAllowed, StateError
 
 _built: dict[str, Path] = {}

@@ -1,4 +1,4 @@
-"""Rolling backups, `jiangxin backup`, the integrity check at open and restoring (db/backups.py)."""
+"""Rolling backups, `jiangxin backup`, the integrity check at open and restoring (db/store/backups.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from db.backups import (
+from db.store.backups import (
     AutoBackup,
     BackupPolicy,
     check_file,
@@ -137,8 +137,8 @@ def test_thinning_keeps_recent_daily_and_lock_copies(example_db: Callable[[str],
 def test_backup_is_consistent_while_marks_are_typed(example_db: Callable[[str], Path],
                                                     tmp_path: Path) -> None:
     """An online copy taken while another connection commits marks is whole and verifies."""
-    from db.contest import Contest
-    from db.marking import enter_mark
+    from db.ops.marking import enter_mark
+    from db.store.contest import Contest
 
     db = example_db("drawn")
     stop = threading.Event()
@@ -273,8 +273,8 @@ def test_a_tampered_audit_chain_fails_the_check_at_open(example_db: Callable[[st
 
 def test_restore_drops_a_stale_wal(example_db: Callable[[str], Path], tmp_path: Path) -> None:
     """A -wal left by the damaged file must never be replayed onto the restored one."""
-    from db.contest import Contest
-    from db.marking import enter_mark
+    from db.ops.marking import enter_mark
+    from db.store.contest import Contest
 
     db = example_db("drawn")
     backup = take_backup(db, BackupPolicy(tmp_path / "stick"), "manual")

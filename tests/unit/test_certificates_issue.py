@@ -14,10 +14,10 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from db import certificates as certs
-from db.certificate_check import check_text, keys_from_contest
-from db.contest import Contest
-from db.keys import contest_key
+from db.keys.certificate_check import check_text, keys_from_contest
+from db.keys.contest_key import contest_key
+from db.ops import certificates as certs
+from db.store.contest import Contest
 from judging import certificate_payload as payload
 from printing.certificates import CertificateTemplate
 from tests.conftest import EXAMPLES, USERS, cli, dump
@@ -112,7 +112,7 @@ def test_one_changed_character_fails_verification(
         assert cli("verify", f"{head}#{flipped}", "--db", db) == 3
         assert "无效 INVALID" in capsys.readouterr().err
     # a printed field changed and signed by another key
-    from db import signing
+    from db.keys import signing
 
     fake = dataclasses.replace(payload.unpack(text).fields, award="一等奖", name="范海军",
                                qr_text="", short_code="")
@@ -134,7 +134,7 @@ def test_revoked_serial_is_reported_revoked(
     assert cli("verify", texts[0], "--db", db) == 0
     assert cli("verify", pdf, "--db", db) == 4  # a genuine page and a revoked one
     # headquarters' trust file carries the revocation too
-    from db import signing
+    from db.keys import signing
 
     hq_private, _ = signing.generate_key()
     c = Contest.open(db)

@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from db import signing
+from db.keys import signing
 from judging import certificate_payload as p
 from judging.certificate import CertificateData
 from judging.errors import InputError, Revoked, VerificationFailed

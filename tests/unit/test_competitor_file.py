@@ -1,4 +1,4 @@
-"""Competitor lists (contracts §3): every bad row named, nothing partial (db/competitor_file.py)."""
+"""Competitor lists (contracts §3): every bad row named, nothing partial (db/files/competitor_file.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from db.competitor_file import CompetitorRow, preview_competitors, read_competitors
+from db.files.competitor_file import CompetitorRow, preview_competitors, read_competitors
 from judging.errors import InputError, InputErrors
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheets"

@@ -199,7 +199,7 @@ def test_soak_killed_imports(example_db: Callable[[str], Path], tmp_path: Path) 
 
 # ---- a full disk --------------------------------------------------------------------------------
 def _open_recorder(db: Path):  # type: ignore[no-untyped-def]
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     c = Contest.open(db)
     c.sign_in(*RECORDER)
@@ -209,7 +209,7 @@ def _open_recorder(db: Path):  # type: ignore[no-untyped-def]
 def test_full_disk_gives_a_plain_message_and_keeps_what_was_saved(
         example_db: Callable[[str], Path]) -> None:
     """SQLite's max_page_count stands in for a full disk (SQLITE_FULL, as a real one gives)."""
-    from db.marking import enter_mark
+    from db.ops.marking import enter_mark
 
     db = example_db("drawn")
     c = _open_recorder(db)
@@ -290,7 +290,7 @@ def test_full_tmpfs_refuses_an_import_and_keeps_the_file(
 def test_read_only_connection_gives_a_plain_message_and_loses_nothing(
         example_db: Callable[[str], Path]) -> None:
     """A file that turns read-only while open (query_only stands in: SQLITE_READONLY)."""
-    from db.marking import enter_mark
+    from db.ops.marking import enter_mark
 
     db = example_db("marked")
     before = dump(db)

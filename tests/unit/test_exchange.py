@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from db.contest import Contest
-from db.exchange import TABLES, read_results_file
+from db.files.exchange import TABLES, read_results_file
+from db.store.contest import Contest
 from judging.errors import NotAllowed, VerificationFailed
 from tests.conftest import USERS, cli
 
@@ -62,7 +62,7 @@ def test_file_reproduces_the_venues_results_exactly(exported: tuple[Path, Path])
     db, out = exported
     f = read_results_file(out)
     c = signed_in(db, "judge")
-    from db.results import results
+    from db.ops.results import results
 
     assert f.results == {"GJQG": results(c, "GJQG")}
     assert f.results["GJQG"]["rows"][0]["name"] is not None  # decrypted

@@ -50,12 +50,12 @@ def check_message(exc: JiangxinError, file: str) -> None:
 @pytest.fixture(autouse=True)
 def _pin_checks_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real scrypt once per (PIN, hash), then remembered: hundreds of sign-ins otherwise."""
-    import db.auth
+    import db.ops.auth
 
-    monkeypatch.setattr(db.auth, "check_pin", _cached_check)
+    monkeypatch.setattr(db.ops.auth, "check_pin", _cached_check)
 
 
-_real_check = __import__("db.auth", fromlist=["check_pin"]).check_pin
+_real_check = __import__("db.ops.auth", fromlist=["check_pin"]).check_pin
 _checked: dict[tuple[str, str], bool] = {}
 
 
@@ -153,7 +153,7 @@ def fingerprint(c: Any) -> tuple[Any, ...]:
 
 @contextmanager
 def signed_in(path: Path, who: str) -> Iterator[Any]:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     c = Contest.open(path)
     c.sign_in(*USERS[who])
@@ -218,7 +218,7 @@ def drawn_db(tmp_path_factory: pytest.TempPathFactory,
 
 
 def _marks_case(c: Any, rows: list[list[str]], tmp: Path, encoding: str) -> None:
-    from db.marking import import_marks
+    from db.ops.marking import import_marks
 
     path = write_csv(tmp / "fuzz-marks.csv",
                      ["event", "station", "aspect", "judge", "score", "measured"], rows,
@@ -249,7 +249,7 @@ def test_soak_marks_files(drawn_db: Path, tmp_path: Path, rows: list[list[str]],
 def test_one_bad_row_in_a_good_marks_file_is_named(drawn_db: Path, tmp_path: Path, k: int,
                                                    junk: str, field: int) -> None:
     """Spoil one cell of the real example file: the refusal names exactly that row."""
-    from db.marking import import_marks
+    from db.ops.marking import import_marks
 
     with (EXAMPLES / "marks.csv").open(encoding="utf-8-sig") as f:
         header, *rows = list(csv.reader(f))
@@ -301,7 +301,7 @@ def init_db(tmp_path_factory: pytest.TempPathFactory,
                                ["name", "id", "x", "y", "z", "event"]]))
 def test_competitor_lists(init_db: Path, tmp_path: Path, rows: list[list[str]],
                           header: list[str]) -> None:
-    from db.people import import_competitors
+    from db.ops.people import import_competitors
 
     path = write_csv(tmp_path / "fuzz-people.csv", header, rows)
     with signed_in(init_db, "admin") as c:
@@ -314,9 +314,9 @@ def test_competitor_lists(init_db: Path, tmp_path: Path, rows: list[list[str]],
                                b"name,id_number,event\n"]))
 def test_garbage_files_in_every_importer(drawn_db: Path, tmp_path: Path, data: bytes,
                                          prefix: bytes) -> None:
-    from db.marking import import_marks
-    from db.people import import_competitors, import_theory
-    from db.timing import import_times
+    from db.ops.marking import import_marks
+    from db.ops.people import import_competitors, import_theory
+    from db.ops.timing import import_times
 
     path = tmp_path / "fuzz-garbage.csv"
     path.write_bytes(prefix + data)
@@ -332,7 +332,7 @@ def test_garbage_files_in_every_importer(drawn_db: Path, tmp_path: Path, data: b
                                st.one_of(st.just(""), st.sampled_from(["60", "0"]), JUNK)
                                ).map(list), min_size=1, max_size=12))
 def test_times_files(drawn_db: Path, tmp_path: Path, rows: list[list[str]]) -> None:
-    from db.timing import import_times
+    from db.ops.timing import import_times
 
     path = write_csv(tmp_path / "fuzz-times.csv",
                      ["event", "station", "used_seconds", "extra_seconds"], rows)
@@ -348,7 +348,7 @@ def test_times_files(drawn_db: Path, tmp_path: Path, rows: list[list[str]]) -> N
                                          JUNK)).map(list), min_size=1, max_size=12),
        key=st.sampled_from(["candidate", "id_number", "准考证号"]))
 def test_theory_files(drawn_db: Path, tmp_path: Path, rows: list[list[str]], key: str) -> None:
-    from db.people import import_theory
+    from db.ops.people import import_theory
 
     path = write_csv(tmp_path / "fuzz-theory.csv", ["event", key, "theory"], rows)
     with signed_in(drawn_db, "admin") as c:
@@ -359,7 +359,7 @@ def test_theory_files(drawn_db: Path, tmp_path: Path, rows: list[list[str]], key
 @pytest.fixture(scope="module")
 def results_file(tmp_path_factory: pytest.TempPathFactory,
                  example_cache: Callable[[str], Path]) -> bytes:
-    pytest.importorskip("db.exchange", reason="db/exchange.py (the results file) is not there")
+    pytest.importorskip("db.files.exchange", reason="db/files/exchange.py (the results file) is not there")
     from tests.conftest import cli
 
     d = tmp_path_factory.mktemp("fuzz-export")
@@ -376,7 +376,7 @@ def results_file(tmp_path_factory: pytest.TempPathFactory,
 @given(pos=st.integers(0, 10**9), byte=st.integers(0, 255), cut=st.booleans())
 def test_results_file_any_byte_changed_or_cut(results_file: bytes, pos: int, byte: int,
                                               cut: bool) -> None:
-    from db.exchange import read_results_file
+    from db.files.exchange import read_results_file
 
     i = pos % len(results_file)
     if cut:
@@ -392,8 +392,8 @@ def test_results_file_any_byte_changed_or_cut(results_file: bytes, pos: int, byt
 @FAST
 @given(data=st.binary(max_size=600))
 def test_results_file_garbage(data: bytes) -> None:
-    pytest.importorskip("db.exchange")
-    from db.exchange import read_results_file
+    pytest.importorskip("db.files.exchange")
+    from db.files.exchange import read_results_file
 
     with pytest.raises(JiangxinError) as info:
         read_results_file(data, name="fuzz.jxr")

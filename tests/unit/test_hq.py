@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from db import signing
-from db.contest import Contest
-from db.exchange import build_body, export, read_results_file, sign_body
-from db.hq import Headquarters
-from db.merge import new_laptop
-from db.people import set_status
-from db.results import results
+from db.files.exchange import build_body, export, read_results_file, sign_body
+from db.files.merge import new_laptop
+from db.hq.store import Headquarters
+from db.keys import signing
+from db.ops.people import set_status
+from db.ops.results import results
+from db.store.contest import Contest
 from tests.conftest import USERS, cli
 
 ADMIN_PIN = USERS["admin"][1]

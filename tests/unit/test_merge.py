@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from db.audit import verify
-from db.contest import Contest
-from db.exchange import build_body, read_results_file, sign_body
-from db.keys import unlock_private_key
-from db.marking import enter_marks, read_marks_file
-from db.merge import merge_file, new_laptop
-from db.results import results
+from db.files.exchange import build_body, read_results_file, sign_body
+from db.files.merge import merge_file, new_laptop
+from db.keys.contest_key import unlock_private_key
+from db.ops.marking import enter_marks, read_marks_file
+from db.ops.results import results
+from db.store.audit import verify
+from db.store.contest import Contest
 from judging.errors import InputError, NotAllowed, VerificationFailed
 from tests.conftest import EXAMPLES, USERS, cli
 
@@ -213,7 +213,7 @@ def test_a_row_altered_under_the_same_id_is_refused(laptops: dict[str, Path],
 
 def test_a_file_of_another_contest_is_refused(laptops: dict[str, Path], tmp_path: Path
                                               ) -> None:
-    from db import signing
+    from db.keys import signing
 
     # the same competition initialised separately: another contest id and another key
     c = signed_in(laptops["a"], "admin")

@@ -1,4 +1,4 @@
-"""Results for public posting and the chief judge's marks workbook (db/results_sheet.py)."""
+"""Results for public posting and the chief judge's marks workbook (db/files/results_sheet.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from db.results_sheet import write_marks_xlsx, write_results_xlsx
+from db.files.results_sheet import write_marks_xlsx, write_results_xlsx
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "example"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheets"

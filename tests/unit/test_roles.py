@@ -51,12 +51,12 @@ def _pin_checks_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each (PIN, stored hash) pair is checked by real scrypt once per session, then
     remembered: the copies of one example database share their hashes, and ~300 sign-ins
     at 80 ms each would be most of this file's time."""
-    import db.auth
+    import db.ops.auth
 
-    monkeypatch.setattr(db.auth, "check_pin", _cached_check)
+    monkeypatch.setattr(db.ops.auth, "check_pin", _cached_check)
 
 
-_real_check = __import__("db.auth", fromlist=["check_pin"]).check_pin
+_real_check = __import__("db.ops.auth", fromlist=["check_pin"]).check_pin
 _checked: dict[tuple[str, str], bool] = {}
 
 
@@ -75,7 +75,7 @@ def test_permissions_follow_the_contract() -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_require_follows_the_permission_table(example_db: Callable[[str], Path],
                                               role: str) -> None:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     c = Contest.open(example_db("init"))
     try:
@@ -92,7 +92,7 @@ def test_require_follows_the_permission_table(example_db: Callable[[str], Path],
 
 
 def test_nobody_signed_in_may_do_anything(example_db: Callable[[str], Path]) -> None:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     c = Contest.open(example_db("init"))
     for op in PERMISSIONS:
@@ -256,8 +256,8 @@ def test_a_judge_assigned_elsewhere_sees_nothing_of_the_event(tmp_path: Path) ->
 
 # ---- operations without a command of their own (the app's screens) ------------------------------
 def _run(c: Any, op: str) -> Any:
-    from db import marking, people, timing
-    from db.results import publish
+    from db.ops import marking, people, timing
+    from db.ops.results import publish
 
     if op == "checkin":
         uid = people.competitors(c, "GJQG")[0].uid
@@ -273,7 +273,7 @@ def _run(c: Any, op: str) -> Any:
     if op == "publish":
         return publish(c, "GJQG", "first posting")
     if op == "appeals":
-        from db.appeals import file_appeal
+        from db.ops.appeals import file_appeal
 
         return file_appeal(c, "GJQG", "05", "the measurement of A1 is wrong")
     raise AssertionError(op)
@@ -284,7 +284,7 @@ def _run(c: Any, op: str) -> Any:
                                 "publish", "appeals"])
 def test_screen_operations_against_every_role(op: str, role: str,
                                               example_db: Callable[[str], Path]) -> None:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     db = example_db("verified")
     before = dump(db)

@@ -1,4 +1,4 @@
-"""Marking schemes as spreadsheets: our layout, WorldSkills CIS, validation (db/scheme_sheet.py)."""
+"""Marking schemes as spreadsheets: our layout, WorldSkills CIS, validation (db/files/scheme_sheet.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db.scheme_sheet import parse_bands, read_scheme_sheet, write_scheme_xlsx
+from db.files.scheme_sheet import parse_bands, read_scheme_sheet, write_scheme_xlsx
 from judging.errors import InputErrors
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheets"

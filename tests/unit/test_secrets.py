@@ -42,7 +42,7 @@ def test_pins_are_stored_as_salted_scrypt_hashes(example_db: Callable[[str], Pat
 
 
 def test_no_pin_column_holds_a_pin(example_db: Callable[[str], Path]) -> None:
-    from db.auth import check_pin
+    from db.ops.auth import check_pin
 
     con = sqlite3.connect(example_db("init"))
     stored = dict(con.execute("SELECT name, pin_hash FROM users").fetchall())
@@ -61,7 +61,7 @@ def test_pins_appear_nowhere_in_the_contest_file(example_db: Callable[[str], Pat
 
 
 def test_five_wrong_pins_lock_the_user_out(example_db: Callable[[str], Path]) -> None:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     db = example_db("init")
     for _ in range(5):
@@ -82,8 +82,8 @@ def test_lockout_ends_after_its_time(example_db: Callable[[str], Path],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
-    import db.auth as auth
-    from db.contest import Contest
+    import db.ops.auth as auth
+    from db.store.contest import Contest
 
     db = example_db("init")
     c = Contest.open(db)
@@ -104,8 +104,8 @@ def test_lockout_ends_after_its_time(example_db: Callable[[str], Path],
 
 # ---- the contest's private key ------------------------------------------------------------------
 def test_private_key_is_encrypted_at_rest(example_db: Callable[[str], Path]) -> None:
-    from db.contest import Contest
-    from db.keys import unlock_private_key
+    from db.keys.contest_key import unlock_private_key
+    from db.store.contest import Contest
 
     db = example_db("final")
     c = Contest.open(db)
@@ -194,7 +194,7 @@ def test_certificate_payload_never_holds_a_whole_id_number() -> None:
 
 def test_exported_results_file_keeps_pins_out(example_db: Callable[[str], Path],
                                               tmp_path: Path) -> None:
-    pytest.importorskip("db.exchange")
+    pytest.importorskip("db.files.exchange")
     db = example_db("decrypted")
     out = tmp_path / "r.jxr"
     assert cli("export", "--out", out, "--db", db, who="admin") == 0

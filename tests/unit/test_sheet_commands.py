@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from db.scheme_sheet import write_scheme_xlsx
+from db.files.scheme_sheet import write_scheme_xlsx
 from judging.scheme import load_competition
 from tests.conftest import EXAMPLES, cli, dump
 
@@ -65,7 +65,7 @@ def test_scheme_toml_names_row_and_field(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_scheme_export_reads_back(example_db: Callable[[str], Path], tmp_path: Path) -> None:
-    from db.scheme_sheet import read_scheme_sheet
+    from db.files.scheme_sheet import read_scheme_sheet
 
     db, out = example_db("init"), tmp_path / "scheme.xlsx"
     assert cli("scheme", "export", "--event", "GJQG", "--out", out, "--db", db) == 5  # sign in

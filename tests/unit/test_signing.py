@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from db import signing
+from db.keys import signing
 from judging import certificate_payload as p
 from judging.certificate import CertificateData
 from judging.errors import NotAllowed, Revoked, VerificationFailed

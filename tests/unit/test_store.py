@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from db.contest import Contest
-from db.store import connect
+from db.store.connection import connect
+from db.store.contest import Contest
 from judging.errors import StorageError
 
 
@@ -67,7 +67,7 @@ def test_not_a_contest_file(tmp_path: Path) -> None:
 def test_cached_station_map_sees_other_processes_and_own_writes(
         example_db: Callable[[str], Path]) -> None:
     """A mark typed after another laptop process changed a status uses the new state."""
-    from db.people import set_status
+    from db.ops.people import set_status
     db = example_db("drawn")
     a = Contest.open(db)
     a.sign_in("冯记录", "4001")

@@ -1,4 +1,4 @@
-"""Reading CSV and XLSX tables as organisers save them (db/tables.py)."""
+"""Reading CSV and XLSX tables as organisers save them (db/files/tables.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from db.tables import (
+from db.files.tables import (
     header_key,
     normalise_text,
     number_text,

@@ -135,7 +135,7 @@ def test_a_cut_tail_is_seen_only_against_a_noted_head(example_db: Callable[[str]
 @pytest.fixture(scope="module")
 def export_bytes(tmp_path_factory: pytest.TempPathFactory,
                  example_cache: Callable[[str], Path]) -> bytes:
-    pytest.importorskip("db.exchange", reason="db/exchange.py is not there yet")
+    pytest.importorskip("db.files.exchange", reason="db/files/exchange.py is not there yet")
     d = tmp_path_factory.mktemp("tamper")
     db = d / "c.db"
     con, out = sqlite3.connect(example_cache("decrypted")), sqlite3.connect(db)
@@ -147,7 +147,7 @@ def export_bytes(tmp_path_factory: pytest.TempPathFactory,
 
 
 def _flip_all(data: bytes, positions: range | list[int]) -> list[int]:
-    from db.exchange import read_results_file
+    from db.files.exchange import read_results_file
 
     missed = []
     for i in positions:
@@ -177,7 +177,7 @@ def test_soak_results_file_every_byte(export_bytes: bytes) -> None:
 
 
 def test_results_file_truncated(export_bytes: bytes) -> None:
-    from db.exchange import read_results_file
+    from db.files.exchange import read_results_file
 
     for n in (0, 1, len(export_bytes) // 2, len(export_bytes) - 2, len(export_bytes) - 1):
         with pytest.raises(VerificationFailed):
@@ -187,7 +187,7 @@ def test_results_file_truncated(export_bytes: bytes) -> None:
 # ---- the QR payload -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def signed_certificate():  # type: ignore[no-untyped-def]
-    signing = pytest.importorskip("db.signing", reason="db/signing.py is not there yet")
+    signing = pytest.importorskip("db.keys.signing", reason="db/keys/signing.py is not there yet")
     from judging.certificate import CertificateData
 
     private, public = signing.generate_key()

@@ -1,4 +1,4 @@
-"""Theory scores from exam systems' files (contracts §5; db/theory_file.py)."""
+"""Theory scores from exam systems' files (contracts §5; db/files/theory_file.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from db.theory_file import TheoryRow, read_theory
+from db.files.theory_file import TheoryRow, read_theory
 from judging.errors import InputError, InputErrors
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheets"

@@ -7,7 +7,7 @@ import sqlite_utils
 MIGRATIONS = sqlite_utils.Migrations("jiangxin")
 
 # Tables whose rows are never updated or deleted: a correction is a new row. Each of their
-# rows has an audit record carrying its hash (db/audit.py checks both ways).
+# rows has an audit record carrying its hash (db/store/audit.py checks both ways).
 APPEND_ONLY = (
     "users", "keys", "competitors", "draws", "assignments", "checkins", "marks", "overrides",
     "clock_events", "times", "theory", "statuses", "locks", "decryptions", "snapshots",

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from db.contest import Changes, Contest
-from db.marking import event_locked
-from db.people import competitors
-from db.results import is_decrypted, standings
+from db.ops.marking import event_locked
+from db.ops.people import competitors
+from db.ops.results import is_decrypted, standings
+from db.store.contest import Changes, Contest
 from judging.certificate import CertificateData
 from judging.errors import InputError, StateError
 from judging.idnumber import mask_id_number
@@ -408,8 +408,8 @@ def _check_glyphs(certs: Sequence[CertificateData], t: CertificateTemplate) -> N
 
 def _sign_all(c: Contest, user: str, pin: str,
               certs: Sequence[CertificateData]) -> list[CertificateData]:
-    from db import signing
-    from db.keys import unlock_private_key
+    from db.keys import signing
+    from db.keys.contest_key import unlock_private_key
 
     if not certs:
         return []

@@ -22,8 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from db.contest import Changes, Contest
-from db.store import transaction
+from db.store.connection import transaction
+from db.store.contest import Changes, Contest
 from judging.errors import InputError, JiangxinError, NotAllowed
 
 KINDS = ("competitors", "theory", "times", "marks")
@@ -52,17 +52,17 @@ _MARKS_COLUMNS: dict[str, list[str]] = {
     "event": ["event", "赛项"], "station": ["station", "工位号", "工位"],
     "aspect": ["aspect", "评分项"], "judge": ["judge", "裁判", "裁判员"],
     "score": ["score", "分数", "得分"], "measured": ["measured", "实测值"]}
-# the same header names as db.timing.import_times and db.marking.read_marks_file accept
+# the same header names as db.ops.timing.import_times and db.ops.marking.read_marks_file accept
 
 
 def display_columns(kind: str) -> dict[str, list[str]]:
     """The columns shown in the preview of a kind of file (canonical name → header aliases)."""
     if kind == "competitors":
-        from db.competitor_file import COLUMNS
+        from db.files.competitor_file import COLUMNS
 
         return COLUMNS
     if kind == "theory":
-        from db.theory_file import COLUMNS as THEORY
+        from db.files.theory_file import COLUMNS as THEORY
 
         return THEORY
     if kind == "times":
@@ -153,19 +153,19 @@ def dry_run(c: Contest, work: Callable[[], Any]) -> Any:
 
 def _importer(kind: str) -> Callable[[Contest, str | Path], Any]:
     if kind == "competitors":
-        from db.people import import_competitors
+        from db.ops.people import import_competitors
 
         return import_competitors
     if kind == "theory":
-        from db.people import import_theory
+        from db.ops.people import import_theory
 
         return import_theory
     if kind == "times":
-        from db.timing import import_times
+        from db.ops.timing import import_times
 
         return import_times
     if kind == "marks":
-        from db.marking import import_marks
+        from db.ops.marking import import_marks
 
         return import_marks
     raise ValueError(f"unknown kind of import {kind!r}")
@@ -174,14 +174,14 @@ def _importer(kind: str) -> Callable[[Contest, str | Path], Any]:
 def preview_import(c: Contest, kind: str, path: str | Path) -> ImportPreview:
     """Every row of the file with its problems; nothing is written.
 
-    Competitor lists go through :func:`db.competitor_file.preview_competitors` (every row's
+    Competitor lists go through :func:`db.files.competitor_file.preview_competitors` (every row's
     own problems) and then the engine's checks (already entered, event drawn) on the rows that
     read well, so every problem shows at once. The other kinds run the engine's import itself
     inside a rolled-back transaction. Refusals of the signed-in role raise NotAllowed.
     """
     c.require(OPERATION[kind])
     file = str(path)
-    from db.tables import read_table
+    from db.files.tables import read_table
 
     columns = display_columns(kind)
     problems: list[Problem] = []
@@ -226,8 +226,8 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 
 def _check_competitors(c: Contest, path: str | Path, problems: list[Problem]) -> int | None:
-    from db.competitor_file import preview_competitors
-    from db.people import add_competitors
+    from db.files.competitor_file import preview_competitors
+    from db.ops.people import add_competitors
 
     file = str(path)
     try:
@@ -261,8 +261,8 @@ def import_file(c: Contest, kind: str, path: str | Path) -> Any:
 # ---- out --------------------------------------------------------------------------------------
 def export_results(c: Contest, event_id: str, path: str | Path) -> Path:
     """The results list for public posting (``results --xlsx``)."""
-    from db.results import results
-    from db.results_sheet import write_results_xlsx
+    from db.files.results_sheet import write_results_xlsx
+    from db.ops.results import results
 
     data = results(c, event_id)
     write_results_xlsx(data, path, competition_name=data["competition"],
@@ -274,7 +274,7 @@ def export_results(c: Contest, event_id: str, path: str | Path) -> Path:
 def marks_rows(c: Contest, event_id: str) -> list[dict[str, Any]]:
     """Every typed mark of an event: one row per workstation, aspect and judge.
 
-    Keys as :func:`db.results_sheet.write_marks_xlsx` takes them, plus ``points`` (the entry's
+    Keys as :func:`db.files.results_sheet.write_marks_xlsx` takes them, plus ``points`` (the entry's
     points: a measured value converted through its bands, a J score as typed) and ``status``.
     Retracted slots (nothing typed any more) are left out.
     """
@@ -282,7 +282,7 @@ def marks_rows(c: Contest, event_id: str) -> list[dict[str, Any]]:
     if s.role not in MARKS_EXPORT_ROLES:
         raise NotAllowed(f"{s.user} ({s.role}) may not export the full marks; the chief judge, "
                          "a supervisor or the organiser may / 当前角色不能导出评分明细")
-    from db.marking import aspect_rows, slot_rows
+    from db.ops.marking import aspect_rows, slot_rows
 
     ev = c.event(event_id)
     marks = {(a.station, a.aspect): a.mark for a in aspect_rows(c, event_id)}
@@ -304,7 +304,7 @@ def marks_rows(c: Contest, event_id: str) -> list[dict[str, Any]]:
 
 def export_marks(c: Contest, event_id: str, path: str | Path) -> int:
     """The chief judge's marks workbook; returns the number of marks written."""
-    from db.results_sheet import write_marks_xlsx
+    from db.files.results_sheet import write_marks_xlsx
 
     rows = marks_rows(c, event_id)
     ev = c.event(event_id)
@@ -325,7 +325,7 @@ def export_scheme(c: Contest, event_id: str, path: str | Path) -> int:
     """The marking scheme of an event in our sheet layout; returns the number of aspects."""
     if c.session is None:
         raise NotAllowed("sign in first / 请先登录")
-    from db.scheme_sheet import write_scheme_xlsx
+    from db.files.scheme_sheet import write_scheme_xlsx
 
     modules = scheme_modules(c, event_id)
     write_scheme_xlsx(modules, path)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from db.contest import Changes, Contest
-from db.people import Competitor, by_station
+from db.ops.people import Competitor, by_station
+from db.store.contest import Changes, Contest
 from judging.decimals import canonical, to_decimal
 from judging.entries import DISAGREEMENT, SlotState, Typed, classify, replay
 from judging.errors import InputError, InputErrors, NotAllowed, StateError
@@ -38,7 +38,7 @@ SlotKey = tuple[str, str, str, str]  # event, station, aspect, judge
 
 def read_marks_file(path: str | Path) -> list[MarkInput]:
     """Parse `event,station,aspect,judge,score[,measured]`; number errors named by row."""
-    from db.tables import read_table
+    from db.files.tables import read_table
 
     file = str(path)
     table = read_table(path, columns={

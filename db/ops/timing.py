@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from db.contest import Changes, Contest
-from db.people import by_station
+from db.ops.people import by_station
+from db.store.contest import Changes, Contest
 from judging.clock import (
     EXTRA,
     PAUSE,
@@ -79,7 +79,7 @@ def clock_action(c: Contest, event_id: str, stations: list[str], kind: str, *,
 def import_times(c: Contest, path: str | Path) -> int:
     """`event,station,used_seconds[,extra_seconds]`; a later import replaces, history kept."""
     c.require("times")
-    from db.tables import read_table
+    from db.files.tables import read_table
 
     file = str(path)
     table = read_table(path, columns={

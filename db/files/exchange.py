@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from judging.errors import InputError, VerificationFailed
 
 if TYPE_CHECKING:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
 FORMAT = "jiangxin-results/1"
 FORMAT_VERSION = 1
@@ -89,10 +89,10 @@ def previous_exports(c: Contest) -> list[dict[str, Any]]:
 
 def build_body(c: Contest, *, exported_by: str, now: float | None = None) -> dict[str, Any]:
     """Everything the results file says about the contest (not yet signed)."""
-    from db.audit import head
-    from db.keys import contest_key
-    from db.results import results
-    from db.store import APP_VERSION, now_iso
+    from db.keys.contest_key import contest_key
+    from db.ops.results import results
+    from db.store.audit import head
+    from db.store.connection import APP_VERSION, now_iso
 
     comp = c.competition
     key_id, public = contest_key(c)
@@ -135,7 +135,7 @@ def manifest_of(tables: Mapping[str, Any], mark_states: Mapping[str, Any],
 
 def sign_body(body: Mapping[str, Any], private: bytes) -> bytes:
     """The complete file: canonical document with the signature over the body's bytes."""
-    from db import signing
+    from db.keys import signing
 
     body_bytes = canonical(body).encode("utf-8")
     public = signing.public_key(private)
@@ -156,8 +156,8 @@ def export(c: Contest, out: str | Path, pin: str) -> str:
     export itself is recorded in the audit log with the file's hash, so headquarters can tell
     a newer export (which lists this one) from a replayed older one.
     """
-    from db.audit import verify
-    from db.keys import unlock_private_key
+    from db.keys.contest_key import unlock_private_key
+    from db.store.audit import verify
 
     s = c.require("export")
     report = verify(c.db)
@@ -242,7 +242,7 @@ def read_results_file(source: str | Path | bytes, *, name: str | None = None,
     inconsistent; InputError (exit 2) for a file of a newer format version or one that cannot
     be read. Says nothing about whether the key is trusted: that is the caller's decision.
     """
-    from db import signing
+    from db.keys import signing
 
     if isinstance(source, bytes):
         data, label = source, name or "results file"

@@ -1,7 +1,7 @@
 """A contest database opened for use: the signed-in session, permissions and audited writes.
 
-Every user action is one function (in db/people.py, db/marking.py, db/timing.py,
-db/results.py) that runs one transaction through :meth:`Contest.write` and returns the set of
+Every user action is one function (in db/ops/people.py, db/ops/marking.py, db/ops/timing.py,
+db/ops/results.py) that runs one transaction through :meth:`Contest.write` and returns the set of
 things it changed (e.g. ``{"marks", "results"}``) so that screens refresh only what they show.
 """
 
@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from db import audit
-from db.auth import Session, hash_pin, sign_in
-from db.store import (
+from db.ops.auth import Session, hash_pin, sign_in
+from db.store import audit
+from db.store.connection import (
     APP_VERSION,
     Checkpointer,
     connect,
@@ -77,7 +77,7 @@ class Contest:
             raise StateError(f"{p}: the contest file has no competition yet / 尚未初始化")
         c = cls(db, p)
         if c.meta("rebuild_derived"):  # set by a migration that dropped the derived caches
-            from db.marking import rebuild_derived
+            from db.ops.marking import rebuild_derived
 
             with transaction(db):
                 rebuild_derived(c)
@@ -114,7 +114,7 @@ class Contest:
                                    if u.events is not None else None,
                                    "pin_hash": hash_pin(u.pin)}, device=False,
                          audit_row={"name": u.name, "role": u.role, "unit": u.unit})
-            from db.keys import create_contest_key
+            from db.keys.contest_key import create_contest_key
             create_contest_key(c, w, {u.name: u.pin for u in comp.users if u.role == "admin"})
         return c
 

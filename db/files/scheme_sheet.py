@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from db.tables import Table, TableRow, parse_decimal, read_table
+from db.files.tables import Table, TableRow, parse_decimal, read_table
 from judging.errors import InputError, InputErrors
 
 COLUMNS: dict[str, list[str]] = {

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from db.schema import MIGRATIONS, SCHEMA_NAMES
+from db.store.schema import MIGRATIONS, SCHEMA_NAMES
 from judging.errors import StorageError
 
 APP_VERSION = "0.1.0"

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from db.contest import Changes, Contest
+from db.store.contest import Changes, Contest
 from judging.decimals import canonical
 from judging.draw import Lot, electronic_draw
 from judging.errors import InputError, InputErrors, StateError
@@ -18,7 +18,7 @@ from judging.ranking import STATUSES
 
 
 class CompetitorLike(Protocol):
-    """A row of a competitor list (db.competitor_file.CompetitorRow or the demo's)."""
+    """A row of a competitor list (db.files.competitor_file.CompetitorRow or the demo's)."""
 
     @property
     def row(self) -> int: ...
@@ -39,7 +39,7 @@ class CompetitorLike(Protocol):
 def import_competitors(c: Contest, path: str | Path) -> int:
     """Add competitors from a CSV/XLSX list (contracts §3); all or nothing."""
     c.require("competitors")
-    from db.competitor_file import read_competitors
+    from db.files.competitor_file import read_competitors
 
     file = str(path)
     rows = read_competitors(path, set(c.competition.event_ids))
@@ -146,7 +146,7 @@ def draw_from_file(c: Contest, event_id: str, path: str | Path, *, witness: str 
     file = str(path)
     if is_drawn(c, event_id):
         raise StateError(f"{event_id} is drawn already / 该赛项已抽签")
-    from db.tables import read_table
+    from db.files.tables import read_table
 
     table = read_table(path, columns={"id_number": ["id_number", "身份证号", "身份证号码"],
                                       "candidate": ["candidate", "参赛编号", "考号"],
@@ -265,7 +265,7 @@ def set_status(c: Contest, event_id: str, station: str, status: str, reason: str
 def import_theory(c: Contest, path: str | Path) -> int:
     """Theory scores keyed by candidate number or ID number (contracts §5); all or nothing."""
     c.require("theory")
-    from db.theory_file import read_theory
+    from db.files.theory_file import read_theory
 
     file = str(path)
     rows = read_theory(path, set(c.competition.event_ids))

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from db.competitor_file import event_lookup
-from db.tables import Table, TableRow, parse_decimal, read_table
+from db.files.competitor_file import event_lookup
+from db.files.tables import Table, TableRow, parse_decimal, read_table
 from judging.errors import InputError, InputErrors
 from judging.idnumber import validate_id_number
 

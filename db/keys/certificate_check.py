@@ -13,8 +13,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
-from db import signing
-from db.contest import Contest
+from db.keys import signing
+from db.store.contest import Contest
 from judging import certificate_payload as payload
 from judging.certificate import CertificateData
 from judging.errors import InputError, JiangxinError
@@ -73,8 +73,8 @@ class Verdict:
 
 
 def keys_from_contest(c: Contest) -> Keys:
-    from db.certificates import revoked_serials
-    from db.keys import contest_key
+    from db.keys.contest_key import contest_key
+    from db.ops.certificates import revoked_serials
 
     kid, public = contest_key(c)
     return Keys({kid: public}, frozenset(revoked_serials(c)), c, str(c.path))
@@ -127,7 +127,7 @@ def check_short_code(code: str, keys: Keys, where: str = "") -> Verdict:
     if keys.contest is None:
         return Verdict(INVALID, "a short code can only be checked against the contest "
                                 "database (--db) / 核验码须对照赛事数据库核验", None, None, where)
-    from db.certificates import issued_rows
+    from db.ops.certificates import issued_rows
 
     for row in reversed(issued_rows(keys.contest)):
         if row.fields.short_code == normal:
@@ -141,7 +141,7 @@ def check_short_code(code: str, keys: Keys, where: str = "") -> Verdict:
 def _revocation_reason(keys: Keys, serial: str) -> str:
     if keys.contest is None:
         return ""
-    from db.certificates import revoked_serials
+    from db.ops.certificates import revoked_serials
 
     return revoked_serials(keys.contest).get(serial, "")
 

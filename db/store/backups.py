@@ -1,7 +1,7 @@
 """Rolling automatic backups, restoring from one, and the integrity check at open.
 
 The organiser chooses a folder (a USB stick, say). :class:`AutoBackup` writes a consistent
-copy there through SQLite's online backup (:func:`db.backup.backup_to`):
+copy there through SQLite's online backup (:func:`backup_to`):
 
 - every ``interval_s`` seconds while marks change (the app calls :meth:`AutoBackup.changed`
   with the change set of every operation, and :meth:`AutoBackup.tick` from a timer),
@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from db import audit
+from db.store import audit
 from judging.errors import StorageError
 
 if TYPE_CHECKING:
-    from db.contest import Contest
+    from db.store.contest import Contest
 
 SUFFIX = ".jxdb"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<label>[a-z][a-z0-9-]*)"
@@ -125,8 +125,7 @@ def take_backup(db_path: str | Path, policy: BackupPolicy, label: str) -> Path:
 
     Opens its own connection, so it may run on a worker thread while the app writes.
     """
-    from db.backup import backup_to
-    from db.contest import Contest
+    from db.store.contest import Contest
 
     if label not in LABELS:
         raise ValueError(f"unknown backup label {label!r}")
@@ -362,7 +361,7 @@ def backup_folder_for(db_path: str | Path) -> Path:
 
 def authorise_restore(backup: Path, user: str, pin: str) -> None:
     """The contest in the backup knows its admins and chief judges: check the PIN there."""
-    from db.auth import check_pin
+    from db.ops.auth import check_pin
     from judging.errors import NotAllowed
 
     try:
@@ -397,3 +396,23 @@ def safety_copy(c: Contest, label: str) -> Path | None:
     """A backup before an import or at a lock; a failure (stick pulled, full) is reported by
     the caller as a warning and never stops the work itself."""
     return take_backup(c.path, policy_for(c), label)
+
+
+def backup_to(c: Contest, directory: str | Path, *, label: str = "manual") -> Path:
+    """Copy the contest into ``directory`` (made if needed) while it may be in use."""
+    d = Path(directory)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = d / f"{c.path.stem}-{stamp}-{label}.jxdb"
+        tmp = target.with_suffix(".part")
+        dest = sqlite3.connect(str(tmp))
+        try:
+            c.db.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+        tmp.replace(target)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(f"{d}: backup failed / 备份失败: {exc}") from exc
+    return target

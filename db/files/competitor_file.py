@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.tables import Table, TableRow, read_table
+from db.files.tables import Table, TableRow, read_table
 from judging.errors import InputError, InputErrors
 from judging.idnumber import EXCEL_HINT, mask_id_number, validate_id_number
 

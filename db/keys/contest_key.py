@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from db import signing
+from db.keys import signing
 from judging.errors import StateError
 
 if TYPE_CHECKING:
-    from db.contest import Contest, Writer
+    from db.store.contest import Contest, Writer
 
 
 def create_contest_key(c: Contest, w: Writer, secrets: dict[str, str]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.exchange import ResultsFile, canonical, read_results_file
+from db.files.exchange import ResultsFile, canonical, read_results_file
 from judging.errors import InputError, JiangxinError, StorageError, VerificationFailed
 
 MIGRATIONS = sqlite_utils.Migrations("jiangxin-hq")
@@ -204,7 +204,7 @@ class Headquarters:
             raise StorageError(f"{p}: cannot open the headquarters database: {exc}") from exc
         hq = cls(db, p)
         if hq.meta("hq_private") is None:
-            from db import signing
+            from db.keys import signing
 
             private, _ = signing.generate_key()
             with hq.transaction():
@@ -243,13 +243,13 @@ class Headquarters:
 
     # ---- keys -------------------------------------------------------------------------------
     def hq_public_key(self) -> bytes:
-        from db import signing
+        from db.keys import signing
 
         return signing.public_key(bytes.fromhex(self.meta("hq_private") or ""))
 
     def register_key(self, public_hex: str, *, label: str = "", operator: str) -> str:
         """A contest key known in advance (e.g. sent by the organiser before the contest)."""
-        from db import signing
+        from db.keys import signing
 
         try:
             public = bytes.fromhex(public_hex.strip())
@@ -754,8 +754,8 @@ class Headquarters:
             "SELECT serial FROM revocations UNION SELECT serial FROM venue_revocations")}
 
     def publish_trust(self, out: str | Path | None) -> dict[str, Any]:
-        """Headquarters' trust file (db.signing format): every trusted key, every revoked serial."""
-        from db import signing
+        """Headquarters' trust file (db.keys.signing format): every trusted key, every revoked serial."""
+        from db.keys import signing
 
         keys = {k["key_id"]: bytes.fromhex(k["public"]) for k in self.trusted_keys()}
         labels = {k["key_id"]: k["label"] for k in self.trusted_keys()}

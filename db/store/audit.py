@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.schema import APPEND_ONLY
+from db.store.schema import APPEND_ONLY
 
 GENESIS = "0" * 64
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from db.contest import Contest
-from db.marking import MarkInput, enter_marks, lock
-from db.people import add_competitors, by_station, draw
-from db.results import decrypt, publish
-from db.timing import clock_action
+from db.ops.marking import MarkInput, enter_marks, lock
+from db.ops.people import add_competitors, by_station, draw
+from db.ops.results import decrypt, publish
+from db.ops.timing import clock_action
+from db.store.contest import Contest
 from judging.idnumber import check_char
 from judging.scheme import Event
 
@@ -309,7 +309,7 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026) -> Path:
         for st in stations:
             used = int(ev.limit_seconds * rng.uniform(0.7, 0.99))
             clock_action(c, ev.id, [st], "stop", at=start + used)
-        from db.marking import override
+        from db.ops.marking import override
         for st in stations:
             for a in ev.aspects.values():
                 if a.kind == "J":

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from db.contest import Changes, Contest
-from db.people import by_station
-from db.timing import clocks
+from db.ops.people import by_station
+from db.ops.timing import clocks
+from db.store.contest import Changes, Contest
 from judging.errors import InputError, NotAllowed, StateError
 
 WINDOW_SECONDS = 2 * 3600

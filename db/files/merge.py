@@ -9,7 +9,7 @@ Each merged row gets its own audit record on this laptop (action ``merge``), car
 hash like any other write, so ``jiangxin audit verify`` checks merged rows the same way; the
 record names the device, the typist and the time the row was first written there.
 
-Marks are replayed in order of their time stamps (db.marking.rebuild_derived), so two values
+Marks are replayed in order of their time stamps (db.ops.marking.rebuild_derived), so two values
 typed for the same slot on two laptops by different users become a disagreement for the chief
 judge, and merging several files gives the same state whatever order they come in.
 """
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from db.audit import row_hash
-from db.contest import Contest
-from db.exchange import OMITTED, TABLES, ResultsFile, read_results_file
+from db.files.exchange import OMITTED, TABLES, ResultsFile, read_results_file
+from db.store.audit import row_hash
+from db.store.contest import Contest
 from judging.errors import InputError, VerificationFailed
 
 # Tables fixed at init: the file must agree with this laptop, never add to them (the file
@@ -115,7 +115,7 @@ def plan_merge(c: Contest, f: ResultsFile) -> tuple[dict[str, list[dict[str, Any
 
 
 def check_same_contest(c: Contest, f: ResultsFile) -> None:
-    from db.keys import contest_key
+    from db.keys.contest_key import contest_key
 
     key_id, public = contest_key(c)
     if f.contest_uid != c.meta("contest_uid") or f.public_key != public:
@@ -133,8 +133,8 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
     rebuilt mark caches) or nothing is. A backup is taken first; a repeat is a no-op that
     writes nothing, not even a backup.
     """
-    from db.backup import backup_to
-    from db.marking import rebuild_derived
+    from db.ops.marking import rebuild_derived
+    from db.store.backups import backup_to
 
     c.require("merge")
     f = read_results_file(path)
@@ -178,8 +178,8 @@ def new_laptop(c: Contest, dest: str | Path) -> Path:
     Every row a laptop writes carries its device id; two laptops with the same id could not be
     told apart in a merge, so copy the contest with this instead of copying the file by hand.
     """
-    from db.auth import Session
-    from db.store import new_uid
+    from db.ops.auth import Session
+    from db.store.connection import new_uid
 
     s = c.require("merge")
     target = Path(dest)

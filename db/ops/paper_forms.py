@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from db.contest import Contest
-from db.people import competitors, draw_record
+from db.ops.people import competitors, draw_record
+from db.store.contest import Contest
 from judging.errors import InputError, NotAllowed
 from judging.idnumber import mask_id_number
 
@@ -80,7 +80,7 @@ def _num(value: Any) -> str:
 
 def results_digest(c: Contest, event_id: str, data: dict[str, Any]) -> FormDigest:
     """The digest for the results list: latest export if nothing changed results since it."""
-    from db.exchange import previous_exports
+    from db.files.exchange import previous_exports
 
     exports = previous_exports(c)
     if exports:
@@ -134,7 +134,7 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
                                     p.candidate or "", p.station or "") for p in people]
             forms.checkin_list(fe, rows, target, ev.late_limit_min)
     else:
-        from db.results import results
+        from db.ops.results import results
 
         data = results(c, event_id)
         digest = results_digest(c, event_id, data)

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from db.contest import Changes, Contest
-from db.marking import event_locked
-from db.people import Competitor, competitors, theory_scores
-from db.timing import times_used
+from db.ops.marking import event_locked
+from db.ops.people import Competitor, competitors, theory_scores
+from db.ops.timing import times_used
+from db.store.contest import Changes, Contest
 from judging.decimals import ZERO, fmt
 from judging.errors import StateError
 from judging.ranking import Standing, rank

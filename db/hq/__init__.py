@@ -1,0 +1,1 @@
+"""Headquarters: the store that merges every venue's results files."""

@@ -1,0 +1,1 @@
+"""Keys and signatures: the contest key, signing, the trust file, checking certificates."""

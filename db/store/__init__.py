@@ -1,0 +1,1 @@
+"""Storage: the connection and transaction helper, schema and migrations, audit chain, backups."""
