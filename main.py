@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 SUBCOMMANDS = {"demo", "init", "competitors", "draw", "marks", "times", "theory", "status",
@@ -10,11 +11,18 @@ SUBCOMMANDS = {"demo", "init", "competitors", "draw", "marks", "times", "theory"
                "merge", "forms", "scheme", "check", "restore", "-h", "--help"}
 
 
+def _hq_window(args: argparse.Namespace) -> int:
+    from ui.hq_window import run_hq_window
+
+    return run_hq_window(getattr(args, "hq", None))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if any(a in SUBCOMMANDS for a in args[:1]):
-        from cli.commands import run
+        from cli.commands import WINDOWS, run
 
+        WINDOWS["hq"] = _hq_window
         return run(args)
     from ui.app import run_app
 

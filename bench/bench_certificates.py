@@ -24,8 +24,11 @@ from printing import (
 )
 from printing.qr import qr_code
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰海燕鹏辉宇浩凯堃玥昇喆犇淼鑫龑赟旸珺翀垚镕祎钰"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜"
+            "叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶"
+            "黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰海燕鹏辉宇浩凯"
+         "堃玥昇喆犇淼鑫龑赟旸珺翀垚镕祎钰")
 UNITS = [
     "哈尔滨东安汽车发动机制造有限公司",
     "齐齐哈尔第一机床厂",
@@ -49,7 +52,8 @@ def make_certs(n: int) -> list[CertificateData]:
             CertificateData(
                 serial=f"HLJ-2020-GJQG-F-GJQG-{i + 1:04d}",
                 name=name,
-                id_masked=f"{2301 + i % 90:04d}**********{rng.randint(0, 999):03d}{rng.choice('0123456789X')}",
+                id_masked=(f"{2301 + i % 90:04d}**********{rng.randint(0, 999):03d}"
+                           f"{rng.choice('0123456789X')}"),
                 unit=rng.choice(UNITS),
                 competition="2020年黑龙江省职工职业技能大赛工具钳工决赛",
                 event="工具钳工",
@@ -155,7 +159,8 @@ def main() -> None:
         f"PDF {size / 2**20:.1f} MiB"
     )
     print(
-        f"naive: {len(naive_certs)} certificates in {naive:.2f} s = {naive_per * 1000:.1f} ms each, "
+        f"naive: {len(naive_certs)} certificates in {naive:.2f} s = "
+        f"{naive_per * 1000:.1f} ms each, "
         f"PDF {naive_size / 2**20:.1f} MiB"
     )
     print(f"speed-up per certificate: {naive_per / ours_per:.1f}x")

@@ -31,9 +31,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from db.files.exchange import FORMAT_VERSION, OMITTED, TABLES, manifest_of, sign_body
-from db.keys import signing
-from judging.idnumber import check_char
+from db.files.exchange import (  # noqa: E402 - after the path set-up above
+    FORMAT_VERSION,
+    OMITTED,
+    TABLES,
+    manifest_of,
+    sign_body,
+)
+from db.keys import signing  # noqa: E402
+from judging.idnumber import check_char  # noqa: E402
 
 TRADES = ("工具钳工", "焊工", "电工", "车工", "数控车工", "铣工", "维修电工", "养老护理员",
           "快递员", "装配式建筑施工员", "动画制作员", "汽车维修工", "电子商务师", "茶艺师",
@@ -277,7 +283,8 @@ def main() -> int:
         "report_s_median": round(statistics.median(timings), 3),
         "report_s_max": round(max(timings), 3),
         "trade_ranking_s": round(ranking_s, 3), "trade_ranked_persons": ranking["persons"],
-        "person_history_ms": round(person_s * 1000, 2), "hq_db_bytes": db_size, "hq_files_bytes": files_size,
+        "person_history_ms": round(person_s * 1000, 2), "hq_db_bytes": db_size,
+        "hq_files_bytes": files_size,
     }
     print(json.dumps(figures, indent=1, ensure_ascii=False))
     if args.json:

@@ -43,7 +43,8 @@ def competition_toml(n: int) -> str:
     for k in range(ASPECTS):
         mx = 2 if k < 40 else 1  # 40 × 2 + 20 × 1 = 100
         aspects.append(f'    [[event.module.aspect]]\n    id = "P{k + 1:02d}"\n    kind = "P"\n'
-                       f'    max = {mx}\n    judges = 5\n    trim = 1\n    text = "评分项{k + 1}"\n')
+                       f'    max = {mx}\n    judges = 5\n    trim = 1\n'
+                       f'    text = "评分项{k + 1}"\n')
     modules = []
     for m in range(6):
         modules.append(f'  [[event.module]]\n  id = "M{m + 1}"\n  name = "模块{m + 1}"\n'

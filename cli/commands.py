@@ -78,7 +78,7 @@ def cmd_competitors_import(args: argparse.Namespace) -> int:
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
-    from db.ops.people import competitors, draw, draw_from_file
+    from db.ops.people import competitors, draw, draw_from_file, draw_record
 
     c = _open(args)
     if args.seed is not None and args.from_file:
@@ -87,9 +87,9 @@ def cmd_draw(args: argparse.Namespace) -> int:
         draw_from_file(c, args.event, args.from_file, witness=args.witness or "")
     else:
         draw(c, args.event, seed=args.seed, witness=args.witness or "")
-    row = c.db.execute("SELECT method, seed, at, by FROM draws WHERE event = ?",
-                       [args.event]).fetchone()
-    _say(f"{args.event}: {row[0]} draw, seed {row[1]}, at {row[2]} by {row[3]}; "
+    d = draw_record(c, args.event)
+    assert d is not None  # the draw was just recorded
+    _say(f"{args.event}: {d['method']} draw, seed {d['seed']}, at {d['at']} by {d['by']}; "
          f"{len(competitors(c, args.event))} competitors")
     return 0
 
@@ -194,7 +194,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     from db.ops.timing import clock_action
 
     c = _open(args)
-    ev = c.event(args.event)
+    c.event(args.event)  # an unknown event is bad input (exit 2) before anything else
     stations = args.station or sorted(_drawn(c, args.event))
     clock_action(c, args.event, stations, args.action, seconds=args.seconds or 0,
                  reason=args.reason or "")
@@ -357,6 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
         extra(sub, cmd)
     return p
 
+
+# Commands that open a window (`jiangxin hq` with no subcommand): main.py registers the desktop
+# app's opener here, so that cli/ never imports ui/ (checked by lint-imports).
+WINDOWS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 # Other packages add commands here (certificates, verify, export, hq) without editing this file;
 # GROUPS holds the subcommand groups (competitors, marks, times, theory, audit) they may extend.

@@ -111,9 +111,14 @@ def cmd_hq_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_hq_window(args: argparse.Namespace) -> int:
-    from ui.hq_window import run_hq_window
+    """`jiangxin hq [--hq FILE]`: the headquarters window, opened by the desktop app."""
+    from judging.errors import InputError
 
-    return run_hq_window(getattr(args, "hq", None))
+    opener = commands.WINDOWS.get("hq")
+    if opener is None:
+        raise InputError("the headquarters window needs the desktop app (main.py); give a "
+                         "subcommand: jiangxin hq import|report|trust|keys|revoke / 需要桌面程序")
+    return opener(args)
 
 
 def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:

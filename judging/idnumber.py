@@ -69,7 +69,8 @@ def validate_id_number(text: str, *, stored_as_number: bool = False) -> str:
         )
     if len(raw) != 18:
         raise ValueError(
-            f"{_shown(raw)} has {len(raw)} characters, 18 are needed (身份证号应为18位, 此处为{len(raw)}位)"
+            f"{_shown(raw)} has {len(raw)} characters, 18 are needed "
+            f"(身份证号应为18位, 此处为{len(raw)}位)"
         )
     body, last = raw[:17], raw[17]
     if not (body.isascii() and body.isdigit()) or not (last == "X" or last.isdigit()):

@@ -134,7 +134,7 @@ def _wrap(
     chars = [(ch, font, emph) for text, font, emph in spans for ch in text]
     lines: list[list[tuple[str, str, bool]]] = [[]]
     used = indent
-    for i, (ch, font, emph) in enumerate(chars):
+    for ch, font, emph in chars:
         w = fonts.text_width(ch, font, size)
         if used + w > width and lines[-1]:
             if ch in _NO_LINE_START and len(lines[-1]) > 1:

@@ -62,7 +62,7 @@ def main() -> int:
             subprocess.run(cmd, cwd=ROOT, env=env, check=True)
             _shrink(out)
             print(out.relative_to(ROOT), out.stat().st_size // 1024, "KiB")
-        for name, render in (("hall", _hall), ("hq", _hq)):
+        for name in ("hall", "hq"):
             out = out_dir / f"{name}.png"
             subprocess.run([py, __file__, f"--{name}", str(db), lang, str(out)], cwd=ROOT,
                            env=env, check=True)

@@ -26,8 +26,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def register_font() -> str | None:
     """Register the bundled Noto Sans SC so Chinese renders without system CJK fonts."""
-    from PySide6.QtGui import QFont, QFontDatabase
-    from PySide6.QtWidgets import QApplication
+    from ui.qt import QApplication, QFont, QFontDatabase
 
     with resources.as_file(resources.files("assets") / "fonts" / FONT) as path:
         fid = QFontDatabase.addApplicationFont(str(path))
@@ -70,7 +69,7 @@ def choose_contest(args: argparse.Namespace, last: Path | None) -> Path:
 
 
 def screenshot(window: object, target: str | Path) -> Path:
-    from PySide6.QtWidgets import QApplication, QWidget
+    from ui.qt import QApplication, QWidget
 
     assert isinstance(window, QWidget)
     window.resize(WIDTH, HEIGHT)
@@ -96,12 +95,11 @@ def run_app(argv: list[str]) -> int:
               "subcommand (jiangxin --help), or --screenshot FILE.png / 没有可用的显示器",
               file=sys.stderr)
         return 2
-    from PySide6.QtWidgets import QApplication
-
     from judging.errors import JiangxinError
     from ui import i18n
     from ui.errors import install_excepthook, show_error
     from ui.main_window import MainWindow
+    from ui.qt import QApplication
     from ui.settings import Settings
     from ui.state import AppState
 

@@ -7,24 +7,25 @@ import datetime as dt
 import json
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtWidgets import (
+from db.store.audit import AuditReport, facets, records, verify
+from ui.i18n import role_label, t
+from ui.models import Column, RowsModel
+from ui.qt import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDateTime,
     QDateTimeEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    Qt,
     QTableView,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from db.store.audit import AuditReport, facets, records, verify
-from ui.i18n import role_label, t
-from ui.models import Column, RowsModel
 from ui.state import AppState
 
 Row = dict[str, Any]
@@ -114,10 +115,10 @@ class AuditScreen(QWidget):
         header.setStretchLastSection(True)
 
         filters = QHBoxLayout()
-        for label, w in ((t("用户", "User"), self.user), (t("操作", "Action"), self.action),
-                         (t("数据表", "Table"), self.table_pick)):
+        for label, combo in ((t("用户", "User"), self.user), (t("操作", "Action"), self.action),
+                             (t("数据表", "Table"), self.table_pick)):
             filters.addWidget(QLabel(label))
-            filters.addWidget(w)
+            filters.addWidget(combo)
         filters.addWidget(self.use_since)
         filters.addWidget(self.since)
         filters.addWidget(self.use_until)
@@ -137,8 +138,8 @@ class AuditScreen(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.reload())
         self.use_since.toggled.connect(self.since.setEnabled)
         self.use_until.toggled.connect(self.until.setEnabled)
-        for w in (self.use_since, self.use_until):
-            w.toggled.connect(lambda _on: self.reload())
+        for box in (self.use_since, self.use_until):
+            box.toggled.connect(lambda _on: self.reload())
         self.since.dateTimeChanged.connect(lambda _d: self.reload())
         self.until.dateTimeChanged.connect(lambda _d: self.reload())
         self.clear_btn.clicked.connect(self.clear_filters)

@@ -12,36 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRect,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPen
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QListView,
-    QMessageBox,
-    QPushButton,
-    QSpinBox,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QVBoxLayout,
-    QWidget,
-)
-
 from db.ops.people import by_station
 from db.ops.timing import clock_action, clock_events, clocks
 from db.store.contest import Contest
@@ -60,6 +30,37 @@ from judging.errors import JiangxinError
 from judging.roles import allowed
 from ui.event_picker import EventPicker
 from ui.i18n import status_label, t
+from ui.qt import (
+    QAbstractTableModel,
+    QColor,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFont,
+    QFontDatabase,
+    QFormLayout,
+    QHBoxLayout,
+    QItemSelectionModel,
+    QLabel,
+    QListView,
+    QMessageBox,
+    QModelIndex,
+    QPainter,
+    QPen,
+    QPersistentModelIndex,
+    QPushButton,
+    QRect,
+    QSize,
+    QSpinBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ui.state import AppState
 
 Index = QModelIndex | QPersistentModelIndex
@@ -200,14 +201,14 @@ class ClockModel(QAbstractTableModel):
     def _emit_rows(self, rows: list[int], first: int, last: int) -> None:
         # one dataChanged per contiguous run of rows: with every clock running that is one
         # signal per tick, not sixty
-        start = prev = None
-        for i in rows + [None]:  # type: ignore[list-item]
-            if i is not None and prev is not None and i == prev + 1:
-                prev = i
-                continue
-            if start is not None:
-                self.dataChanged.emit(self.index(start, first), self.index(prev, last))
-            start = prev = i
+        runs: list[list[int]] = []
+        for i in rows:
+            if runs and i == runs[-1][-1] + 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for run in runs:
+            self.dataChanged.emit(self.index(run[0], first), self.index(run[-1], last))
 
     # ---- reading -------------------------------------------------------------------------
     def row_of(self, station: str) -> int:
@@ -386,8 +387,9 @@ class ReasonDialog(QDialog):
         self.reason.addItem("")
         for zh, en in self.PRESETS:
             self.reason.addItem(t(zh, en))
-        self.reason.lineEdit().setPlaceholderText(t("必填：如设备故障", "Required: e.g. equipment "
-                                                    "failure"))
+        editor = self.reason.lineEdit()
+        assert editor is not None  # an editable combo box has one
+        editor.setPlaceholderText(t("必填：如设备故障", "Required: e.g. equipment failure"))
         form.addRow(t("原因", "Reason"), self.reason)
         hint = QLabel(t("选手自己的休息照常计时；只有非选手原因才暂停或补时。",
                         "A competitor's own break keeps the clock running; pause or add time "

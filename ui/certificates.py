@@ -15,30 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
-
 from db.ops import certificates as certs
 from db.ops.paper_forms import KIND_LABELS, KINDS, write_form
 from db.store.contest import Contest
@@ -48,6 +24,33 @@ from ui.event_picker import EventPicker
 from ui.i18n import t
 from ui.models import Column, RowsModel
 from ui.pdf_view import PdfPreview, prepare_printer, print_pdf
+from ui.qt import (
+    QAbstractItemView,
+    QColor,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPrintDialog,
+    QPrinter,
+    QProgressBar,
+    QPushButton,
+    QSortFilterProxyModel,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ui.state import AppState
 from ui.worker import run_task
 
@@ -119,7 +122,7 @@ class CertificatesScreen(QWidget):
         # ---- print log --------------------------------------------------------------------
         kinds = {"issue": ("颁发", "issued"), "duplicate": ("补发", "reprint"),
                  "revoke": ("撤销", "revoked")}
-        self.log_model = RowsModel([
+        self.log_model: RowsModel[certs.LogEntry] = RowsModel([
             Column("时间", "When", lambda e: e.at[:19].replace("T", " ")),
             Column("操作", "Action", lambda e: t(*kinds[e.kind]), bold=True),
             Column("证书编号", "Serial", lambda e: e.serial),
@@ -170,7 +173,8 @@ class CertificatesScreen(QWidget):
             row.addWidget(edit, 1)
             row.addWidget(btn)
             form.addRow(label, row)
-        form.addRow(QLabel(t("措辞可用 {name} {competition} {event_group} {award} 等占位符；留空用默认",
+        form.addRow(QLabel(t("措辞可用 {name} {competition} {event_group} {award} 等占位符；"
+                             "留空用默认",
                              "Wording may use {name} {competition} {event_group} {award}…; "
                              "empty: the default")))
         form.addRow(self.wording)
@@ -212,7 +216,8 @@ class CertificatesScreen(QWidget):
         paper = QWidget()
         pl = QVBoxLayout(paper)
         pl.addWidget(forms_box)
-        forms_note = QLabel(t("评分表、汇总表只显示工位号；抽签表、检录表含身份信息，仅供组委会与裁判长；"
+        forms_note = QLabel(t("评分表、汇总表只显示工位号；抽签表、检录表含身份信息，"
+                              "仅供组委会与裁判长；"
                               "公示表印有成绩文件的 SHA-256。",
                               "Marking and summary sheets show workstation numbers only; the "
                               "draw sheet and check-in list carry identities (organiser and "
@@ -434,7 +439,7 @@ class CertificatesScreen(QWidget):
         dialog.setWindowTitle(t("打印证书", "Print certificates"))
         dialog.accepted.connect(lambda: self.print_to(printer))
         self._printer = printer
-        dialog.open()
+        QDialog.open(dialog)  # window-modal; the binding types only open(receiver, member)
 
     def print_to(self, printer: QPrinter, pdf: Path | None = None) -> None:
         """Print a PDF (the previewed one by default) on a worker thread; emits printed."""

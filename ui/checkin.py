@@ -10,23 +10,6 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QDateTime, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QDateTimeEdit,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
-
 from db.ops.people import Competitor, check_in, competitors, set_status
 from db.ops.timing import clocks
 from db.store.contest import Contest
@@ -36,6 +19,25 @@ from judging.roles import allowed
 from ui.event_picker import EventPicker
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel
+from ui.qt import (
+    QAbstractItemView,
+    QCheckBox,
+    QColor,
+    QDateTime,
+    QDateTimeEdit,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSortFilterProxyModel,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ui.state import AppState
 
 OK_BG, LATE_BG, INFO_BG = "#dcf2dc", "#f9c0c0", "#eef0f3"

@@ -13,10 +13,18 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
+from db.ops import appeals as appeals_db
+from db.ops import marking
+from db.ops.people import by_station, set_status
+from judging.errors import JiangxinError
+from judging.ranking import STATUSES
+from judging.scheme import Event
+from ui.errors import plain_message
+from ui.i18n import status_label, t
+from ui.models import Column, RowsModel, state_colour, state_text
+from ui.qt import (
     QAbstractItemView,
+    QColor,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -28,20 +36,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    Qt,
     QTableView,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from db.ops import appeals as appeals_db
-from db.ops import marking
-from db.ops.people import by_station, set_status
-from judging.errors import JiangxinError
-from judging.ranking import STATUSES
-from judging.scheme import Event
-from ui.errors import plain_message
-from ui.i18n import status_label, t
-from ui.models import Column, RowsModel, state_colour, state_text
 from ui.state import AppState
 
 CENTER = Qt.AlignmentFlag.AlignCenter
@@ -59,6 +59,19 @@ class StationRow:
     station: str
     status: str
     cells: dict[str, marking.CellState]
+
+
+def _module_column(module: str, name: str) -> Column[StationRow]:
+    def text(r: StationRow) -> str:
+        cell = r.cells.get(module)
+        return f"{state_text(cell.state)}  {cell.complete}/{cell.total}" if cell else ""
+
+    def background(r: StationRow) -> QColor | None:
+        cell = r.cells.get(module)
+        return state_colour(cell.state) if cell else None
+
+    return Column(f"{module} {name}", f"{module} {name}", text, background=background,
+                  align=CENTER)
 
 
 @dataclass(frozen=True)
@@ -117,7 +130,7 @@ class ChiefScreen(QWidget):
         self.reason = QLineEdit()
         self.reason.setObjectName("reason")
         big(self.reason)
-        self.matrix = RowsModel([], self)
+        self.matrix: RowsModel[StationRow] = RowsModel([], self)
         self.view = QTableView()
         self.view.setObjectName("matrix")
         self.view.setModel(self.matrix)
@@ -129,7 +142,7 @@ class ChiefScreen(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.detail_title = QLabel()
         big(self.detail_title, 14, True)
-        self.detail = RowsModel([
+        self.detail: RowsModel[SlotLine] = RowsModel([
             Column("评分项", "Aspect", lambda r: f"{r.aspect} ({r.kind})"),
             Column("裁判", "Judge", lambda r: r.judge),
             Column("状态", "State", lambda r: state_text("flagged") if r.flagged
@@ -263,7 +276,8 @@ class ChiefScreen(QWidget):
         self.labels["reason"].setText(t("原因（必填）", "Reason (required)"))
         self.reason.setPlaceholderText(t("例：裁判组复议后维持", "e.g. confirmed by the judges"))
         self.labels["problems"].setText(t("不能锁定的原因：", "Why it cannot be locked yet:"))
-        self.groups["resolve"].setTitle(t("录入不一致：采用哪个值", "Disagreement: keep which value"))
+        self.groups["resolve"].setTitle(t("录入不一致：采用哪个值",
+                                          "Disagreement: keep which value"))
         self.groups["override"].setTitle(t("特批", "Overrides"))
         self.groups["status"].setTitle(t("选手状态（本工位）", "Status of this workstation"))
         self.groups["lock"].setTitle(t("锁定 / 解锁", "Lock / unlock"))
@@ -299,14 +313,7 @@ class ChiefScreen(QWidget):
             "工位", "Station", lambda r: r.station if r.status == "ok"
             else f"{r.station} {status_label(r.status)}", bold=True,
             background=lambda r: None if r.status == "ok" else QColor("#e4e4e4"))]
-        for m in ev.modules:
-            cols.append(Column(
-                f"{m.id} {m.name}", f"{m.id} {m.name}",
-                lambda r, m=m.id: (f"{state_text(r.cells[m].state)}  "
-                                   f"{r.cells[m].complete}/{r.cells[m].total}")
-                if m in r.cells else "",
-                background=lambda r, m=m.id: state_colour(r.cells[m].state)
-                if m in r.cells else None, align=CENTER))
+        cols += [_module_column(m.id, m.name) for m in ev.modules]
         self.matrix.set_columns(cols, rows)
         judges = [u["name"] for u in c.users() if u["role"] in ("judge", "chief")]
         self.conflict_judge.clear()
@@ -481,7 +488,7 @@ class AppealsScreen(QWidget):
         self.window_label = QLabel()
         self.window_label.setObjectName("window")
         big(self.window_label, 14, True)
-        self.model = RowsModel([
+        self.model: RowsModel[appeals_db.Appeal] = RowsModel([
             Column("编号", "No.", lambda a: a.number, bold=True),
             Column("工位", "Station", lambda a: a.station, align=CENTER),
             Column("申诉内容", "Appeal", lambda a: a.text),
@@ -531,9 +538,9 @@ class AppealsScreen(QWidget):
                   self.file_btn):
             f.addWidget(w, 1 if w is self.text else 0)
         r = QHBoxLayout(self.groups["rule"])
-        for w in (self.labels["outcome"], self.outcome, self.labels["ruling"], self.ruling,
-                  self.rule_btn):
-            r.addWidget(w, 1 if w is self.ruling else 0)
+        for rw in (self.labels["outcome"], self.outcome, self.labels["ruling"], self.ruling,
+                   self.rule_btn):
+            r.addWidget(rw, 1 if rw is self.ruling else 0)
         outer = QVBoxLayout(self)
         outer.addLayout(top)
         outer.addWidget(self.view, 1)

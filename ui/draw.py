@@ -9,31 +9,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRegularExpression,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QColor, QRegularExpressionValidator
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QStackedWidget,
-    QTableView,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
-
 from db.ops.people import (
     Competitor,
     competitors,
@@ -47,6 +22,29 @@ from judging.roles import allowed
 from ui.event_picker import EventPicker
 from ui.i18n import t
 from ui.models import Column, RowsModel
+from ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QColor,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPushButton,
+    QRegularExpression,
+    QRegularExpressionValidator,
+    QStackedWidget,
+    Qt,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ui.state import AppState
 
 Index = QModelIndex | QPersistentModelIndex

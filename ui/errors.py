@@ -16,11 +16,9 @@ import sys
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
-
 from judging.errors import InputError, JiangxinError, NotAllowed, StorageError
 from ui.i18n import t
+from ui.qt import QApplication, QMessageBox, QObject, QWidget, Signal
 
 
 class ErrorReporter(QObject):

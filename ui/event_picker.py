@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QWidget
-
 from db.store.contest import Contest
+from ui.qt import QComboBox, QWidget, Signal
 
 
 class EventPicker(QComboBox):

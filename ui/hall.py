@@ -10,19 +10,6 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QResizeEvent
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QListView,
-    QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QVBoxLayout,
-    QWidget,
-)
-
 from judging.clock import ClockState
 from ui.board import (
     STYLE,
@@ -39,6 +26,25 @@ from ui.board import (
 )
 from ui.event_picker import EventPicker
 from ui.i18n import t
+from ui.qt import (
+    QColor,
+    QHBoxLayout,
+    QKeyEvent,
+    QLabel,
+    QListView,
+    QPainter,
+    QPalette,
+    QPushButton,
+    QRect,
+    QResizeEvent,
+    QSize,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
 from ui.state import AppState
 
 BACKGROUND = "#101418"

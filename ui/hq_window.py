@@ -15,8 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Signal
-from PySide6.QtWidgets import (
+from db.hq.store import Headquarters, Receipt, diff_text
+from judging.errors import JiangxinError
+from ui.errors import show_error
+from ui.i18n import t
+from ui.models import Column, RowsModel
+from ui.qt import (
     QApplication,
     QCheckBox,
     QComboBox,
@@ -28,18 +32,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSortFilterProxyModel,
     QTableView,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from db.hq.store import Headquarters, Receipt, diff_text
-from judging.errors import JiangxinError
-from ui.errors import show_error
-from ui.i18n import t
-from ui.models import Column, RowsModel
 
 Row = dict[str, Any]
 
@@ -90,7 +90,7 @@ def default_hq_path() -> Path:
     return Path(user_data_dir("Jiangxin", appauthor=False)) / "headquarters.db"
 
 
-def _table(model: RowsModel) -> QTableView:
+def _table(model: RowsModel[Any]) -> QTableView:
     view = QTableView()
     proxy = QSortFilterProxyModel(view)
     proxy.setSourceModel(model)

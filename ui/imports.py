@@ -9,26 +9,9 @@ The Import button is enabled only for a file without problems; the import itself
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFileDialog,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
 
 from db.files.spreadsheets import (
     CHANGES,
@@ -52,6 +35,25 @@ from ui.errors import show_error
 from ui.event_picker import EventPicker
 from ui.i18n import t
 from ui.models import Column, RowsModel
+from ui.qt import (
+    QAbstractItemView,
+    QColor,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ui.state import AppState
 from ui.worker import run_task
 
@@ -99,6 +101,10 @@ def _shown(key: str, value: str) -> str:
     return mask_id_number(value) if key == "id_number" and value else value
 
 
+def _field_text(key: str) -> Callable[[PreviewRow], str]:
+    return lambda r: _shown(key, r.values.get(key, ""))
+
+
 def preview_columns(keys: list[str]) -> list[Column[PreviewRow]]:
     """行 | the file's columns | 问题: every cell of a row with problems is red, with text."""
     centre = Qt.AlignmentFlag.AlignCenter
@@ -109,8 +115,8 @@ def preview_columns(keys: list[str]) -> list[Column[PreviewRow]]:
     ]
     for key in keys:
         zh, en = FIELD_LABELS.get(key, (key, key))
-        cols.append(Column(zh, en, lambda r, key=key: _shown(key, r.values.get(key, "")),
-                           background=_red, tooltip=lambda r: _problems_text(r) or None))
+        cols.append(Column(zh, en, _field_text(key), background=_red,
+                           tooltip=lambda r: _problems_text(r) or None))
     cols.append(Column("问题", "Problems", _problems_text, background=_red,
                        tooltip=lambda r: _problems_text(r) or None))
     return cols
@@ -124,7 +130,7 @@ PROBLEM_COLUMNS: list[Column[Problem]] = [
 ]
 
 
-def table(model: RowsModel) -> QTableView:
+def table(model: RowsModel[Any]) -> QTableView:
     v = QTableView()
     v.setModel(model)
     v.verticalHeader().hide()

@@ -8,6 +8,7 @@ with ``importlib.util.find_spec`` so that real import errors inside a screen sti
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -15,13 +16,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
+from db.store.backups import AutoBackup
+from db.store.contest import Contest
+from judging.errors import JiangxinError
+from ui import i18n
+from ui.errors import show_error
+from ui.i18n import role_label, t
+from ui.qt import (
+    QActionGroup,
+    QCloseEvent,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
+    QKeySequence,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -32,15 +41,11 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QScrollArea,
     QStackedWidget,
+    QTimer,
     QWidget,
+    Signal,
+    qaction,
 )
-
-from db.store.backups import AutoBackup
-from db.store.contest import Contest
-from judging.errors import JiangxinError
-from ui import i18n
-from ui.errors import show_error
-from ui.i18n import role_label, t
 from ui.settings import Settings, data_dir
 from ui.signin import IdleWatcher, SignInScreen
 from ui.state import AppState
@@ -83,10 +88,12 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("verify", "ui.verify", "VerifyScreen", "证书核验", "Verify certificate", ALL),
     ScreenSpec("audit", "ui.audit_view", "AuditScreen", "审计日志", "Audit log", ALL),
 ]
+# a screen is built from the application state: ``SomeScreen(state)``
+ScreenClass = Callable[[AppState], QWidget]
 HALL = ScreenSpec("hall", "ui.hall", "HallScreen", "大屏显示", "Hall display", ALL)
 
 
-def screen_class(spec: ScreenSpec) -> type[QWidget] | None:
+def screen_class(spec: ScreenSpec) -> ScreenClass | None:
     """The screen's class, or None when its module is not in this build yet."""
     try:
         found = importlib.util.find_spec(spec.module)
@@ -101,10 +108,10 @@ def screen_class(spec: ScreenSpec) -> type[QWidget] | None:
                  if n.endswith("Screen") and c.__module__ == mod.__name__
                  and issubclass(c, QWidget)]
         cls = cands[0] if len(cands) == 1 else None
-    return cls
+    return cast("ScreenClass | None", cls)
 
 
-def available(role: str) -> list[tuple[ScreenSpec, type[QWidget]]]:
+def available(role: str) -> list[tuple[ScreenSpec, ScreenClass]]:
     out = []
     for spec in SCREENS:
         if role in spec.roles:
@@ -223,13 +230,13 @@ class MainWindow(QMainWindow):
         self.m_file, self.m_view, self.m_user = QMenu(self), QMenu(self), QMenu(self)
         for m in (self.m_file, self.m_user, self.m_view):
             mb.addMenu(m)
-        self.a_new = QAction(self, triggered=self.new_contest_dialog)
-        self.a_open = QAction(self, triggered=self.open_dialog)
+        self.a_new = qaction(self, self.new_contest_dialog)
+        self.a_open = qaction(self, self.open_dialog)
         self.a_open.setShortcut(QKeySequence.StandardKey.Open)
         self.m_recent = QMenu(self)
         self.m_recent.aboutToShow.connect(self._fill_recent)
-        self.a_backup = QAction(self, triggered=self.backup_now)
-        self.a_quit = QAction(self, triggered=self.close)
+        self.a_backup = qaction(self, self.backup_now)
+        self.a_quit = qaction(self, self.close)
         self.a_quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.m_file.addAction(self.a_new)
         self.m_file.addAction(self.a_open)
@@ -237,30 +244,30 @@ class MainWindow(QMainWindow):
         self.m_file.addSeparator()
         self.m_file.addAction(self.a_backup)
         self.m_file.addSeparator()
-        self.a_export = QAction(self, triggered=self.export_dialog)
-        self.a_merge = QAction(self, triggered=self.merge_dialog)
-        self.a_laptop = QAction(self, triggered=self.new_laptop_dialog)
-        self.a_restore = QAction(self, triggered=lambda: self.restore_dialog())
+        self.a_export = qaction(self, self.export_dialog)
+        self.a_merge = qaction(self, self.merge_dialog)
+        self.a_laptop = qaction(self, self.new_laptop_dialog)
+        self.a_restore = qaction(self, self.restore_dialog)
         for a in (self.a_export, self.a_merge, self.a_laptop, self.a_restore):
             self.m_file.addAction(a)
         self.m_file.addSeparator()
         self.m_file.addAction(self.a_quit)
-        self.a_lock = QAction(self, triggered=self.lock)
+        self.a_lock = qaction(self, self.lock)
         self.a_lock.setShortcut(QKeySequence("Ctrl+L"))
-        self.a_switch = QAction(self, triggered=self.switch_user)
+        self.a_switch = qaction(self, self.switch_user)
         self.a_switch.setShortcut(QKeySequence("Ctrl+U"))
         self.m_user.addAction(self.a_lock)
         self.m_user.addAction(self.a_switch)
         self.lang_group = QActionGroup(self)
-        self.a_zh = QAction("中文", self, checkable=True)
-        self.a_en = QAction("English", self, checkable=True)
+        self.a_zh = qaction(self, text="中文", checkable=True)
+        self.a_en = qaction(self, text="English", checkable=True)
         for a, lang in ((self.a_zh, "zh"), (self.a_en, "en")):
             self.lang_group.addAction(a)
             self.m_view.addAction(a)
             a.triggered.connect(lambda _=False, lang=lang: self.set_language(lang))
         (self.a_zh if i18n.language() == "zh" else self.a_en).setChecked(True)
         self.m_view.addSeparator()
-        self.a_hall = QAction(self, triggered=self.open_hall)
+        self.a_hall = qaction(self, self.open_hall)
         self.a_hall.setShortcut(QKeySequence("F11"))
         self.m_view.addAction(self.a_hall)
         self.a_hall.setEnabled(screen_class(HALL) is not None)
@@ -274,7 +281,8 @@ class MainWindow(QMainWindow):
         self.a_open.setText(t("打开赛事…", "Open contest…"))
         self.m_recent.setTitle(t("最近打开", "Recent"))
         self.a_backup.setText(t("立即备份", "Backup now"))
-        self.a_export.setText(t("导出成绩文件（上报省总）…", "Export results file for headquarters…"))
+        self.a_export.setText(t("导出成绩文件（上报省总）…",
+                                "Export results file for headquarters…"))
         self.a_merge.setText(t("合并另一台电脑的成绩文件…", "Merge another laptop's file…"))
         self.a_laptop.setText(t("为另一台电脑复制赛事…", "Copy the contest for another laptop…"))
         self.a_restore.setText(t("从备份恢复…", "Restore from a backup…"))
@@ -500,7 +508,8 @@ class MainWindow(QMainWindow):
 
     def _exported(self, out: Path, sha256: str) -> None:
         self.last_export = (out, sha256)
-        text = t(f"成绩文件已导出：{out}\nSHA-256：{sha256}\n请将此校验值抄写在签字的成绩汇总表上。",
+        text = t(f"成绩文件已导出：{out}\nSHA-256：{sha256}\n"
+                 "请将此校验值抄写在签字的成绩汇总表上。",
                  f"Results file written: {out}\nSHA-256: {sha256}\n"
                  "Write this checksum on the signed results summary.")
         self.statusBar().showMessage(f"SHA-256 {sha256}", 0)
@@ -518,7 +527,8 @@ class MainWindow(QMainWindow):
         if not out:
             return
         pin, ok = QInputDialog.getText(self, t("确认身份", "Confirm"),
-                                       t("输入您的PIN以签名成绩文件：", "Your PIN, to sign the file:"),
+                                       t("输入您的PIN以签名成绩文件：",
+                                         "Your PIN, to sign the file:"),
                                        QLineEdit.EchoMode.Password)
         if ok and pin:
             self.export_results(out, pin)
@@ -535,7 +545,8 @@ class MainWindow(QMainWindow):
         self.merged.emit(report)
 
     def merge_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, t("选择另一台电脑的成绩文件", "Choose the file"),
+        path, _ = QFileDialog.getOpenFileName(self, t("选择另一台电脑的成绩文件",
+                                                      "Choose the file"),
                                               "", "Jiangxin results (*.jxr);;All (*)")
         if path:
             try:
@@ -618,7 +629,7 @@ class MainWindow(QMainWindow):
             wrapper.setFrameShape(QScrollArea.Shape.NoFrame)
             self.wrappers[spec.key] = wrapper
             self.stack.addWidget(wrapper)
-            self.screens.add(spec.key, lambda cls=cls, wrapper=wrapper: self._make(cls, wrapper))
+            self.screens.add(spec.key, functools.partial(self._make, cls, wrapper))
             self.specs.append(spec)
             item = QListWidgetItem(spec.title)
             item.setSizeHint(item.sizeHint().expandedTo(self.nav.fontMetrics()
@@ -630,8 +641,8 @@ class MainWindow(QMainWindow):
         self._update_status()
         self.screens_built.emit(s.user)
 
-    def _make(self, cls: type, wrapper: QScrollArea) -> QWidget:
-        w: QWidget = cls(self.state)
+    def _make(self, cls: ScreenClass, wrapper: QScrollArea) -> QWidget:
+        w = cls(self.state)
         wrapper.setWidget(w)
         if hasattr(w, "refresh"):
             self.state.changed.connect(w.refresh)
@@ -657,7 +668,7 @@ class MainWindow(QMainWindow):
         cls = screen_class(HALL)
         if cls is None or self.state.contest is None:
             return
-        self.hall_window = cls(self.state)  # type: ignore[call-arg]
+        self.hall_window = cls(self.state)
         self.hall_window.setWindowTitle(t("大屏显示", "Hall display"))
         if hasattr(self.hall_window, "refresh"):
             self.state.changed.connect(self.hall_window.refresh)
@@ -682,7 +693,8 @@ class MainWindow(QMainWindow):
         try:
             path = take(b)
         except (JiangxinError, OSError) as exc:
-            self.statusBar().showMessage(t(f"自动备份失败：{exc}", f"Automatic backup failed: {exc}"),
+            self.statusBar().showMessage(t(f"自动备份失败：{exc}",
+                                           f"Automatic backup failed: {exc}"),
                                          30000)
             return
         if path is not None:

@@ -16,33 +16,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemDelegate,
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
-
 from db.ops import marking
 from db.ops.people import by_station
 from judging.decimals import to_decimal
@@ -52,6 +25,33 @@ from judging.scoring import band_points, check_value
 from ui.errors import plain_message
 from ui.i18n import status_label, t
 from ui.models import state_colour, state_text
+from ui.qt import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QAbstractTableModel,
+    QCheckBox,
+    QColor,
+    QComboBox,
+    QEvent,
+    QHBoxLayout,
+    QHeaderView,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPushButton,
+    QShortcut,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    qconnect,
+)
 from ui.state import AppState
 
 Index = QModelIndex | QPersistentModelIndex
@@ -365,7 +365,8 @@ class MarkDelegate(QStyledItemDelegate):
         self._index[id(editor)] = QPersistentModelIndex(index)
         a = self.model.aspect(index)
         editor.textChanged.connect(lambda text, e=editor, a=a: self._check(e, a, text))
-        editor.destroyed.connect(lambda *_, k=id(editor): self._index.pop(k, None))
+        key = id(editor)
+        editor.destroyed.connect(lambda *_: self._index.pop(key, None))
         return editor
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
@@ -509,7 +510,8 @@ class MarkingScreen(QWidget):
         self.verify.toggled.connect(self._verify_toggled)
         self.down.toggled.connect(lambda on: setattr(self, "move_down", on))
         self.undo.clicked.connect(self.undo_last)
-        QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo_last)
+        qconnect(QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self).activated,
+                 self.undo_last)
         self.delegate.problem_changed.connect(self._show_problem)
         self.delegate.committed.connect(self._move_on)
         self.model.mark_refused.connect(self._show_problem)

@@ -11,10 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont
-
 from ui.i18n import t
+from ui.qt import QAbstractTableModel, QColor, QFont, QModelIndex, QPersistentModelIndex, Qt
 
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
@@ -61,9 +59,10 @@ class Column(Generic[R]):
         return t(self.zh, self.en)
 
 
-class RowsModel(QAbstractTableModel):
-    """Rows of any type shown through a list of :class:`Column` (not Generic: shiboken
-    objects must not be subscripted at construction, which sets __orig_class__)."""
+class RowsModel(QAbstractTableModel, Generic[R]):
+    """Rows of one type shown through a list of :class:`Column`. Subscript it in annotations
+    only (``model: RowsModel[Competitor] = RowsModel(...)``): shiboken objects must not be
+    subscripted at construction, which sets ``__orig_class__`` on them."""
 
     def __init__(self, columns: Sequence[Column[R]], parent: Any = None) -> None:
         super().__init__(parent)
@@ -75,7 +74,7 @@ class RowsModel(QAbstractTableModel):
         self.rows = list(rows)
         self.endResetModel()
 
-    def set_columns(self, columns: Sequence[Column[R]], rows: Sequence[R]) -> None:
+    def set_columns(self, columns: Sequence[Column[R]], rows: Sequence[R] = ()) -> None:
         self.beginResetModel()
         self.columns = list(columns)
         self.rows = list(rows)

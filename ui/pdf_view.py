@@ -12,10 +12,21 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
-from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QLabel, QLayout, QScrollArea, QVBoxLayout, QWidget
+from ui.qt import (
+    QImage,
+    QLabel,
+    QLayout,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPixmap,
+    QPrinter,
+    QRect,
+    QScrollArea,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
 
 PDFIUM = threading.RLock()
 MAX_PRINT_DPI = 600
@@ -64,7 +75,7 @@ def first_page_landscape(pdf: Path) -> bool:
             w, h = doc[0].get_size()
         finally:
             doc.close()
-    return w > h
+    return bool(w > h)
 
 
 def prepare_printer(printer: QPrinter, pdf: Path) -> None:

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 import platformdirs
-from PySide6.QtCore import QByteArray, QSettings
+
+from ui.qt import QByteArray, QSettings
 
 APP = "jiangxin"
 
@@ -55,7 +56,7 @@ class Settings:
     @property
     def recent(self) -> list[Path]:
         v = self._s.value("contest/recent", [])
-        items = [v] if isinstance(v, str) else list(v or [])
+        items = [v] if isinstance(v, str) else list(v) if isinstance(v, list | tuple) else []
         return [Path(str(x)) for x in items if x]
 
     def add_recent(self, path: Path) -> None:

@@ -6,22 +6,25 @@ a locked screen, which only the locked user's PIN opens (or "switch user" signs 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
+from judging.errors import JiangxinError
+from ui.i18n import role_label, t
+from ui.qt import (
     QApplication,
+    QEvent,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QObject,
     QPushButton,
+    Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from judging.errors import JiangxinError
-from ui.i18n import role_label, t
 from ui.state import AppState
 
 USER_ROLE = Qt.ItemDataRole.UserRole

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-
 from db.ops.auth import Session
 from db.store.contest import Contest
+from ui.qt import QObject, Signal
 
 
 class AppState(QObject):

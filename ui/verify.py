@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import (
+from db.keys import certificate_check as cc
+from judging.errors import InputError, JiangxinError
+from ui.i18n import t
+from ui.pdf_view import PDFIUM
+from ui.qt import (
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -20,15 +23,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QObject,
     QPushButton,
+    QRunnable,
+    Qt,
+    QThreadPool,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-
-from db.keys import certificate_check as cc
-from judging.errors import InputError, JiangxinError
-from ui.i18n import t
-from ui.pdf_view import PDFIUM
 from ui.state import AppState
 
 VERDICT_STYLE = {

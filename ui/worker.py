@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
-
 from db.store.contest import Contest
+from ui.qt import QObject, QRunnable, QThreadPool, QTimer, Signal
 from ui.state import AppState
 
 Progress = Callable[[int, int, str], None]

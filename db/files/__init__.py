@@ -1,1 +1,1 @@
-"""Files in and out: spreadsheets, competitor, theory and scheme files, the results file, merging."""
+"""Files in and out: spreadsheets, competitor, theory and scheme files, results file, merging."""

@@ -17,7 +17,8 @@ COLUMNS: dict[str, list[str]] = {
         "id", "id no", "id card", "id number", "resident id",
     ],
     "gender": ["性别", "sex"],
-    "unit": ["单位", "工作单位", "单位名称", "所在单位", "推荐单位", "选送单位", "企业", "employer"],
+    "unit": ["单位", "工作单位", "单位名称", "所在单位", "推荐单位", "选送单位", "企业",
+             "employer"],
     "region": ["地区", "所在地区", "地市", "市州", "所属地区", "area", "city"],
     "event": ["赛项", "比赛项目", "竞赛项目", "参赛项目", "项目", "工种", "参赛工种", "event id"],
 }
@@ -81,7 +82,8 @@ def _parse_row(
         if raw_event:
             known = ", ".join(sorted(set(events.values())))
             problems.append(
-                err(f"unknown event “{raw_event}”; known: {known} (赛项“{raw_event}”不存在)", "event")
+                err(f"unknown event “{raw_event}”; known: {known} "
+                    f"(赛项“{raw_event}”不存在)", "event")
             )
         else:
             problems.append(err("the event is empty (赛项为空)", "event"))
@@ -90,7 +92,8 @@ def _parse_row(
     if raw_gender:
         gender = GENDERS.get(raw_gender.casefold())
         if gender is None:
-            problems.append(err(f"gender “{raw_gender}” is not 男 or 女 (性别应为男或女)", "gender"))
+            problems.append(err(f"gender “{raw_gender}” is not 男 or 女 (性别应为男或女)",
+                                "gender"))
     if problems or event is None:
         return None, problems
     return (
@@ -171,7 +174,8 @@ def preview_competitors(
     required = ["name", "id_number"] + ([] if single else ["event"])
     table = read_table(path, columns=COLUMNS, required=required)
     if not table.rows:
-        raise InputError("the file has a header but no competitors (文件没有选手数据)", file=table.file)
+        raise InputError("the file has a header but no competitors (文件没有选手数据)",
+                         file=table.file)
     parsed: Preview = []
     for row in table.rows:
         competitor, problems = _parse_row(table, row, events, single)

@@ -163,7 +163,8 @@ def export(c: Contest, out: str | Path, pin: str) -> str:
     report = verify(c.db)
     if not report.ok:
         raise VerificationFailed("the contest's audit chain is broken; not exporting "
-                                 "/ 审计链校验失败，不能导出:\n  " + "\n  ".join(report.problems[:10]))
+                                 "/ 审计链校验失败，不能导出:\n  "
+                                 + "\n  ".join(report.problems[:10]))
     private = unlock_private_key(c, s.user, pin)
     body = build_body(c, exported_by=s.user)
     data = sign_body(body, private)
@@ -255,7 +256,8 @@ def read_results_file(source: str | Path | bytes, *, name: str | None = None,
     digest = sha256 or hashlib.sha256(data).hexdigest()
 
     def bad(why: str) -> VerificationFailed:
-        return VerificationFailed(f"{label}: {why}; nothing was imported / 结果文件校验失败，未导入")
+        return VerificationFailed(f"{label}: {why}; nothing was imported "
+                                  "/ 结果文件校验失败，未导入")
 
     if not data.startswith(_HEAD) or not data.endswith(b"}\n"):
         raise bad("not a complete Jiangxin results file (truncated, or another kind of file)")

@@ -1,4 +1,4 @@
-"""Results and marks as XLSX: the list for public posting (公示) and the chief judge's marks file."""
+"""Results and marks as XLSX: the list for public posting (公示), the chief judge's marks file."""
 
 from __future__ import annotations
 
@@ -189,7 +189,8 @@ def write_results_xlsx(
                                                wrap_text=True)
     end = header_row + len(rows)
     ws.cell(end + 2, 1, "裁判长签字:                    监督仲裁签字:                    "
-                        "公示期内如有异议, 请于规定时间内书面提出。").font = Font(name=BODY_FONT, size=10)
+                        "公示期内如有异议, 请于规定时间内书面提出。"
+            ).font = Font(name=BODY_FONT, size=10)
     ws.merge_cells(f"A{end + 2}:{last}{end + 2}")
     ws.freeze_panes = f"A{header_row + 1}"
     _setup_print(ws, header_row, landscape=width > 10)

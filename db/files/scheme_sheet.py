@@ -42,7 +42,8 @@ COLUMNS: dict[str, list[str]] = {
     "aspect": ["评分项", "评分项编号", "评分项号", "评分点", "评分点编号", "aspect id"],
     "kind": ["类型", "评分类型", "评分方式", "方式", "type", "aspect kind"],
     "max": ["配分", "分值", "满分", "最高分", "max mark", "maximum", "max marks"],
-    "text": ["评分内容", "内容", "评分标准", "评分要求", "技术要求", "考核内容", "描述", "description"],
+    "text": ["评分内容", "内容", "评分标准", "评分要求", "技术要求", "考核内容", "描述",
+             "description"],
     "nominal": ["名义值", "基本尺寸", "公称尺寸", "标准值", "nominal size"],
     "bands": ["公差带", "评分区间", "公差分档", "误差分档", "tolerance bands"],
     "judges": ["裁判人数", "评分人数", "裁判数"],
@@ -161,7 +162,8 @@ def _check_aspect(item: _Item, problems: _Problems) -> None:
         problems.add(f"a J aspect is scored 0, 1, 2, 3; this one has {shown} "
                      f"(评价类评分项只能打0–3分)", row, item.scale_key)
     if "nominal" in a and "bands" not in a and kind == "M":
-        problems.add("a nominal value needs tolerance bands (填写了名义值但没有公差带)", row, "nominal")
+        problems.add("a nominal value needs tolerance bands (填写了名义值但没有公差带)", row,
+                     "nominal")
     bands = a.get("bands")
     if kind == "M" and bands and isinstance(mx, (int, Decimal)):
         previous: list[int | Decimal] | None = None
@@ -302,7 +304,8 @@ def _cis_layout(table: Table, problems: _Problems) -> list[_Item]:
                 continue
             kind = {"M": "M", "O": "M", "J": "J"}.get(raw_type)
             if kind is None:
-                problems.add(f"aspect type “{raw_type}” is not M or J (评分类型应为M或J)", n, "type")
+                problems.add(f"aspect type “{raw_type}” is not M or J (评分类型应为M或J)", n,
+                             "type")
                 continue
             count += 1
             text = row.get("desc")
@@ -402,7 +405,8 @@ def write_scheme_xlsx(modules: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("说明")
     for line in (
-        ["类型 kind", "M 测量/客观; J 评价(0–3分, 三人); P 评分(多人, 去掉最高最低); D 扣分(配分为扣分上限)"],
+        ["类型 kind", "M 测量/客观; J 评价(0–3分, 三人); P 评分(多人, 去掉最高最低); "
+                      "D 扣分(配分为扣分上限)"],
         ["公差带 bands", "公差:得分, 从小到大, 用分号隔开, 例如 0.02:8; 0.04:4"],
         ["模块 module", "空白表示与上一行同一模块"],
         ["合计 total", f"测量、评价、评分类配分合计 {total} (应为100)"],

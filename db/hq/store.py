@@ -362,7 +362,8 @@ class Headquarters:
                 return receipt
             raise VerificationFailed(
                 f"{f.name}: this export was replaced by submission {seen[2]} (a newer export "
-                "of the same competition); an older export is never taken back / 已被更新的导出替换")
+                "of the same competition); an older export is never taken back "
+                "/ 已被更新的导出替换")
         # the key
         known = self.db.execute("SELECT public FROM keys WHERE key_id = ?",
                                 [f.key_id]).fetchone()
@@ -754,7 +755,7 @@ class Headquarters:
             "SELECT serial FROM revocations UNION SELECT serial FROM venue_revocations")}
 
     def publish_trust(self, out: str | Path | None) -> dict[str, Any]:
-        """Headquarters' trust file (db.keys.signing format): every trusted key, every revoked serial."""
+        """Headquarters' trust file (db.keys.signing format): trusted keys, revoked serials."""
         from db.keys import signing
 
         keys = {k["key_id"]: bytes.fromhex(k["public"]) for k in self.trusted_keys()}

@@ -323,7 +323,7 @@ def make_trust_file(
 
 
 def load_trust_file(path: str | Path, hq_public_key: bytes | None = None) -> TrustList:
-    """Read and check a trust list; VerificationFailed if altered or not signed by ``hq_public_key``.
+    """Read and check a trust list; VerificationFailed if altered or not signed by the key.
 
     Without ``hq_public_key`` the file is checked against the key it names itself, which
     proves it is intact but not who made it: pass headquarters' published key where known.

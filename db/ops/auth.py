@@ -61,7 +61,8 @@ def sign_in(db: sqlite_utils.Database, name: str, pin: str, device: str) -> Sess
                           [name, since]).fetchone()[0]
     if failures >= MAX_FAILURES:
         raise NotAllowed(f"user {name!r} is locked for {LOCKOUT_MINUTES} minutes after "
-                         f"{MAX_FAILURES} wrong PINs / PIN错误次数过多，请{LOCKOUT_MINUTES}分钟后再试")
+                         f"{MAX_FAILURES} wrong PINs "
+                         f"/ PIN错误次数过多，请{LOCKOUT_MINUTES}分钟后再试")
     if row is None or not check_pin(pin, row[4]):
         if row is not None:
             try:

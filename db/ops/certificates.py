@@ -1,4 +1,4 @@
-"""Award certificates of a contest: issuing, the print log, reprints (补发), corrections, revocation.
+"""Award certificates of a contest: issuing, the print log, reprints (补发), corrections, revoking.
 
 One certificate per award winner of an event that is locked and decrypted. A certificate is
 recorded in ``certificates`` (append-only, audited) each time it is printed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -161,11 +162,14 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
                              f"judge {m.judge} is not assigned to {ev.id} / 裁判未分配到该赛项")
         if s.role == "judge" and m.judge != s.user:
             raise NotAllowed(_where(file, m.row, "judge") +
-                             f"a judge types their own marks only ({s.user}) / 裁判只能录入本人评分")
+                             f"a judge types their own marks only ({s.user}) "
+                             "/ 裁判只能录入本人评分")
         station = ev.parse_station(m.station)
         if ev.id not in stations:
-            stations[ev.id] = c.cached(("stations", ev.id), lambda: by_station(c, ev.id))
-            locked[ev.id] = c.cached(("locked", ev.id), lambda: locked_modules(c, ev.id))
+            stations[ev.id] = c.cached(("stations", ev.id),
+                                       functools.partial(by_station, c, ev.id))
+            locked[ev.id] = c.cached(("locked", ev.id),
+                                     functools.partial(locked_modules, c, ev.id))
         person = stations[ev.id].get(station or "")
         if station is None or person is None:
             bad(f"no competitor at workstation {m.station!r} of {ev.id} / 工位号无效", "station")

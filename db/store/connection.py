@@ -83,7 +83,8 @@ def _connect_read_only(p: Path) -> sqlite_utils.Database:
         _check_version(db, p)
         if MIGRATIONS.pending(db):
             raise StorageError(f"{p}: the contest file is read-only and needs an upgrade; copy "
-                               "it to a writable folder first / 文件只读且需升级，请先复制到可写位置")
+                               "it to a writable folder first "
+                               "/ 文件只读且需升级，请先复制到可写位置")
     except sqlite3.Error as exc:
         raise storage_error(exc, p) from exc
     return db
@@ -200,7 +201,8 @@ def storage_error(exc: BaseException, path: Path | None) -> StorageError:
     where = f"{path}: " if path else ""
     code = getattr(exc, "sqlite_errorcode", None)
     if "full" in msg or code == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) == errno.ENOSPC:
-        text = "the disk is full; nothing more was saved. Free space or save to another drive / 磁盘已满"
+        text = ("the disk is full; nothing more was saved. Free space or save to another "
+                "drive / 磁盘已满")
     elif "readonly" in msg or "read-only" in msg or code == sqlite3.SQLITE_READONLY:
         text = "the contest file is read-only; nothing was saved / 赛事文件只读，未保存"
     elif "malformed" in msg or "not a database" in msg or code in (sqlite3.SQLITE_CORRUPT,

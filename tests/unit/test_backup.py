@@ -1,4 +1,4 @@
-"""Rolling backups, `jiangxin backup`, the integrity check at open and restoring (db/store/backups.py)."""
+"""Rolling backups, `jiangxin backup`, the integrity check at open, restoring (db/store/backups)."""
 
 from __future__ import annotations
 

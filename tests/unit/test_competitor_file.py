@@ -1,4 +1,4 @@
-"""Competitor lists (contracts §3): every bad row named, nothing partial (db/files/competitor_file.py)."""
+"""Competitor lists (docs/formats.md): every bad row named, nothing partial (db/files)."""
 
 from __future__ import annotations
 

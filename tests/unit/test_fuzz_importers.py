@@ -359,7 +359,8 @@ def test_theory_files(drawn_db: Path, tmp_path: Path, rows: list[list[str]], key
 @pytest.fixture(scope="module")
 def results_file(tmp_path_factory: pytest.TempPathFactory,
                  example_cache: Callable[[str], Path]) -> bytes:
-    pytest.importorskip("db.files.exchange", reason="db/files/exchange.py (the results file) is not there")
+    pytest.importorskip("db.files.exchange",
+                        reason="db/files/exchange.py (the results file) is not there")
     from tests.conftest import cli
 
     d = tmp_path_factory.mktemp("fuzz-export")

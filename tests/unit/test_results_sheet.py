@@ -64,7 +64,8 @@ def test_public_list_after_decryption(tmp_path: Path) -> None:
     assert "工具钳工 职工组" in ws["A2"].value and "公示" in ws["A2"].value
     assert "第2次公示" in ws["A3"].value and "2020-09-25" in ws["A3"].value
     assert [c.value for c in ws[4]] == ["名次", "工位号", "参赛编号", "姓名", "单位", "理论成绩",
-                                        "实操成绩", "总成绩", "用时", "状态", "奖项", "称号", "等级"]
+                                        "实操成绩", "总成绩", "用时", "状态", "奖项", "称号",
+                                        "等级"]
     assert ws.freeze_panes == "A5"
     rows = table(ws, 4)
     assert [r["名次"] for r in rows] == [1, 2, 3, 4, 4, 6, 7, 8, 9, 10, 11, None]
@@ -138,7 +139,8 @@ def test_marks_workbook(tmp_path: Path) -> None:
     assert b["A3"].value == "01" and b["B1"].value == "B1"
     judges = [b.cell(2, c).value for c in range(2, 9)]
     # six judges scored B1 over all stations (郑六 replaced 周四 at station 01)
-    assert judges[-1] == "得分" and set(judges[:-1]) == {"赵一", "钱二", "孙三", "周四", "吴五", "郑六"}
+    assert judges[-1] == "得分"
+    assert set(judges[:-1]) == {"赵一", "钱二", "孙三", "周四", "吴五", "郑六"}
     zheng = 2 + judges.index("郑六")
     assert b.cell(3, zheng).value == 7.5 and b.cell(4, zheng).value is None
     a = wb["模块A"]

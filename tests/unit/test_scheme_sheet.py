@@ -1,4 +1,4 @@
-"""Marking schemes as spreadsheets: our layout, WorldSkills CIS, validation (db/files/scheme_sheet.py)."""
+"""Marking schemes as spreadsheets: our layout, WorldSkills CIS, validation (db/files)."""
 
 from __future__ import annotations
 

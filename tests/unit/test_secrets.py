@@ -33,7 +33,7 @@ def test_pins_are_stored_as_salted_scrypt_hashes(example_db: Callable[[str], Pat
     rows = con.execute("SELECT name, pin_hash FROM users").fetchall()
     con.close()
     salts = set()
-    for name, stored in rows:
+    for _name, stored in rows:
         algo, n, r, p, salt, digest = stored.split("$")
         assert (algo, int(n), int(r), int(p)) == ("scrypt", 2**14, 8, 1)
         assert len(bytes.fromhex(salt)) == 16 and len(bytes.fromhex(digest)) == 32
