@@ -60,9 +60,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
     user, pin = _credentials(args)
-    c = Contest.create(args.db, text, str(path), user, pin)
+    from cli.keys_prompt import print_recovery_phrase, signing_passphrase
+
+    c = Contest.create(args.db, text, str(path), user, pin,
+                       passphrase=signing_passphrase(new=True))
     comp = c.competition
     _say(f"created {args.db}: {comp.name} ({len(comp.events)} events, {len(comp.users)} users)")
+    if c.recovery_phrase:
+        print_recovery_phrase(c.recovery_phrase)
     c.close()
     return 0
 
@@ -262,8 +267,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from db.ops.demo import write_demo
 
+    from db.keys import passphrase as pp
+
     path = write_demo(args.db, size=args.size)
-    _say(f"demo contest written to {path}; sign in as admin / 0000")
+    given = pp.current()
+    _say(f"demo contest written to {path}; sign in as admin / 0000; signing passphrase: "
+         + ("JIANGXIN_PASSPHRASE" if given else f"{pp.DEMO_PASSPHRASE} (the demo default)"))
     return 0
 
 

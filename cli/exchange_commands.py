@@ -10,15 +10,17 @@ from collections.abc import Callable
 from typing import Any
 
 from cli import commands
-from cli.commands import _credentials, _open
+from cli.commands import _open
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from db.files.exchange import export
 
+    from cli.keys_prompt import signing_passphrase
+
     c = _open(args)
-    _, pin = _credentials(args)
-    digest = export(c, args.out, pin)
+    c.require("export")
+    digest = export(c, args.out, passphrase=signing_passphrase())
     print(f"wrote {args.out}")
     print(f"SHA-256 {digest}")
     return 0

@@ -25,6 +25,11 @@ def cmd_certificates(args: argparse.Namespace) -> int:
     c = _open(args)
     user, pin = _credentials(args)
     c.require("certificates")
+    passphrase = None
+    if not args.revoke:  # everything else signs: refused up front without the passphrase
+        from cli.keys_prompt import signing_passphrase
+
+        passphrase = signing_passphrase()
     tpl = certs.template(c)
     if args.portrait:
         tpl = dataclasses.replace(tpl, orientation=PORTRAIT.orientation)
@@ -38,8 +43,9 @@ def cmd_certificates(args: argparse.Namespace) -> int:
     if args.reprint:
         if not args.out:
             raise InputError("--out FILE.pdf is needed", field="--out")
-        done = certs.reprint_certificates(c, user, pin, args.reprint, args.reason or "",
-                                          template_override=tpl, out=args.out)
+        done = certs.reprint_certificates(c, user, None, args.reprint, args.reason or "",
+                                          template_override=tpl, out=args.out,
+                                          passphrase=passphrase)
         for cert in done:
             print(f"{cert.serial}  {cert.name}  补发 duplicate  {cert.short_code}")
         print(f"wrote {args.out}: {len(done)} reprint(s) / 补发 {len(done)} 张")
@@ -53,8 +59,9 @@ def cmd_certificates(args: argparse.Namespace) -> int:
         _ready, skipped = certs.event_readiness(c)
         for ev, why in skipped.items():
             _err(f"skipped {ev}: {why} / 跳过")
-    done = certs.issue_certificates(c, user, pin, events, template_override=tpl, out=args.out,
-                                    reissue_revoked=args.reissue_revoked)
+    done = certs.issue_certificates(c, user, None, events, template_override=tpl, out=args.out,
+                                    reissue_revoked=args.reissue_revoked,
+                                    passphrase=passphrase)
     for cert in done:
         print(f"{cert.serial}  {cert.name}  {cert.award or ''}  {cert.short_code}")
     if done:

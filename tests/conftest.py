@@ -11,6 +11,23 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The contest signing passphrase every test contest is made and signed with (a PIN never
+# unlocks the key); tests of its absence delete it with monkeypatch.
+TEST_PASSPHRASE = "tests-signing-passphrase"
+os.environ["JIANGXIN_PASSPHRASE"] = TEST_PASSPHRASE
+
+
+def _fast_kdf() -> None:
+    """scrypt at N=2^12 instead of 2^17 inside this test process only: the envelope records
+    its parameters, so everything works the same, ~30x faster on a shared 2-core machine.
+    tests/attacks/test_stolen_key.py checks that a contest made by a real `jiangxin init`
+    (a subprocess, production parameters) records N=2^17, r=8, p=1."""
+    from db.keys import signing
+
+    signing.SCRYPT_N = 2**12
+
+
+_fast_kdf()
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT.parent / "shared" / "examples"

@@ -18,7 +18,7 @@ from typing import Any
 from db.ops import certificates as certs
 from db.ops.paper_forms import KIND_LABELS, KINDS, write_form
 from db.store.contest import Contest
-from judging.errors import InputError, JiangxinError
+from judging.errors import InputError, JiangxinError, NotAllowed
 from ui.errors import show_error
 from ui.event_picker import EventPicker
 from ui.i18n import t
@@ -334,6 +334,13 @@ class CertificatesScreen(QWidget):
             self._fail(InputError(t("请输入您的PIN以签名证书", "Type your PIN to sign the "
                                                                    "certificates")))
             return
+        from ui.passphrase_dialog import signing_passphrase
+
+        demo = c.meta("competition_file") == "demo-competition.toml"
+        passphrase = signing_passphrase(self, demo=demo)
+        if passphrase is None:
+            self._fail(NotAllowed(t("签名需要签名口令", "Signing needs the signing passphrase")))
+            return
         self.pin.clear()
         self.busy = True
         self.issue_btn.setEnabled(False)
@@ -344,7 +351,7 @@ class CertificatesScreen(QWidget):
         user = c.session.user
 
         def job(contest: Contest, progress: Any) -> Any:
-            return work(contest, user, pin, out, lambda d, n: progress(d, n, ""))
+            return work(contest, user, pin, passphrase, out, lambda d, n: progress(d, n, ""))
 
         # end-of-task handling lives in the done/error callbacks: they are connected before
         # the worker starts, whereas a slot connected to Task.finished after run_task returns
@@ -357,8 +364,10 @@ class CertificatesScreen(QWidget):
         if self.busy:
             return
 
-        def work(c: Contest, user: str, pin: str, out: Path, progress: Any) -> Any:
-            return certs.issue_certificates(c, user, pin, out=out, progress=progress)
+        def work(c: Contest, user: str, pin: str, passphrase: str, out: Path,
+                 progress: Any) -> Any:
+            return certs.issue_certificates(c, user, pin, out=out, progress=progress,
+                                            passphrase=passphrase)
 
         self._start(t("正在颁发并生成证书…", "Issuing certificates…"), work, self.issued)
 
@@ -370,9 +379,10 @@ class CertificatesScreen(QWidget):
             return
         reason = self.reason.text().strip()
 
-        def work(c: Contest, user: str, pin: str, out: Path, progress: Any) -> Any:
+        def work(c: Contest, user: str, pin: str, passphrase: str, out: Path,
+                 progress: Any) -> Any:
             return certs.reprint_certificates(c, user, pin, serials, reason, out=out,
-                                              progress=progress)
+                                              progress=progress, passphrase=passphrase)
 
         self._start(t("正在补发…", "Reprinting…"), work, self.reprinted)
 
@@ -393,6 +403,10 @@ class CertificatesScreen(QWidget):
         signal.emit(result)
 
     def _fail(self, exc: BaseException) -> None:
+        if isinstance(exc, NotAllowed) and "口令" in str(exc):
+            from ui.passphrase_dialog import forget
+
+            forget()  # a wrong passphrase is asked again next time
         self._finished()
         self.status.setText(str(exc) if isinstance(exc, JiangxinError) else repr(exc))
         show_error(exc, self)

@@ -410,8 +410,21 @@ class MainWindow(QMainWindow):
     def new_contest(self, competition_file: str | Path, db_path: str | Path, admin: str,
                     pin: str) -> None:
         """Create a contest from a competition file and sign in as its admin."""
+        from ui.passphrase_dialog import signing_passphrase
+
         text = Path(competition_file).read_text(encoding="utf-8")
-        Contest.create(db_path, text, str(competition_file), admin, pin).close()
+        passphrase = signing_passphrase(self)
+        if passphrase is None:
+            return
+        c = Contest.create(db_path, text, str(competition_file), admin, pin,
+                           passphrase=passphrase)
+        phrase, c.recovery_phrase = c.recovery_phrase, None
+        c.close()
+        if phrase and not self.quiet_dialogs:
+            QMessageBox.information(self, t("恢复短语", "Recovery phrase"), t(
+                f"请抄写并封存恢复短语（只显示这一次）：\n\n{phrase}\n\n忘记签名口令时用它代替口令。",
+                f"Write down and seal the recovery phrase (shown only this once):\n\n{phrase}"
+                "\n\nIt stands in for a forgotten signing passphrase."))
         self.open_contest(db_path)
         self.state.sign_in(admin, pin)
         self._signed_in(admin)
@@ -498,8 +511,14 @@ class MainWindow(QMainWindow):
         from db.files.exchange import export
         from ui.worker import run_task
 
+        from ui.passphrase_dialog import signing_passphrase
+
+        passphrase = signing_passphrase(self, demo=self.is_demo())
+        if passphrase is None:
+            return
+
         def work(c: Contest, progress: object) -> str:
-            return export(c, out, pin)
+            return export(c, out, pin, passphrase=passphrase)
 
         self.progress.setRange(0, 0)
         self.progress.show()

@@ -148,8 +148,13 @@ def sign_body(body: Mapping[str, Any], private: bytes) -> bytes:
     return _HEAD + body_bytes + b"," + tail[1:] + b"\n"
 
 
-def export(c: Contest, out: str | Path, pin: str) -> str:
+def export(c: Contest, out: str | Path, pin: str | None = None, *,
+           passphrase: str | None = None) -> str:
     """`jiangxin export`: write the signed results file; returns its SHA-256 (hex).
+
+    The contest key is unlocked by the signing passphrase (``passphrase``, else the session's
+    or JIANGXIN_PASSPHRASE; none: NotAllowed, exit 5), never by a PIN; ``pin``, when given,
+    only confirms the signed-in user again.
 
     Refuses (exit 3) when the contest's own audit chain is broken: a results file vouches for
     the data, so it must not sign data that was changed behind the application's back. The
@@ -165,7 +170,11 @@ def export(c: Contest, out: str | Path, pin: str) -> str:
         raise VerificationFailed("the contest's audit chain is broken; not exporting "
                                  "/ 审计链校验失败，不能导出:\n  "
                                  + "\n  ".join(report.problems[:10]))
-    private = unlock_private_key(c, s.user, pin)
+    if pin is not None:
+        from db.keys.contest_key import confirm_pin
+
+        confirm_pin(c, s.user, pin)
+    private = unlock_private_key(c, passphrase)
     body = build_body(c, exported_by=s.user)
     data = sign_body(body, private)
     digest = hashlib.sha256(data).hexdigest()

@@ -31,7 +31,14 @@ TRUST_FORMAT = "jiangxin-trust-1"
 TRUST_CONTEXT = (
     b"jiangxin-trust-1\n"  # signed trust lists can never be mistaken for anything else
 )
-SCRYPT_N = 2**15  # about 0.1 s and 32 MiB per unwrap on a venue laptop
+# The key-encryption KDF: scrypt N=2^17, r=8, p=1 (128 MiB of memory and ~0.3-0.5 s per
+# guess on a venue laptop; docs/keys.md has the figures). The parameters are stored in each
+# envelope, so they can be raised later and older envelopes still open. The test suite lowers
+# SCRYPT_N in-process for speed (tests/conftest.py); a test checks the production envelope.
+SCRYPT_N = 2**17
+SCRYPT_R = 8
+SCRYPT_P = 1
+MIN_SECRET_LEN = 12  # a holder secret is a passphrase, never a PIN
 _RAW = serialization.Encoding.Raw
 
 
@@ -90,21 +97,36 @@ def _unb64(text: object) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def _kek(secret: str, salt: bytes, n: int) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(secret.encode("utf-8"))
+def _kek(secret: str, salt: bytes, n: int, r: int = SCRYPT_R, p: int = SCRYPT_P) -> bytes:
+    if not (1 < n <= 2**22 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
+        raise ValueError(f"unsupported scrypt parameters n={n} r={r} p={p}")
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(secret.encode("utf-8"))
+
+
+def check_secret(secret: str, name: str = "passphrase") -> None:
+    """InputError (exit 2) unless the secret is a passphrase of at least MIN_SECRET_LEN
+    characters (not counting surrounding spaces)."""
+    if not isinstance(secret, str) or len(secret.strip()) < MIN_SECRET_LEN:
+        raise InputError(
+            f"the {name} must have at least {MIN_SECRET_LEN} characters (a PIN never "
+            f"protects a key) / 口令至少{MIN_SECRET_LEN}个字符，PIN 不能用来保护密钥",
+            field=name,
+        )
 
 
 def wrap_private_key(
-    private: bytes, secrets: Mapping[str, str], *, cost: int = SCRYPT_N
+    private: bytes, secrets: Mapping[str, str], *, cost: int | None = None
 ) -> dict[str, Any]:
-    """The private key encrypted at rest so that each named secret (a user's PIN) opens it.
+    """The private key encrypted at rest so that each named holder's secret opens it.
 
-    A random data key encrypts the private key (AES-256-GCM); each secret, through scrypt
-    with its own salt, wraps a copy of the data key. The result is JSON-able. A short PIN
-    protects only as far as scrypt's cost slows guessing: keep the database file safe too.
+    A random data key encrypts the private key (AES-256-GCM); each secret (a passphrase of at
+    least MIN_SECRET_LEN characters, never a PIN), through scrypt with its own salt and the
+    parameters recorded beside it, wraps a copy of the data key. The result is JSON-able.
     """
     if not secrets:
         raise ValueError("at least one secret is needed")
+    for name, secret in secrets.items():
+        check_secret(secret, f"secret of {name}")
     public = public_key(private)
     data_key = AESGCM.generate_key(bit_length=256)
     nonce = os.urandom(12)
@@ -122,15 +144,16 @@ def wrap_private_key(
 
 
 def _add_unwrapper(
-    wrapped: dict[str, Any], data_key: bytes, name: str, secret: str, cost: int
+    wrapped: dict[str, Any], data_key: bytes, name: str, secret: str, cost: int | None
 ) -> None:
+    n = SCRYPT_N if cost is None else cost
     salt, nonce = os.urandom(16), os.urandom(12)
-    kek = _kek(secret, salt, cost)
+    kek = _kek(secret, salt, n, SCRYPT_R, SCRYPT_P)
     wrapped["unwrappers"][name] = {
         "kdf": "scrypt",
-        "n": cost,
-        "r": 8,
-        "p": 1,
+        "n": n,
+        "r": SCRYPT_R,
+        "p": SCRYPT_P,
         "salt": _b64(salt),
         "nonce": _b64(nonce),
         "wrapped_key": _b64(AESGCM(kek).encrypt(nonce, data_key, name.encode("utf-8"))),
@@ -142,12 +165,15 @@ def _data_key(wrapped: Mapping[str, Any], name: str, secret: str) -> bytes:
     if wrapped.get("format") != WRAP_FORMAT or entry is None:
         raise NotAllowed(f"{name} cannot open the contest key")
     try:
-        kek = _kek(secret, _unb64(entry["salt"]), int(entry["n"]))
+        if entry.get("kdf", "scrypt") != "scrypt":
+            raise ValueError(f"unknown KDF {entry.get('kdf')!r}")
+        kek = _kek(secret, _unb64(entry["salt"]), int(entry["n"]),
+                   int(entry.get("r", 8)), int(entry.get("p", 1)))
         return AESGCM(kek).decrypt(
             _unb64(entry["nonce"]), _unb64(entry["wrapped_key"]), name.encode("utf-8")
         )
     except InvalidTag as exc:
-        raise NotAllowed(f"wrong PIN for {name}") from exc
+        raise NotAllowed(f"wrong passphrase for {name} / 口令错误") from exc
     except (KeyError, ValueError, TypeError) as exc:
         raise VerificationFailed(f"the stored contest key is damaged: {exc}") from exc
 
@@ -174,9 +200,10 @@ def add_secret(
     new_name: str,
     new_secret: str,
     *,
-    cost: int = SCRYPT_N,
+    cost: int | None = None,
 ) -> dict[str, Any]:
     """A copy of wrapped that new_name's secret opens as well (or instead of their old one)."""
+    check_secret(new_secret, f"secret of {new_name}")
     data_key = _data_key(wrapped, name, secret)
     out = json.loads(json.dumps(wrapped))
     _add_unwrapper(out, data_key, new_name, new_secret, cost)

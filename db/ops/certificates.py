@@ -406,14 +406,16 @@ def _check_glyphs(certs: Sequence[CertificateData], t: CertificateTemplate) -> N
                          "written:\n" + "\n".join(problems))
 
 
-def _sign_all(c: Contest, user: str, pin: str,
-              certs: Sequence[CertificateData]) -> list[CertificateData]:
+def _sign_all(c: Contest, user: str, pin: str | None, certs: Sequence[CertificateData],
+              passphrase: str | None = None) -> list[CertificateData]:
     from db.keys import signing
-    from db.keys.contest_key import unlock_private_key
+    from db.keys.contest_key import confirm_pin, unlock_private_key
 
     if not certs:
         return []
-    private = unlock_private_key(c, user, pin)
+    if pin is not None:
+        confirm_pin(c, user, pin)
+    private = unlock_private_key(c, passphrase)
     url = verify_url(c)
     return [signing.sign_certificate(cert, private, url) for cert in certs]
 
@@ -454,10 +456,12 @@ def _render_then_record(certs: Sequence[CertificateData], t: CertificateTemplate
                          file=str(target)) from None
 
 
-def issue_certificates(c: Contest, user: str, pin: str, events: Iterable[str] | None = None,
+def issue_certificates(c: Contest, user: str, pin: str | None,
+                       events: Iterable[str] | None = None,
                        *, template_override: CertificateTemplate | None = None,
                        out: Out = None, progress: Progress | None = None,
-                       reissue_revoked: bool = False) -> list[CertificateData]:
+                       reissue_revoked: bool = False,
+                       passphrase: str | None = None) -> list[CertificateData]:
     """Issue (sign, record and, with ``out``, print) every pending certificate of ``events``.
 
     Without ``events``: every event that is locked and decrypted (see event_readiness for the
@@ -466,7 +470,9 @@ def issue_certificates(c: Contest, user: str, pin: str, events: Iterable[str] | 
     is revoked); former winners' serials are revoked. Already issued, unchanged certificates
     are left alone (print them again with reprint_certificates). With ``reissue_revoked``,
     winners whose serial was revoked by hand (a lost or misused certificate) get a new serial.
-    ``user``/``pin`` unlock the contest key (an admin's PIN). Returns the signed certificates
+    The contest key is unlocked by the signing passphrase (``passphrase``, else the one held
+    for the session or JIANGXIN_PASSPHRASE; none or a wrong one: NotAllowed, exit 5), never
+    by a PIN; ``pin`` (when not None) confirms ``user`` again. Returns the signed certificates
     in print order.
     """
     c.require("certificates")
@@ -479,7 +485,7 @@ def issue_certificates(c: Contest, user: str, pin: str, events: Iterable[str] | 
     t = template_override or template(c)
     plan = _plan(c, evs, reissue_revoked=reissue_revoked)
     _check_glyphs([f for _e, _p, f, _r in plan.issue], t)
-    signed = _sign_all(c, user, pin, [f for _e, _p, f, _r in plan.issue])
+    signed = _sign_all(c, user, pin, [f for _e, _p, f, _r in plan.issue], passphrase)
 
     def record() -> None:
         if not signed and not plan.revoke:
@@ -499,10 +505,10 @@ def issue_certificates(c: Contest, user: str, pin: str, events: Iterable[str] | 
     return signed
 
 
-def reprint_certificates(c: Contest, user: str, pin: str, serials: Sequence[str], reason: str,
-                         *, template_override: CertificateTemplate | None = None,
-                         out: Out = None, progress: Progress | None = None
-                         ) -> list[CertificateData]:
+def reprint_certificates(c: Contest, user: str, pin: str | None, serials: Sequence[str],
+                         reason: str, *, template_override: CertificateTemplate | None = None,
+                         out: Out = None, progress: Progress | None = None,
+                         passphrase: str | None = None) -> list[CertificateData]:
     """Print certificates again as duplicates (补发), same serial and fields, with a reason.
 
     Refused (exit 2) for an unknown or revoked serial, one replaced by a later serial, or one
@@ -540,7 +546,7 @@ def reprint_certificates(c: Contest, user: str, pin: str, serials: Sequence[str]
         raise InputError("不能补发 / cannot reprint:\n" + "\n".join(problems), field="--reprint")
     t = template_override or template(c)
     _check_glyphs(certs, t)
-    signed = _sign_all(c, user, pin, certs)
+    signed = _sign_all(c, user, pin, certs, passphrase)
 
     def record() -> None:
         with c.write("certificate_reprint", reason=reason) as w:

@@ -281,13 +281,22 @@ def _marks_for(rng: random.Random, ev: Event, station: str, skill: float) -> lis
     return out
 
 
-def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026) -> Path:
-    """Write the demo contest to ``path`` (which must not exist)."""
+def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
+               passphrase: str | None = None) -> Path:
+    """Write the demo contest to ``path`` (which must not exist).
+
+    Its signing key is wrapped under ``passphrase``, else JIANGXIN_PASSPHRASE, else the demo
+    default documented in the README (db.keys.passphrase.DEMO_PASSPHRASE).
+    """
+    from db.keys import passphrase as pp
+
     p = Path(path)
     rng = random.Random(seed)
     size = max(8, size)
     per = [size // 4 + (1 if i < size % 4 else 0) for i in range(4)]
-    c = Contest.create(p, _competition_toml(per), "demo-competition.toml", "admin", "0000")
+    secret = passphrase or pp.current() or pp.DEMO_PASSPHRASE
+    c = Contest.create(p, _competition_toml(per), "demo-competition.toml", "admin", "0000",
+                       passphrase=secret)
     people: list[_Person] = []
     row = 2
     for ev, n in zip(c.competition.events, per):

@@ -64,6 +64,7 @@ class Contest:
         self._competition: Competition | None = None
         self._checkpointer: Checkpointer | None = None
         self._generation = 0  # bumped by every write except marks: see cached()
+        self.recovery_phrase: str | None = None  # set by create() only, shown once
         self._cache: dict[object, tuple[tuple[int, int], Any]] = {}
 
     # ---- opening -------------------------------------------------------------------------
@@ -88,8 +89,19 @@ class Contest:
 
     @classmethod
     def create(cls, path: str | Path, competition_text: str, file: str, user: str,
-               pin: str) -> Contest:
-        """`jiangxin init`: a new contest file from a competition file, signed in as its admin."""
+               pin: str, *, passphrase: str | None = None) -> Contest:
+        """`jiangxin init`: a new contest file from a competition file, signed in as its admin.
+
+        The contest's signing key is wrapped under ``passphrase`` (default: the one held for
+        the session or JIANGXIN_PASSPHRASE; none is NotAllowed, exit 5; shorter than 12
+        characters is InputError) and under a new recovery phrase, left in
+        ``recovery_phrase`` of the returned contest to be shown once; it is stored nowhere.
+        """
+        from db.keys import passphrase as pp
+        from db.keys.signing import check_secret
+
+        secret = pp.required(passphrase)
+        check_secret(secret, "JIANGXIN_PASSPHRASE")
         comp = load_competition(competition_text, file)
         admin = next((u for u in comp.users if u.name == user), None)
         if admin is None or admin.role != "admin" or admin.pin != pin:
@@ -115,7 +127,7 @@ class Contest:
                                    "pin_hash": hash_pin(u.pin)}, device=False,
                          audit_row={"name": u.name, "role": u.role, "unit": u.unit})
             from db.keys.contest_key import create_contest_key
-            create_contest_key(c, w, {u.name: u.pin for u in comp.users if u.role == "admin"})
+            _row, c.recovery_phrase = create_contest_key(c, w, secret)
         return c
 
     def close(self) -> None:

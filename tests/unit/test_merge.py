@@ -200,7 +200,7 @@ def test_a_row_altered_under_the_same_id_is_refused(laptops: dict[str, Path],
     row = next(r for r in marks["rows"] if r[col] is not None)
     row[col] = "9.99"
     forged = tmp_path / "forged.jxr"
-    forged.write_bytes(sign_body(body, unlock_private_key(c, *USERS["admin"])))
+    forged.write_bytes(sign_body(body, unlock_private_key(c)))
     c.close()
     db = copy_db(laptops["main"], tmp_path / "m.db")
     m = signed_in(db, "chief")

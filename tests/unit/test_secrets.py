@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from judging.errors import NotAllowed
-from tests.conftest import EXAMPLES, cli
+from tests.conftest import EXAMPLES, TEST_PASSPHRASE, cli
 
 IDS = [r["id_number"] for r in csv.DictReader(
     (EXAMPLES / "competitors.csv").open(encoding="utf-8-sig"))]
@@ -109,11 +109,13 @@ def test_private_key_is_encrypted_at_rest(example_db: Callable[[str], Path]) -> 
 
     db = example_db("final")
     c = Contest.open(db)
-    private = unlock_private_key(c, "王组委", "1000")
+    private = unlock_private_key(c, TEST_PASSPHRASE)
+    assert unlock_private_key(c) == private  # JIANGXIN_PASSPHRASE
     with pytest.raises(NotAllowed):
-        unlock_private_key(c, "王组委", "1001")
-    with pytest.raises(NotAllowed):
-        unlock_private_key(c, "李裁判长", "2000")   # not an admin: no wrapped copy for them
+        unlock_private_key(c, TEST_PASSPHRASE + "x")
+    for pin in PINS.values():  # a PIN never opens the key
+        with pytest.raises(NotAllowed):
+            unlock_private_key(c, pin)
     c.close()
     raw = file_bytes(db)
     assert len(private) == 32

@@ -11,7 +11,7 @@ import pytest
 from db.keys import signing
 from judging import certificate_payload as p
 from judging.certificate import CertificateData
-from judging.errors import NotAllowed, Revoked, VerificationFailed
+from judging.errors import InputError, NotAllowed, Revoked, VerificationFailed
 from tests.unit.test_certificate_payload import CERT  # noqa: E402
 
 FAST = 2**10  # scrypt cost for tests only
@@ -41,27 +41,56 @@ def test_keys_sign_and_verify(key: tuple[bytes, bytes]) -> None:
     assert not signing.verify(public, b"data", b"short")
 
 
-def test_each_admin_pin_opens_the_wrapped_key(key: tuple[bytes, bytes]) -> None:
+def test_each_holder_passphrase_opens_the_wrapped_key(key: tuple[bytes, bytes]) -> None:
     private, _public = key
-    wrapped = signing.wrap_private_key(
-        private, {"王组委": "1000", "admin": "0000"}, cost=FAST
-    )
+    a, b = "a long passphrase", "ANOTHER-ONE-12345"
+    wrapped = signing.wrap_private_key(private, {"signing": a, "recovery": b}, cost=FAST)
     wrapped = json.loads(json.dumps(wrapped))  # JSON-able
-    assert signing.unwrap_private_key(wrapped, "王组委", "1000") == private
-    assert signing.unwrap_private_key(wrapped, "admin", "0000") == private
+    assert signing.unwrap_private_key(wrapped, "signing", a) == private
+    assert signing.unwrap_private_key(wrapped, "recovery", b) == private
     assert private.hex() not in json.dumps(wrapped)
+    assert wrapped["unwrappers"]["signing"]["n"] == FAST
     with pytest.raises(NotAllowed):
-        signing.unwrap_private_key(wrapped, "admin", "1000")
+        signing.unwrap_private_key(wrapped, "signing", b)
     with pytest.raises(NotAllowed):
-        signing.unwrap_private_key(wrapped, "李裁判长", "2000")
-    more = signing.add_secret(wrapped, "admin", "0000", "新管理员", "7777", cost=FAST)
-    assert signing.unwrap_private_key(more, "新管理员", "7777") == private
-    fewer = signing.remove_secret(more, "admin")
+        signing.unwrap_private_key(wrapped, "李裁判长", a)
+    more = signing.add_secret(wrapped, "signing", a, "officer", "officer passphrase",
+                              cost=FAST)
+    assert signing.unwrap_private_key(more, "officer", "officer passphrase") == private
+    fewer = signing.remove_secret(more, "signing")
     with pytest.raises(NotAllowed):
-        signing.unwrap_private_key(fewer, "admin", "0000")
+        signing.unwrap_private_key(fewer, "signing", a)
     damaged = dict(wrapped, ciphertext=wrapped["nonce"] * 4)
     with pytest.raises(VerificationFailed):
-        signing.unwrap_private_key(damaged, "admin", "0000")
+        signing.unwrap_private_key(damaged, "signing", a)
+
+
+def test_a_pin_or_any_short_secret_is_refused(key: tuple[bytes, bytes]) -> None:
+    private, _public = key
+    for short in ("0000", "1000", "12345678901", "   short   "):
+        with pytest.raises(InputError, match="12"):
+            signing.wrap_private_key(private, {"admin": short}, cost=FAST)
+    wrapped = signing.wrap_private_key(private, {"signing": "a long passphrase"}, cost=FAST)
+    with pytest.raises(InputError):
+        signing.add_secret(wrapped, "signing", "a long passphrase", "admin", "0000", cost=FAST)
+
+
+def test_the_default_kdf_is_scrypt_2_17_and_old_envelopes_still_open(
+        key: tuple[bytes, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    private, _public = key
+    assert (signing.SCRYPT_N, signing.SCRYPT_R, signing.SCRYPT_P) in {
+        (2**17, 8, 1), (2**12, 8, 1)}  # production, or lowered by tests/conftest.py
+    monkeypatch.setattr(signing, "SCRYPT_N", 2**17)
+    wrapped = signing.wrap_private_key(private, {"signing": "a long passphrase"})
+    entry = wrapped["unwrappers"]["signing"]
+    assert (entry["kdf"], entry["n"], entry["r"], entry["p"]) == ("scrypt", 2**17, 8, 1)
+    # an envelope made with other parameters (e.g. an older, cheaper one) opens by its own
+    monkeypatch.setattr(signing, "SCRYPT_N", 2**10)
+    assert signing.unwrap_private_key(wrapped, "signing", "a long passphrase") == private
+    old = signing.wrap_private_key(private, {"signing": "a long passphrase"})
+    monkeypatch.setattr(signing, "SCRYPT_N", 2**17)
+    assert old["unwrappers"]["signing"]["n"] == 2**10
+    assert signing.unwrap_private_key(old, "signing", "a long passphrase") == private
 
 
 def test_a_genuine_certificate_verifies(

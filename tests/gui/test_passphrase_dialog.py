@@ -1,0 +1,39 @@
+"""The app asks for the signing passphrase once per session and holds it in memory only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from db.keys import passphrase as pp
+
+
+def test_asked_once_then_held_and_forgotten_when_wrong(
+        qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QInputDialog, QWidget
+
+    from ui import passphrase_dialog as dlg
+
+    monkeypatch.delenv(pp.ENV)
+    asked: list[str] = []
+
+    def fake_get_text(*args: Any, **kwargs: Any) -> tuple[str, bool]:
+        asked.append(args[2])
+        return "typed passphrase 123", True
+
+    monkeypatch.setattr(QInputDialog, "getText", fake_get_text)
+    w = QWidget()
+    qtbot.addWidget(w)
+    try:
+        assert dlg.signing_passphrase(w, demo=True) == "typed passphrase 123"
+        assert dlg.signing_passphrase(w) == "typed passphrase 123"
+        assert len(asked) == 1 and pp.DEMO_PASSPHRASE in asked[0]
+        assert pp.current() == "typed passphrase 123"
+        dlg.forget()
+        assert pp.current() is None
+        monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", False))
+        assert dlg.signing_passphrase(w) is None  # cancelled: nothing held
+        assert pp.current() is None
+    finally:
+        pp.hold(None)
