@@ -265,9 +265,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from db.ops.demo import write_demo
-
     from db.keys import passphrase as pp
+    from db.ops.demo import write_demo
 
     path = write_demo(args.db, size=args.size)
     given = pp.current()

@@ -14,9 +14,8 @@ from cli.commands import _open
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from db.files.exchange import export
-
     from cli.keys_prompt import signing_passphrase
+    from db.files.exchange import export
 
     c = _open(args)
     c.require("export")

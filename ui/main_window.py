@@ -509,9 +509,8 @@ class MainWindow(QMainWindow):
         """Write the signed results file on a worker; its SHA-256 is shown when done (it is
         also printed on the posted results list)."""
         from db.files.exchange import export
-        from ui.worker import run_task
-
         from ui.passphrase_dialog import signing_passphrase
+        from ui.worker import run_task
 
         passphrase = signing_passphrase(self, demo=self.is_demo())
         if passphrase is None:

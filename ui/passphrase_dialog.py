@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
-
 from db.keys import passphrase as pp
 from ui.i18n import t
+from ui.qt import QInputDialog, QLineEdit, QWidget
 
 
 def signing_passphrase(parent: QWidget | None, *, demo: bool = False) -> str | None:

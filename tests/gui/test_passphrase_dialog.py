@@ -11,9 +11,8 @@ from db.keys import passphrase as pp
 
 def test_asked_once_then_held_and_forgotten_when_wrong(
         qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtWidgets import QInputDialog, QWidget
-
     from ui import passphrase_dialog as dlg
+    from ui.qt import QInputDialog, QWidget
 
     monkeypatch.delenv(pp.ENV)
     asked: list[str] = []
