@@ -1,0 +1,259 @@
+"""The two engines of headquarters: an embedded SQLite file or a PostgreSQL server.
+
+Everything above this module writes one SQL text for both: ``?`` placeholders, standard
+``INSERT … ON CONFLICT``, ``RETURNING``, ``CASE``, ``COUNT(DISTINCT …)``. What differs lives
+here and only here:
+
+* how to connect (a path, or a ``postgresql://`` URL) and the storage errors in plain words;
+* placeholders (``?`` here, ``%s`` for psycopg; a literal ``%`` is escaped);
+* transactions: SQLite's are ``BEGIN IMMEDIATE`` through db/store/connection.py's helper (one
+  writer at a time, nested use a savepoint); PostgreSQL's are psycopg's (nested: a savepoint);
+* :meth:`Engine.lock`: inside a transaction, a PostgreSQL advisory lock held until it ends, so
+  that concurrent importers of the same contest or file take turns (SQLite has one writer);
+* where the accepted files are kept whole (``HQ.db.files/`` beside a SQLite file; the folder
+  in ``JIANGXIN_HQ_FILES`` for a server, by default one per database in the user's data folder);
+* a few type words in DDL (:func:`ddl`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from db.store import connection
+from judging.errors import StorageError
+
+Params = Sequence[Any]
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor headquarters uses (sqlite3 and psycopg alike)."""
+
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def is_server_url(target: str | Path) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+class Engine:
+    """One connection to a headquarters database. Not thread-safe: one per thread/process."""
+
+    kind = "?"
+    location = ""  # what messages name: the file, or the URL without its password
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
+        raise NotImplementedError
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        raise NotImplementedError
+
+    def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column name."""
+        cur = self.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def one(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """One transaction; used inside another one, a savepoint."""
+        raise NotImplementedError
+
+    @property
+    def in_transaction(self) -> bool:
+        raise NotImplementedError
+
+    def lock(self, *keys: str) -> None:
+        """Inside a transaction: wait for, then hold until it ends, a lock on each key."""
+
+    def tables(self) -> set[str]:
+        raise NotImplementedError
+
+    def files_dir(self) -> Path:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteEngine(Engine):
+    kind = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = str(path)
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 60000")  # another importer's batch
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            # the import's indexes are far bigger than SQLite's default 2 MB page cache
+            conn.execute("PRAGMA cache_size = -262144")
+        except sqlite3.Error as exc:
+            raise StorageError(f"{path}: cannot open the headquarters database: {exc}") from exc
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
+        try:
+            return self.conn.execute(sql, tuple(params))
+        except sqlite3.Error as exc:
+            raise connection.storage_error(exc, self.path) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise connection.storage_error(exc, self.path) from exc
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with connection.transaction(self.db):
+            yield
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def tables(self) -> set[str]:
+        return set(self.db.table_names())
+
+    def files_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".files")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _pg_sql(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+class PostgresEngine(Engine):
+    kind = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise StorageError("PostgreSQL needs the psycopg package: pip install "
+                               "'psycopg[binary]' / 需要安装 psycopg") from None
+        self._psycopg = psycopg
+        self.url = url
+        self.location = _safe_url(url)
+        try:
+            self.conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StorageError(f"{self.location}: cannot connect to the headquarters "
+                               f"database / 无法连接总部数据库: {exc}".strip()) from exc
+        self._depth = 0
+
+    def _error(self, exc: Exception) -> StorageError:
+        err = StorageError(f"{self.location}: database error / 数据库错误: {exc}".strip())
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        # connection lost, disk full, out of memory, read-only: the operator's to fix (exit 2)
+        if not (sqlstate.startswith(("08", "53", "57")) or sqlstate == "25006"):
+            err.exit_code = 1
+        return err
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
+        try:
+            return self.conn.execute(_pg_sql(sql), tuple(params))  # type: ignore[arg-type]
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        try:
+            with self.conn.cursor() as cur:
+                cur.executemany(_pg_sql(sql), list(rows))  # type: ignore[arg-type]
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        try:
+            with self.conn.transaction():
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def lock(self, *keys: str) -> None:
+        # sorted, so that two importers never wait for each other in a circle
+        for key in sorted(set(keys)):
+            n = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+            self.execute("SELECT pg_advisory_xact_lock(?)", [n])
+
+    def tables(self) -> set[str]:
+        return {str(r[0]) for r in self.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema()")}
+
+    def files_dir(self) -> Path:
+        env = os.environ.get("JIANGXIN_HQ_FILES")
+        if env:
+            return Path(env)
+        from platformdirs import user_data_dir
+
+        info = self.conn.info
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{info.host}-{info.port}-{info.dbname}")
+        return Path(user_data_dir("Jiangxin", appauthor=False)) / "hq-files" / name
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_engine(target: str | Path) -> Engine:
+    """A SQLite path (made if new) or a ``postgresql://user@host/db`` URL."""
+    if is_server_url(target):
+        return PostgresEngine(str(target))
+    return SqliteEngine(Path(target))
+
+
+_PG_WORDS = {"{id}": "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+             "{blob}": "BYTEA"}
+_SQLITE_WORDS = {"{id}": "INTEGER PRIMARY KEY", "{blob}": "BLOB"}
+
+
+def ddl(engine: Engine, text: str) -> list[str]:
+    """DDL statements (separated by ``;`` at a line's end) in the engine's words.
+
+    ``{id}`` is an integer primary key numbered by the database, ``{blob}`` raw bytes; all
+    other types (TEXT, INTEGER, BIGINT) are written as they are, and mean the same on both.
+    """
+    words = _PG_WORDS if engine.kind == "postgresql" else _SQLITE_WORDS
+    for k, v in words.items():
+        text = text.replace(k, v)
+    return [s.strip() for s in text.split(";\n") if s.strip()]
