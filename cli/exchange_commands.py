@@ -131,14 +131,17 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
                     help="instead: copy this contest for another laptop (its own device id)")
 
     hq_parser = sub.add_parser("hq", help="headquarters: import results files, report")
-    hq_parser.add_argument("--hq", help="the headquarters database")
+    hq_parser.add_argument("--hq", help="the headquarters database: a SQLite file or "
+                           "postgresql://user@host/db")
     hq_parser.set_defaults(handler=cmd_hq_window)
     hq = hq_parser.add_subparsers(dest="sub")
 
     def hq_cmd(name: str, handler: Callable[[argparse.Namespace], int], text: str
                ) -> argparse.ArgumentParser:
         p = cmd(name, handler, text, parent=hq, needs_db=False, writes=False)
-        p.add_argument("--hq", required=True, help="the headquarters database (made if new)")
+        p.add_argument("--hq", required=True,
+                       help="the headquarters database: a SQLite file (made if new) or "
+                       "postgresql://user@host/db (an empty database is set up)")
         return p
 
     sp = hq_cmd("import", cmd_hq_import, "verify and import venue results files")

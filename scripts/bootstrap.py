@@ -86,6 +86,27 @@ def checks() -> list[str]:
     return failed
 
 
+def postgresql_installed() -> bool:
+    return bool(list(Path("/usr/lib/postgresql").glob("*/bin/postgres"))) or bool(
+        shutil.which("pg_ctl") and shutil.which("initdb"))
+
+
+def ensure_postgresql() -> None:
+    """The tests run headquarters on a throwaway PostgreSQL server (tests/pgserver.py): on
+    Debian/Ubuntu as root, install the server's package; elsewhere those tests are skipped."""
+    if postgresql_installed():
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing PostgreSQL for the headquarters tests (apt-get) …", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run("apt-get", "update", "-qq", check=False, env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql",
+            check=False, env=env, stdout=subprocess.DEVNULL)
+    if not postgresql_installed():
+        print("warning: no PostgreSQL server; the headquarters tests on PostgreSQL will be "
+              "skipped (on Debian: apt-get install postgresql)", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     what = argv[0] if argv else "app"
     setup()
@@ -96,6 +117,7 @@ def main(argv: list[str]) -> int:
         if failed:
             print("checks failed / 检查未通过: " + ", ".join(failed), file=sys.stderr)
             return 1
+        ensure_postgresql()
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         return run(PY, "-m", "pytest", *argv[1:], check=False, cwd=ROOT, env=env)
     if what == "check":

@@ -137,3 +137,48 @@ def copy_example() -> Callable[[Path, Path], Path]:
         shutil.copy(src, dst)
         return dst
     return copy
+
+
+# ---- headquarters on both engines ------------------------------------------------------------
+HQ_ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """A throwaway PostgreSQL server for the session (tests/pgserver.py)."""
+    from tests import pgserver
+
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed: .venv/bin/python -m pip install -e '.[test]'")
+    bindir = pgserver.find_bin()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server here (and it could not be installed): "
+                    "python3 scripts/bootstrap.py test installs Debian's postgresql as root")
+    server = pgserver.Server(bindir)
+    try:
+        server.start()
+    except Exception:
+        server.stop()
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=HQ_ENGINES)
+def hq_engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def hq_target(hq_engine: str, request: pytest.FixtureRequest, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Callable[[], str]:
+    """new() -> a new, empty headquarters on the test's engine: a SQLite path, or the URL of
+    a new database on the session's PostgreSQL server (its kept files in tmp_path)."""
+    names = iter(range(1, 1000))
+    if hq_engine == "sqlite":
+        return lambda: str(tmp_path / f"hq{next(names)}.db")
+    server = request.getfixturevalue("pg_server")
+    monkeypatch.setenv("JIANGXIN_HQ_FILES", str(tmp_path / "hq-files"))
+    return server.new_database  # type: ignore[no-any-return]

@@ -111,7 +111,8 @@ class HqWindow(QMainWindow):
         hq = Headquarters.open(hq_path)  # before Qt: a refusal leaves no half-made window
         super().__init__(parent)
         self.hq = hq
-        self.setWindowTitle(t(f"匠心 · 总部 — {hq_path}", f"Jiangxin · Headquarters — {hq_path}"))
+        where = hq.db.location
+        self.setWindowTitle(t(f"匠心 · 总部 — {where}", f"Jiangxin · Headquarters — {where}"))
         self.submissions = RowsModel(SUBMISSION_COLUMNS, self)
         self.metrics = RowsModel(METRIC_COLUMNS, self)
         self.breakdown = RowsModel(BREAKDOWN_COLUMNS, self)
@@ -266,8 +267,12 @@ def _operator() -> str:
 
 def run_hq_window(hq_path: str | Path | None) -> int:
     """`jiangxin hq`: the headquarters window on ``hq_path`` (default: the user's data folder)."""
-    path = Path(hq_path) if hq_path else default_hq_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from db.hq.store import is_server_url
+
+    path: str | Path = hq_path if hq_path and is_server_url(hq_path) else (
+        Path(hq_path) if hq_path else default_hq_path())
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("DISPLAY") and sys.platform.startswith("linux") \
             and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"

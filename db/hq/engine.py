@@ -183,14 +183,14 @@ class PostgresEngine(Engine):
 
     def execute(self, sql: str, params: Params = ()) -> Cursor:
         try:
-            return self.conn.execute(_pg_sql(sql), tuple(params))  # type: ignore[arg-type]
+            return self.conn.execute(_pg_sql(sql), tuple(params))
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         try:
             with self.conn.cursor() as cur:
-                cur.executemany(_pg_sql(sql), list(rows))  # type: ignore[arg-type]
+                cur.executemany(_pg_sql(sql), list(rows))
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
 

@@ -203,7 +203,8 @@ class Importer:
                 return receipt
             raise VerificationFailed(
                 f"{f.name}: this export was replaced by submission {seen[2]} (a newer export "
-                "of the same competition); an older export is never taken back / 已被更新的导出替换")
+                "of the same competition); an older export is never taken back "
+                "/ 已被更新的导出替换")
         known = self.db.one("SELECT public FROM keys WHERE key_id = ?", [f.key_id])
         if known is not None and known != f.public_key.hex():
             raise VerificationFailed(f"{f.name}: key id {f.key_id} belongs to another key here")

@@ -43,8 +43,8 @@ def files(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> HqWindow:  # type: ignore[no-untyped-def]
-    w = HqWindow(tmp_path / "hq.db")
+def window(qtbot, hq_target: Callable[[], str]) -> HqWindow:  # type: ignore[no-untyped-def]
+    w = HqWindow(hq_target())
     qtbot.addWidget(w)
     w.accept_key.setChecked(True)
     return w

@@ -20,6 +20,7 @@ from db.store.contest import Contest
 from tests.conftest import USERS, cli
 
 ADMIN_PIN = USERS["admin"][1]
+New = Callable[[], str]  # hq_target(): a new headquarters on the engine of the test
 TABLES = ("submissions", "files", "keys", "competitions", "events", "participations")
 
 
@@ -72,18 +73,22 @@ def files(tmp_path_factory: pytest.TempPathFactory,
                 "SELECT public FROM keys").fetchone()[0], "uid": c.meta("contest_uid")}
 
 
-def counts(hq_path: Path) -> dict[str, int]:
-    con = sqlite3.connect(hq_path)
-    return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+def counts(target: str) -> dict[str, int]:
+    hq = Headquarters.open(target)
+    try:
+        return {t: hq.count(t) for t in TABLES}
+    finally:
+        hq.close()
 
 
 def hq_cli(*args: Any) -> int:
     return cli("hq", *args)
 
 
-def test_import_reproduces_the_venues_results_exactly(files: dict[str, Any],
+def test_import_reproduces_the_venues_results_exactly(hq_target: New, files: dict[str, Any],
                                                       tmp_path: Path) -> None:
-    hq = Headquarters.open(tmp_path / "hq.db")
+    target = hq_target()
+    hq = Headquarters.open(target)
     r = hq.import_file(files["v1"], accept_key=True)
     assert r.status == "imported" and r.submission == 1
     assert r.counts == {"events": 1, "participations": 12, "persons": 12, "marks": 600,
@@ -92,9 +97,9 @@ def test_import_reproduces_the_venues_results_exactly(files: dict[str, Any],
     assert hq.file_bytes(r.sha256) == files["v1"].read_bytes()  # kept whole, with its hash
 
 
-def test_unknown_key_is_refused_unless_accepted_which_is_recorded(
+def test_unknown_key_is_refused_unless_accepted_which_is_recorded(hq_target: New,
         files: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "hq.db"
+    db = hq_target()
     assert hq_cli("import", files["v1"], "--hq", db) == 3
     assert "does not know" in capsys.readouterr().err
     assert counts(db) == dict.fromkeys(TABLES, 0)
@@ -106,15 +111,17 @@ def test_unknown_key_is_refused_unless_accepted_which_is_recorded(
         ("accepted", read_results_file(files["v1"]).sha256)]
 
 
-def test_a_key_registered_in_advance_is_trusted(files: dict[str, Any], tmp_path: Path) -> None:
-    db = tmp_path / "hq.db"
+def test_a_key_registered_in_advance_is_trusted(hq_target: New,
+        files: dict[str, Any], tmp_path: Path) -> None:
+    db = hq_target()
     assert hq_cli("keys", "--add", files["key"], "--label", "工具钳工决赛", "--hq", db) == 0
     assert hq_cli("import", files["v1"], "--hq", db) == 0
     assert counts(db)["participations"] == 12
 
 
 @pytest.mark.parametrize("where", ["signature", "manifest", "body", "truncated", "head"])
-def test_damaged_file_is_refused_and_nothing_imported(files: dict[str, Any], tmp_path: Path,
+def test_damaged_file_is_refused_and_nothing_imported(hq_target: New,
+        files: dict[str, Any], tmp_path: Path,
                                                       where: str) -> None:
     data = files["v1"].read_bytes()
     pos = {"signature": data.rindex(b'"value":"') + 20, "manifest": data.index(b'"manifest"') + 30,
@@ -123,25 +130,26 @@ def test_damaged_file_is_refused_and_nothing_imported(files: dict[str, Any], tmp
            else data[:pos] + bytes([data[pos] ^ 0x20]) + data[pos + 1:])
     path = tmp_path / "bad.jxr"
     path.write_bytes(bad)
-    db = tmp_path / "hq.db"
+    db = hq_target()
     assert hq_cli("import", path, "--hq", db, "--accept-key") == 3
     assert counts(db) == dict.fromkeys(TABLES, 0)
-    con = sqlite3.connect(db)
-    assert con.execute("SELECT COUNT(*) FROM refusals").fetchone()[0] == 1  # the refusal is logged
+    assert Headquarters.open(db).count("refusals") == 1  # the refusal is logged
 
 
-def test_same_file_twice_is_a_noop(files: dict[str, Any], tmp_path: Path) -> None:
-    hq = Headquarters.open(tmp_path / "hq.db")
+def test_same_file_twice_is_a_noop(hq_target: New, files: dict[str, Any], tmp_path: Path) -> None:
+    target = hq_target()
+    hq = Headquarters.open(target)
     first = hq.import_file(files["v1"], accept_key=True)
-    before = counts(tmp_path / "hq.db")
+    before = counts(target)
     again = hq.import_file(files["v1"])
     assert again.status == "duplicate" and again.submission == first.submission
-    assert counts(tmp_path / "hq.db") == before
+    assert counts(target) == before
 
 
-def test_newer_export_replaces_the_older_as_a_whole_showing_the_difference(
+def test_newer_export_replaces_the_older_as_a_whole_showing_the_difference(hq_target: New,
         files: dict[str, Any], tmp_path: Path) -> None:
-    hq = Headquarters.open(tmp_path / "hq.db")
+    target = hq_target()
+    hq = Headquarters.open(target)
     hq.import_file(files["v1"], accept_key=True)
     r = hq.import_file(files["v2"])
     assert r.status == "replaced" and r.replaces == 1
@@ -151,16 +159,16 @@ def test_newer_export_replaces_the_older_as_a_whole_showing_the_difference(
     assert changed[station04["candidate"]]["status"] == ["ok", "disqualified"]
     assert "difference" in r.text()
     assert hq.event_results(files["uid"], "GJQG") == files["results_v2"]
-    assert counts(tmp_path / "hq.db")["participations"] == 12
+    assert counts(target)["participations"] == 12
     rep = hq.report()
     assert (rep["persons"], rep["participations"], rep["competitions"]) == (12, 12, 1)
     states = [(s["id"], s["state"]) for s in hq.submissions()]
     assert states == [(1, "replaced"), (2, "current")]
 
 
-def test_an_older_export_replayed_is_refused(files: dict[str, Any], tmp_path: Path,
+def test_an_older_export_replayed_is_refused(hq_target: New, files: dict[str, Any], tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "hq.db"
+    db = hq_target()
     assert hq_cli("import", files["v2"], "--hq", db, "--accept-key") == 0
     before = counts(db)
     assert hq_cli("import", files["v1"], "--hq", db) == 3
@@ -169,13 +177,14 @@ def test_an_older_export_replayed_is_refused(files: dict[str, Any], tmp_path: Pa
     hq = Headquarters.open(db)
     assert hq.event_results(files["uid"], "GJQG") == files["results_v2"]
     # v1 first, then v2, then v1 again: replaced, so also refused
-    db2 = tmp_path / "hq2.db"
+    db2 = hq_target()
     for f, rc in ((files["v1"], 0), (files["v2"], 0), (files["v1"], 3)):
         assert hq_cli("import", f, "--hq", db2, "--accept-key") == rc
 
 
-def test_export_of_another_lineage_needs_force(files: dict[str, Any], tmp_path: Path) -> None:
-    db = tmp_path / "hq.db"
+def test_export_of_another_lineage_needs_force(hq_target: New,
+        files: dict[str, Any], tmp_path: Path) -> None:
+    db = hq_target()
     assert hq_cli("import", files["v1"], "--hq", db, "--accept-key") == 0
     assert hq_cli("import", files["laptop"], "--hq", db) == 3
     assert counts(db)["submissions"] == 1
@@ -183,22 +192,22 @@ def test_export_of_another_lineage_needs_force(files: dict[str, Any], tmp_path: 
     assert counts(db)["submissions"] == 2
 
 
-def test_dry_run_imports_nothing(files: dict[str, Any], tmp_path: Path,
+def test_dry_run_imports_nothing(hq_target: New, files: dict[str, Any], tmp_path: Path,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "hq.db"
+    db = hq_target()
     assert hq_cli("import", files["v1"], "--hq", db, "--accept-key", "--dry-run") == 0
     assert "not imported" in capsys.readouterr().out
     assert counts(db) == dict.fromkeys(TABLES, 0)
 
 
 @pytest.fixture
-def province(files: dict[str, Any], tmp_path: Path) -> Path:
-    db = tmp_path / "hq.db"
+def province(hq_target: New, files: dict[str, Any], tmp_path: Path) -> str:
+    db = hq_target()
     assert hq_cli("import", files["v2"], files["second"], "--hq", db, "--accept-key") == 0
     return db
 
 
-def test_report_matches_people_across_contests(province: Path,
+def test_report_matches_people_across_contests(province: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert hq_cli("report", "--hq", province, "--json") == 0
@@ -219,7 +228,7 @@ def test_report_matches_people_across_contests(province: Path,
     assert sum(v["persons"] for v in regions) == 12 and all(v["events"] == 2 for v in regions)
 
 
-def test_person_history_and_trade_ranking(province: Path, files: dict[str, Any]) -> None:
+def test_person_history_and_trade_ranking(province: str, files: dict[str, Any]) -> None:
     hq = Headquarters.open(province)
     idn = hq.db.execute("SELECT id_number FROM participations LIMIT 1").fetchone()[0]
     hist = hq.person_history(idn)
@@ -232,7 +241,7 @@ def test_person_history_and_trade_ranking(province: Path, files: dict[str, Any])
     assert [r["rank"] for r in rank["ranking"]][:6] == [1, 2, 3, 3, 5, 6]  # the tie is shared
 
 
-def test_trust_file_lists_keys_and_revocations(province: Path, tmp_path: Path) -> None:
+def test_trust_file_lists_keys_and_revocations(province: str, tmp_path: Path) -> None:
     assert hq_cli("revoke", "HLJ-0001", "--reason", "substitute sitting", "--hq",
                   province) == 0
     out = tmp_path / "trust.json"
@@ -243,11 +252,13 @@ def test_trust_file_lists_keys_and_revocations(province: Path, tmp_path: Path) -
     assert any("工具钳工" in label for label in trust.labels.values())
 
 
-def test_many_files_in_one_batch_are_each_checked_on_their_own(files: dict[str, Any],
+def test_many_files_in_one_batch_are_each_checked_on_their_own(hq_target: New,
+        files: dict[str, Any],
                                                                 tmp_path: Path) -> None:
     bad = tmp_path / "bad.jxr"
     bad.write_bytes(files["v1"].read_bytes()[:-10])
-    hq = Headquarters.open(tmp_path / "hq.db")
+    target = hq_target()
+    hq = Headquarters.open(target)
     out = hq.import_files([files["v1"], bad, files["v2"], files["v1"], files["second"]],
                           accept_key=True, batch=50)
     kinds = [getattr(r, "status", type(r).__name__) for _, r in out]
@@ -257,7 +268,7 @@ def test_many_files_in_one_batch_are_each_checked_on_their_own(files: dict[str, 
     assert hq.report()["participations"] == 24
 
 
-def test_provisional_results_give_no_awards_at_headquarters(
+def test_provisional_results_give_no_awards_at_headquarters(hq_target: New,
         example_cache: Callable[[str], Path], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """An event exported before it is locked and decrypted counts its participations but gives
@@ -265,7 +276,7 @@ def test_provisional_results_give_no_awards_at_headquarters(
     venue = copy_db(example_cache("final"), tmp_path / "venue.db")  # marked, not locked
     out = tmp_path / "early.jxr"
     export(signed_in(venue, "admin"), out, ADMIN_PIN)
-    hq = tmp_path / "hq.db"
+    hq = hq_target()
     assert hq_cli("import", out, "--hq", hq, "--accept-key") == 0
     capsys.readouterr()
     assert hq_cli("report", "--hq", hq, "--json") == 0
