@@ -144,7 +144,11 @@ class AuditScreen(QWidget):
         self.until.dateTimeChanged.connect(lambda _d: self.reload())
         self.clear_btn.clicked.connect(self.clear_filters)
         self.verify_btn.clicked.connect(self.start_verify)
-        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        state.contest_opened.connect(self._contest_opened)
+        self.reload(refill=True)
+
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
         self.reload(refill=True)
 
     def _shows_content(self) -> bool:

@@ -526,10 +526,14 @@ class BoardScreen(QWidget):
         self.pause_btn.clicked.connect(lambda: self.ask_reason(PAUSE))
         self.extra_btn.clicked.connect(lambda: self.ask_reason(EXTRA))
         self.hall_btn.clicked.connect(self.open_hall)
-        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        state.contest_opened.connect(self._contest_opened)
         self.reload(refill=True)
 
     # ---- data ----------------------------------------------------------------------------
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
+        self.reload(refill=True)
+
     @property
     def event_id(self) -> str | None:
         return self.picker.event_id

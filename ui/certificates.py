@@ -19,6 +19,7 @@ from db.ops import certificates as certs
 from db.ops.paper_forms import KIND_LABELS, KINDS, write_form
 from db.store.contest import Contest
 from judging.errors import InputError, JiangxinError, NotAllowed
+from ui import files
 from ui.errors import show_error
 from ui.event_picker import EventPicker
 from ui.i18n import t
@@ -264,10 +265,14 @@ class CertificatesScreen(QWidget):
         self.seal_btn.clicked.connect(lambda: self._pick_image(self.seal))
         self.form_btn.clicked.connect(self.make_form)
         self.pin.returnPressed.connect(self.issue)
-        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        state.contest_opened.connect(self._contest_opened)
         self.reload(refill=True)
 
     # ---- data -----------------------------------------------------------------------------
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
+        self.reload(refill=True)
+
     def _columns(self) -> list[Column[certs.CertificateState]]:
         centre = Qt.AlignmentFlag.AlignCenter
         return [
@@ -476,8 +481,7 @@ class CertificatesScreen(QWidget):
         run_task(self.state, job, done, on_error=self._fail, on_progress=self._progressed)
 
     def _ask_save(self) -> None:
-        dialog = QFileDialog(self, t("另存PDF", "Save PDF"), str(Path.home()),
-                             "PDF (*.pdf)")
+        dialog = files.make_dialog(self, t("另存PDF", "Save PDF"), "pdf", "PDF (*.pdf)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("pdf")
         dialog.fileSelected.connect(lambda p: self.save_pdf(Path(p)))
@@ -535,8 +539,8 @@ class CertificatesScreen(QWidget):
         self.template_saved.emit()
 
     def _pick_image(self, edit: QLineEdit) -> None:
-        dialog = QFileDialog(self, t("选择图片", "Choose an image"), str(Path.home()),
-                             "Images (*.png *.jpg *.jpeg)")
+        dialog = files.make_dialog(self, t("选择图片", "Choose an image"), "image",
+                                   "Images (*.png *.jpg *.jpeg)")
         dialog.fileSelected.connect(edit.setText)
         dialog.open()
 

@@ -195,10 +195,14 @@ class CheckinScreen(QWidget):
         self.absent_btn.clicked.connect(self.mark_absent)
         self.absent_reason.textChanged.connect(lambda _t: self._show(self.current))
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
-        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        state.contest_opened.connect(self._contest_opened)
         self.reload(refill=True)
 
     # ---- who may see what ----------------------------------------------------------------
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
+        self.reload(refill=True)
+
     @property
     def sees_identity(self) -> bool:
         """Only the organiser sees names, units and photos (judges never do)."""

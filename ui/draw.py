@@ -261,8 +261,12 @@ class DrawScreen(QWidget):
         self.witness.textChanged.connect(lambda _t: self._update_buttons())
         self.paper_witness.textChanged.connect(lambda _t: self._update_buttons())
         self.lots.dataChanged.connect(lambda *_a: self._update_buttons())
-        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        state.contest_opened.connect(self._contest_opened)
         self.new_seed()
+        self.reload(refill=True)
+
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
         self.reload(refill=True)
 
     @property

@@ -186,7 +186,11 @@ class HallScreen(QWidget):
         self.timer.timeout.connect(self.tick)
         self.picker.event_chosen.connect(lambda _e: self.reload())
         self.full_btn.clicked.connect(self.toggle_full_screen)
-        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        state.contest_opened.connect(self._contest_opened)
+        self.reload(refill=True)
+
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
         self.reload(refill=True)
 
     def show_event(self, event_id: str) -> None:

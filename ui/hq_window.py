@@ -17,6 +17,7 @@ from typing import Any
 
 from db.hq.store import Headquarters, Receipt, diff_text
 from judging.errors import JiangxinError
+from ui import files
 from ui.errors import show_error
 from ui.i18n import t
 from ui.models import Column, RowsModel
@@ -24,7 +25,6 @@ from ui.qt import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -234,15 +234,15 @@ class HqWindow(QMainWindow):
 
     # ---- slots ---------------------------------------------------------------------------------
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, t("选择结果文件", "Choose results files"),
-                                                "", t("结果文件 (*.jxr *.json);;所有文件 (*)",
-                                                      "Results files (*.jxr *.json);;All (*)"))
+        paths = files.open_files(self, t("选择结果文件", "Choose results files"),
+                                 t("结果文件 (*.jxr *.json);;所有文件 (*)",
+                                   "Results files (*.jxr *.json);;All (*)"), purpose="hq-import")
         if paths:
             self.import_paths(paths)
 
     def _choose_trust_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, t("信任文件", "Trust file"),
-                                              "jiangxin-trust.json", "JSON (*.json)")
+        path = files.save_file(self, t("信任文件", "Trust file"), "jiangxin-trust.json",
+                               "JSON (*.json)", purpose="trust")
         if path:
             self.publish_trust(path)
 

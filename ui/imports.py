@@ -31,6 +31,7 @@ from db.store.contest import Contest
 from judging.errors import JiangxinError
 from judging.idnumber import mask_id_number
 from judging.roles import allowed
+from ui import files
 from ui.errors import show_error
 from ui.event_picker import EventPicker
 from ui.i18n import t
@@ -39,7 +40,6 @@ from ui.qt import (
     QAbstractItemView,
     QColor,
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -224,10 +224,14 @@ class ImportsScreen(QWidget):
         self.problem_view.clicked.connect(self._problem_clicked)
         for what, btn in self.export_btns.items():
             btn.clicked.connect(lambda _=False, what=what: self.choose_export(what))
-        state.contest_opened.connect(lambda _c: self._fill())
+        state.contest_opened.connect(self._contest_opened)
         self._fill()
 
     # ---- roles ---------------------------------------------------------------------------
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
+        self._fill()
+
     def _role(self) -> str | None:
         s = self.state.session
         return s.role if s is not None else None
@@ -264,9 +268,10 @@ class ImportsScreen(QWidget):
 
     # ---- preview -------------------------------------------------------------------------
     def choose_file(self) -> None:
-        file, _ = QFileDialog.getOpenFileName(
-            self, t("选择要导入的文件", "Choose the file to import"), "",
-            t("表格 (*.xlsx *.csv);;全部 (*)", "Spreadsheets (*.xlsx *.csv);;All (*)"))
+        file = files.open_file(
+            self, t("选择要导入的文件", "Choose the file to import"),
+            t("表格 (*.xlsx *.csv);;全部 (*)", "Spreadsheets (*.xlsx *.csv);;All (*)"),
+            purpose="import")
         if file:
             self.set_file(file)
 
@@ -426,9 +431,9 @@ class ImportsScreen(QWidget):
         if event is None:
             return
         zh, en, stem = EXPORTS[what]
-        target, _ = QFileDialog.getSaveFileName(
+        target = files.save_file(
             self, t(f"导出{zh}", f"Export {en.lower()}"), f"{event}-{stem}.xlsx",
-            t("Excel 表格 (*.xlsx)", "Excel workbook (*.xlsx)"))
+            t("Excel 表格 (*.xlsx)", "Excel workbook (*.xlsx)"), purpose="export")
         if target:
             self.export(what, target)
 

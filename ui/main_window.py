@@ -21,13 +21,12 @@ from typing import cast
 from db.store.backups import AutoBackup
 from db.store.contest import Contest
 from judging.errors import JiangxinError
-from ui import i18n
+from ui import files, i18n
 from ui.errors import show_error
 from ui.i18n import role_label, t
 from ui.qt import (
     QActionGroup,
     QCloseEvent,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QKeySequence,
@@ -41,6 +40,7 @@ from ui.qt import (
     QProgressBar,
     QScrollArea,
     QStackedWidget,
+    Qt,
     QTimer,
     QWidget,
     Signal,
@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         self.signin.signed_in_done.connect(self._signed_in)
         self.health_checked.connect(self._health_result)
         self.state.changed.connect(self._changed)
+        self.state.file_reopened.connect(self._file_reopened)
         self.idle.idled.connect(self.lock)
         self.retranslate()
 
@@ -369,9 +370,9 @@ class MainWindow(QMainWindow):
         if backup is None:
             from db.store.backups import backup_folder_for
 
-            file, _ = QFileDialog.getOpenFileName(
-                self, t("选择备份", "Choose a backup"),
-                str(backup_folder_for(self.state.contest.path)), "Jiangxin contest (*.jxdb)")
+            files.remember("backup", str(backup_folder_for(self.state.contest.path)) + "/")
+            file = files.open_file(self, t("选择备份", "Choose a backup"),
+                                   "Jiangxin contest (*.jxdb)", purpose="backup")
             if not file:
                 return
             backup = Path(file)
@@ -432,8 +433,8 @@ class MainWindow(QMainWindow):
     def new_contest_dialog(self) -> None:
         from judging.scheme import load_competition
 
-        file, _ = QFileDialog.getOpenFileName(self, t("选择赛事文件", "Choose competition file"),
-                                              "", "TOML (*.toml)")
+        file = files.open_file(self, t("选择赛事文件", "Choose competition file"),
+                               "TOML (*.toml)", purpose="competition")
         if not file:
             return
         try:
@@ -455,10 +456,10 @@ class MainWindow(QMainWindow):
                                        QLineEdit.EchoMode.Password)
         if not ok:
             return
-        target, _ = QFileDialog.getSaveFileName(self, t("保存赛事数据库", "Save contest as"),
-                                                str(Path(file).with_suffix(".jxdb")),
-                                                t("赛事数据库 (*.jxdb *.db)",
-                                                  "Contest database (*.jxdb *.db)"))
+        target = files.save_file(self, t("保存赛事数据库", "Save contest as"),
+                                 Path(file).with_suffix(".jxdb"),
+                                 t("赛事数据库 (*.jxdb *.db)", "Contest database (*.jxdb *.db)"),
+                                 purpose="contest")
         if not target:
             return
         try:
@@ -467,9 +468,9 @@ class MainWindow(QMainWindow):
             show_error(exc, self)
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, t("打开赛事", "Open contest"), "",
-                                              t("赛事数据库 (*.jxdb *.db);;全部 (*)",
-                                                "Contest database (*.jxdb *.db);;All (*)"))
+        path = files.open_file(self, t("打开赛事", "Open contest"),
+                               t("赛事数据库 (*.jxdb *.db);;全部 (*)",
+                                 "Contest database (*.jxdb *.db);;All (*)"), purpose="contest")
         if path:
             self._open_reporting(path)
 
@@ -539,9 +540,9 @@ class MainWindow(QMainWindow):
         s = self.state.session
         if s is None or self.state.contest is None:
             return
-        out, _ = QFileDialog.getSaveFileName(self, t("导出成绩文件", "Export results file"),
-                                             f"{self.state.contest.path.stem}.jxr",
-                                             "Jiangxin results (*.jxr)")
+        out = files.save_file(self, t("导出成绩文件", "Export results file"),
+                              f"{self.state.contest.path.stem}.jxr", "Jiangxin results (*.jxr)",
+                              purpose="results-file")
         if not out:
             return
         pin, ok = QInputDialog.getText(self, t("确认身份", "Confirm"),
@@ -563,9 +564,8 @@ class MainWindow(QMainWindow):
         self.merged.emit(report)
 
     def merge_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, t("选择另一台电脑的成绩文件",
-                                                      "Choose the file"),
-                                              "", "Jiangxin results (*.jxr);;All (*)")
+        path = files.open_file(self, t("选择另一台电脑的成绩文件", "Choose the file"),
+                               "Jiangxin results (*.jxr);;All (*)", purpose="results-file")
         if path:
             try:
                 self.merge_file(path)
@@ -577,9 +577,9 @@ class MainWindow(QMainWindow):
 
         if self.state.contest is None:
             return
-        dest, _ = QFileDialog.getSaveFileName(self, t("复制到", "Copy to"),
-                                              f"{self.state.contest.path.stem}-2.jxdb",
-                                              "Jiangxin contest (*.jxdb)")
+        dest = files.save_file(self, t("复制到", "Copy to"),
+                               f"{self.state.contest.path.stem}-2.jxdb",
+                               "Jiangxin contest (*.jxdb)", purpose="contest")
         if dest:
             try:
                 path = new_laptop(self.state.contest, dest)
@@ -691,6 +691,22 @@ class MainWindow(QMainWindow):
         if hasattr(self.hall_window, "refresh"):
             self.state.changed.connect(self.hall_window.refresh)
         self.hall_window.showFullScreen()
+
+    def _file_reopened(self, why: str) -> None:
+        """The contest file changed under the app (replaced, or its journal deleted by another
+        program) and was opened again: say so, and ask for sign-in when that user is gone."""
+        self.statusBar().showMessage(t("赛事文件已被其他程序更改，已重新打开",
+                                       "The contest file was changed by another program and "
+                                       "was opened again"), 0)
+        if self.state.session is None:
+            self.switch_user()
+        self._update_status()
+        if not self.quiet_dialogs:
+            box = QMessageBox(QMessageBox.Icon.Warning,
+                              t("赛事文件已重新打开", "Contest file reopened"), why,
+                              parent=self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
 
     # ---- status bar ----------------------------------------------------------------------
     def _changed(self, changes: frozenset[str]) -> None:

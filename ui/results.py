@@ -221,7 +221,11 @@ class ResultsScreen(QWidget):
         self.sample_btn.clicked.connect(self.draw_sample)
         self.checked.valueChanged.connect(lambda _v: self._update_rule())
         self.errors.valueChanged.connect(lambda _v: self._update_rule())
-        state.contest_opened.connect(lambda _c: self.reload(refill=True))
+        state.contest_opened.connect(self._contest_opened)
+        self.reload(refill=True)
+
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
         self.reload(refill=True)
 
     @property

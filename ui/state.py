@@ -7,13 +7,19 @@ Screens call domain operations through :meth:`AppState.apply`, which runs the op
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from db.ops.auth import Session
 from db.store.contest import Contest
-from ui.qt import QObject, Signal
+from db.store.identity import FileChanged
+from ui.qt import QObject, QTimer, Signal
+
+# what a commit by another program may have changed: every screen refreshes
+EVERYTHING = frozenset({"marks", "results", "people", "session", "clock", "locks", "audit",
+                        "outside"})
 
 
 class AppState(QObject):
@@ -22,10 +28,28 @@ class AppState(QObject):
     changed = Signal(object)  # frozenset[str] of change flags
     contest_opened = Signal(object)  # Contest
     signed_in = Signal(object)  # Session | None (None: signed out / screen locked)
+    file_reopened = Signal(str)  # why: the file was replaced or its journal deleted under us
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    last_folder: Path | None = None  # the folder of the contest opened last (file dialogs)
+    instances: weakref.WeakSet[AppState] = weakref.WeakSet()  # tests stop their watching
+
+    def __init__(self, parent: QObject | None = None, *, watch_ms: int = 1000) -> None:
         super().__init__(parent)
         self.contest: Contest | None = None
+        self.tasks_running = 0  # ui.worker tasks: their commits are this app's own
+        # Another program (a `jiangxin` command, a second window) may commit to or replace
+        # the file: look once a second (two stats and one pragma), refresh or reopen.
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setInterval(watch_ms)
+        self.watch_timer.timeout.connect(self.check_file)
+        AppState.instances.add(self)
+
+    def close(self) -> None:
+        """Stop watching and close the contest (the app on exit, tests at teardown)."""
+        self.watch_timer.stop()
+        if self.contest is not None:
+            self.contest.close()
+            self.contest = None
 
     @property
     def session(self) -> Session | None:
@@ -35,8 +59,55 @@ class AppState(QObject):
         if self.contest is not None:
             self.contest.close()
         self.contest = Contest.open(path, background_checkpoints=True)
+        AppState.last_folder = self.contest.path.resolve().parent
+        self.watch_timer.start()
         self.contest_opened.emit(self.contest)
         return self.contest
+
+    def check_file(self) -> bool:
+        """Has the file changed under the open contest? A commit by another program
+        refreshes every screen; a replaced file (or a deleted journal) is reopened, keeping
+        who is signed in when that user is still there. True when something changed."""
+        c = self.contest
+        if c is None or c.closed:
+            return False
+        problem = c.file_problem()
+        if problem is not None:
+            self.reopen(problem)
+            return True
+        if self.tasks_running:
+            return False  # our own worker is committing: its result says what changed
+        if c.outside_commit():
+            self.changed.emit(EVERYTHING)
+            return True
+        return False
+
+    def task_started(self) -> None:
+        self.tasks_running += 1
+
+    def task_finished(self) -> None:
+        """A worker's commits are reported by its result, not as another program's."""
+        self.tasks_running = max(0, self.tasks_running - 1)
+        if not self.tasks_running and self.contest is not None:
+            self.contest.outside_commit()
+
+    def reopen(self, why: str) -> Contest:
+        """Close the stale connection (leaving the new file's -wal/-shm alone), open the file
+        again, tell the screens (``contest_opened``, then ``file_reopened`` with why)."""
+        assert self.contest is not None
+        old = self.contest
+        self.contest = None
+        try:
+            fresh = old.reopened()
+        except Exception:
+            self.signed_in.emit(None)
+            raise
+        self.contest = fresh
+        self.contest_opened.emit(fresh)
+        self.signed_in.emit(fresh.session)
+        self.changed.emit(EVERYTHING)
+        self.file_reopened.emit(why)
+        return fresh
 
     def sign_in(self, user: str, pin: str) -> Session:
         assert self.contest is not None
@@ -58,7 +129,11 @@ class AppState(QObject):
         in which case ``default`` flags {"marks", "results"} are emitted.
         """
         assert self.contest is not None
-        result = operation(self.contest, *args, **kwargs)
+        try:
+            result = operation(self.contest, *args, **kwargs)
+        except FileChanged as exc:
+            self.reopen(str(exc))  # then the screens show the fresh file; the error says why
+            raise
         flags = result if isinstance(result, frozenset) else frozenset({"marks", "results",
                                                                         "people"})
         if flags:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from db.keys import certificate_check as cc
 from judging.errors import InputError, JiangxinError
+from ui import files
 from ui.i18n import t
 from ui.pdf_view import PDFIUM
 from ui.qt import (
@@ -136,11 +137,15 @@ class VerifyScreen(QWidget):
         self.open_btn.clicked.connect(self._ask_file)
         self.trust_btn.clicked.connect(self._ask_trust)
         self.pages.currentRowChanged.connect(self._page_chosen)
-        state.contest_opened.connect(lambda _c: self._show_source())
+        state.contest_opened.connect(self._contest_opened)
         self._show_source()
         self._show([])
 
     # ---- what the checks trust ----------------------------------------------------------
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
+        self._show_source()
+
     def keys(self) -> cc.Keys:
         keys: dict[str, bytes] = {}
         revoked: set[str] = set()
@@ -259,16 +264,16 @@ class VerifyScreen(QWidget):
 
     # ---- dialogs ----------------------------------------------------------------------------
     def _ask_file(self) -> None:
-        dialog = QFileDialog(self, t("打开证书图片或PDF", "Open a certificate image or PDF"),
-                             str(Path.home()),
-                             "Certificates (*.pdf *.png *.jpg *.jpeg *.bmp *.tif *.tiff)")
+        dialog = files.make_dialog(self, t("打开证书图片或PDF", "Open a certificate image or PDF"),
+                                   "certificate",
+                                   "Certificates (*.pdf *.png *.jpg *.jpeg *.bmp *.tif *.tiff)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.check_file)
         dialog.open()
 
     def _ask_trust(self) -> None:
-        dialog = QFileDialog(self, t("载入总工会信任文件", "Load headquarters' trust file"),
-                             str(Path.home()), "Trust file (*.json)")
+        dialog = files.make_dialog(self, t("载入总工会信任文件", "Load headquarters' trust file"),
+                                   "trust", "Trust file (*.json)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.load_trust_file)
         dialog.open()

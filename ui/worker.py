@@ -73,6 +73,8 @@ def run_task(state: AppState, work: Callable[[Contest, Progress], Any],
         task.failed.connect(on_error)
     _running.add(task)
     task.finished.connect(lambda: _running.discard(task))
+    state.task_started()
+    task.finished.connect(state.task_finished)
     runnable = _Runnable(task, str(state.contest.path), state.contest.session, work)
     # start on the next turn of the event loop: slots the caller connects to the returned
     # task right after this call are then in place before the work can finish

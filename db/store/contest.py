@@ -29,6 +29,7 @@ from db.store.connection import (
     transaction,
     writable,
 )
+from db.store.identity import FileIdentity, close_stale, refusal
 from judging.errors import InputError, NotAllowed, StateError
 from judging.roles import allowed
 from judging.scheme import Competition, Event, load_competition, strip_pins
@@ -66,6 +67,11 @@ class Contest:
         self._generation = 0  # bumped by every write except marks: see cached()
         self.recovery_phrase: str | None = None  # set by create() only, shown once
         self._cache: dict[object, tuple[tuple[int, int], Any]] = {}
+        # the file, -wal and -shm this connection writes to (see db/store/identity.py)
+        self.identity = FileIdentity.of(path)
+        self.stale: str | None = None  # what changed under this connection, once found
+        self.closed = False
+        self._seen_version = self._data_version()
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
@@ -131,10 +137,51 @@ class Contest:
         return c
 
     def close(self) -> None:
+        self.closed = True
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
-        self.db.conn.close()
+        if self.stale is None and self.identity.problem() is not None:
+            self.stale = self.identity.problem()
+        if self.stale is not None:
+            close_stale(self.db.conn, self.path)
+        else:
+            self.db.conn.close()
+
+    # ---- the file under this connection ---------------------------------------------------
+    def _data_version(self) -> int:
+        try:
+            return int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return -1
+
+    def file_problem(self) -> str | None:
+        """Whether the file was replaced, or its -wal/-shm deleted, since this connection
+        opened it (then nothing more may be written through it: reopen). Remembered."""
+        if self.stale is None:
+            self.stale = self.identity.problem()
+        return self.stale
+
+    def outside_commit(self) -> bool:
+        """True once after another connection or process committed to the file (SQLite's
+        ``PRAGMA data_version``), so that the app can show it."""
+        version = self._data_version()
+        seen, self._seen_version = self._seen_version, version
+        return version != seen
+
+    def reopened(self) -> Contest:
+        """A fresh Contest on the same path, keeping the signed-in session when that user is
+        still there with the same role; this one is closed (without touching the new file's
+        -wal and -shm when this one was stale)."""
+        session = self.session
+        background = self._checkpointer is not None
+        self.close()
+        fresh = Contest.open(self.path, background_checkpoints=background)
+        if session is not None:
+            user = fresh.user(session.user)
+            if user is not None and user["role"] == session.role:
+                fresh.session = session
+        return fresh
 
     # ---- meta -----------------------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -214,8 +261,15 @@ class Contest:
         """One transaction for one user action, audited row by row."""
         if self.session is None:
             raise NotAllowed("sign in first / 请先登录")
+        problem = self.file_problem()
+        if problem is not None:
+            raise refusal(problem, after_commit=False)
         with transaction(self.db):
             yield Writer(self, action, reason)
+        # never acknowledge a commit that went into a file nobody will open again
+        problem = self.file_problem()
+        if problem is not None:
+            raise refusal(problem, after_commit=True)
 
 
 class Writer:

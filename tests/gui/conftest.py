@@ -52,6 +52,17 @@ def private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def no_watching_after_the_test() -> Iterator[None]:
+    """An AppState watches its file once a second; one left behind by a test (whose screens
+    are gone) must not keep refreshing into the next test."""
+    yield
+    from ui.state import AppState
+
+    for s in list(AppState.instances):
+        s.watch_timer.stop()
+
+
 @pytest.fixture
 def state(qapp: object, demo_db: Path) -> Iterator[object]:
     """An AppState with a private demo contest open (nobody signed in)."""
