@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from db.files.tables import Table, TableRow, read_table
 from judging.errors import InputError, InputErrors
@@ -23,6 +25,12 @@ COLUMNS: dict[str, list[str]] = {
     "event": ["赛项", "比赛项目", "竞赛项目", "参赛项目", "项目", "工种", "参赛工种", "event id"],
 }
 """Accepted header names per canonical column, in order of preference."""
+
+MAX_NAME = 64
+"""Names and units longer than this many characters are refused at import."""
+CERTIFICATE_TEXT_BYTES = 0x7F
+"""A printed field of a certificate's signed QR code holds at most this many bytes
+(judging/certificate_payload.py: UTF-8 or UTF-16, whichever is shorter)."""
 
 GENDERS = {
     "男": "男", "男性": "男", "m": "男", "male": "男",
@@ -46,17 +54,78 @@ class CompetitorRow:
 Preview = list[tuple[int, CompetitorRow | None, list[InputError]]]
 
 
+def _spelling(text: str) -> str:
+    return re.sub(r"[\s()\[\]（）【】_\-·]+", "", text).casefold()
+
+
 def event_lookup(known_events: Collection[str] | Mapping[str, str]) -> dict[str, str]:
-    """Accepted spelling (case-folded) → event id. A mapping adds spellings (e.g. names)."""
+    """Accepted spelling (folded) → event id. A mapping adds spellings (e.g. names).
+
+    Spellings are compared without case, spaces and brackets: ``工具钳工 (职工组)`` is
+    ``工具钳工职工组``. A spelling two events share (one name, two groups) is dropped, so only
+    the longer spellings name them.
+    """
     lookup: dict[str, str] = {}
+    shared: set[str] = set()
     if isinstance(known_events, Mapping):
         for spelling, event_id in known_events.items():
-            lookup[spelling.casefold()] = event_id
-            lookup[event_id.casefold()] = event_id
-    else:
-        for event_id in known_events:
-            lookup[event_id.casefold()] = event_id
+            key = _spelling(spelling)
+            if lookup.get(key, event_id) != event_id:
+                shared.add(key)
+            lookup[key] = event_id
+    for event_id in (known_events.values() if isinstance(known_events, Mapping)
+                     else known_events):
+        lookup[_spelling(event_id)] = event_id
+        shared.discard(_spelling(event_id))
+    for key in shared:
+        del lookup[key]
     return lookup
+
+
+def event_spellings(events: Iterable[Any]) -> dict[str, str]:
+    """Name, name with group → id, for every event of a competition (``Event`` objects)."""
+    listed = list(events)
+    names = [e.name for e in listed]
+    out: dict[str, str] = {}
+    for e in listed:
+        if names.count(e.name) == 1:  # one name, two groups: only name + group tells them apart
+            out[e.name] = e.id
+        if getattr(e, "group", ""):
+            out[f"{e.name}{e.group}"] = e.id
+    return out
+
+
+def match_event(raw: str, lookup: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The event a cell names, by id or name, or the start of one (``工具`` for 工具钳工).
+
+    Returns (event id, None) or (None, the problem in both languages).
+    """
+    key = _spelling(raw)
+    if key in lookup:
+        return lookup[key], None
+    hits = sorted({event_id for spelling, event_id in lookup.items()
+                   if key and spelling.startswith(key)})
+    if len(hits) == 1:
+        return hits[0], None
+    known = ", ".join(sorted(set(lookup.values())))
+    if hits:
+        return None, (f"“{raw}” could be any of the events {', '.join(hits)}; write more of "
+                      f"the name (赛项“{raw}”不唯一: {', '.join(hits)})")
+    return None, f"unknown event “{raw}”; known: {known} (赛项“{raw}”不存在)"
+
+
+def text_problem(value: str, what: str) -> str | None:
+    """Why a name or unit cannot be kept: too long for the contest or for its certificate."""
+    if len(value) > MAX_NAME:
+        return (f"the {what} has {len(value)} characters; at most {MAX_NAME} are kept "
+                f"(长度{len(value)}个字, 最多{MAX_NAME}个字)")
+    encoded = min(len(value.encode("utf-8")), len(value.encode("utf-16-be")))
+    if encoded > CERTIFICATE_TEXT_BYTES:
+        return (f"the {what} is too long for a certificate ({encoded} bytes, at most "
+                f"{CERTIFICATE_TEXT_BYTES}); shorten it (过长, 无法印在证书上, 请缩短)")
+    if "\n" in value:
+        return f"the {what} holds a line break; write it on one line (不能换行)"
+    return None
 
 
 def _parse_row(
@@ -69,6 +138,12 @@ def _parse_row(
     name = row.get("name")
     if not name:
         problems.append(err("the name is empty (姓名为空)", "name"))
+    elif (why := text_problem(name, "name")) is not None:
+        problems.append(err(why, "name"))
+    if row.get("unit") and (why := text_problem(row.get("unit"), "unit")) is not None:
+        problems.append(err(why, "unit"))
+    if row.get("region") and (why := text_problem(row.get("region"), "region")) is not None:
+        problems.append(err(why, "region"))
     id_number = ""
     try:
         id_number = validate_id_number(
@@ -77,16 +152,9 @@ def _parse_row(
     except ValueError as exc:
         problems.append(err(str(exc), "id_number"))
     raw_event = row.get("event")
-    event = events.get(raw_event.casefold()) if raw_event else single_event
+    event, why = match_event(raw_event, events) if raw_event else (single_event, None)
     if event is None:
-        if raw_event:
-            known = ", ".join(sorted(set(events.values())))
-            problems.append(
-                err(f"unknown event “{raw_event}”; known: {known} "
-                    f"(赛项“{raw_event}”不存在)", "event")
-            )
-        else:
-            problems.append(err("the event is empty (赛项为空)", "event"))
+        problems.append(err(why or "the event is empty (赛项为空)", "event"))
     raw_gender = row.get("gender")
     gender: str | None = None
     if raw_gender:

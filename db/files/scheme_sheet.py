@@ -38,12 +38,14 @@ from judging.errors import InputError, InputErrors
 
 COLUMNS: dict[str, list[str]] = {
     "module": ["模块", "模块编号", "模块号", "模块代码", "评分模块", "module id"],
-    "module_name": ["模块名称", "模块名", "module name"],
+    "module_name": ["模块名称", "模块名", "考核项目", "考核模块", "项目名称", "module name"],
+    "seq": ["序号", "编号", "no"],
     "aspect": ["评分项", "评分项编号", "评分项号", "评分点", "评分点编号", "aspect id"],
     "kind": ["类型", "评分类型", "评分方式", "方式", "type", "aspect kind"],
     "max": ["配分", "分值", "满分", "最高分", "max mark", "maximum", "max marks"],
-    "text": ["评分内容", "内容", "评分标准", "评分要求", "技术要求", "考核内容", "描述",
-             "description"],
+    "criteria": ["评分标准", "评分细则", "扣分标准", "评分方法", "criteria"],
+    "text": ["评分内容", "考核内容及要求", "考核内容", "内容", "评分要求", "技术要求", "考核要求",
+             "考核要点", "描述", "description"],
     "nominal": ["名义值", "基本尺寸", "公称尺寸", "标准值", "nominal size"],
     "bands": ["公差带", "评分区间", "公差分档", "误差分档", "tolerance bands"],
     "judges": ["裁判人数", "评分人数", "裁判数"],
@@ -216,10 +218,15 @@ def _assemble(items: list[_Item]) -> dict[str, Any]:
     return {"module": list(modules.values())}
 
 
-def _our_layout(table: Table, problems: _Problems) -> list[_Item]:
+def _our_layout(table: Table, problems: _Problems) -> tuple[list[_Item], list[tuple[int, str]]]:
     items: list[_Item] = []
+    totals: list[tuple[int, str]] = []
     module, module_name = "", ""
     for row in table.rows:
+        if _total_row(row, ("seq", "module", "module_name", "aspect", "text")):
+            if not _subtotal(row):
+                totals.append((row.number, row.get("max")))
+            continue
         if row.get("module") and row.get("module") != module:
             module, module_name = row.get("module"), row.get("module_name")
         elif row.get("module_name") and not module_name:
@@ -230,7 +237,7 @@ def _our_layout(table: Table, problems: _Problems) -> list[_Item]:
         item = _read_row(table, row, module, module_name, problems)
         if item is not None:
             items.append(item)
-    return items
+    return items, totals
 
 
 def _read_row(
@@ -257,7 +264,7 @@ def _read_row(
     except ValueError as exc:
         problems.add(str(exc) if row.get("max") else "the maximum is empty (配分为空)", n, "max")
         ok = False
-    aspect["text"] = row.get("text")
+    aspect["text"] = _text(row)
     if row.get("nominal"):
         try:
             aspect["nominal"] = _number(row.get("nominal"))
@@ -285,6 +292,89 @@ def _read_row(
     if ok:
         _check_aspect(item, problems)
     return item
+
+
+def _text(row: TableRow) -> str:
+    """考核内容及要求, with the 评分标准 beside it when the sheet gives both."""
+    text, criteria = row.get("text"), row.get("criteria")
+    if text and criteria:
+        return f"{text} ({criteria})"
+    return text or criteria
+
+
+_TOTAL = re.compile(r"^(合计|总计|总分|小计|共计|total|subtotal|sum)$", re.IGNORECASE)
+
+
+def _total_row(row: TableRow, keys: Sequence[str]) -> bool:
+    """A 合计 / 小计 row: one of the label cells says so (spaces ignored)."""
+    return any(_TOTAL.match(re.sub(r"[\s:：]+", "", row.get(k))) for k in keys if row.get(k))
+
+
+def _subtotal(row: TableRow) -> bool:
+    """A 小计 row: a module's own sum, not checked against the whole scheme."""
+    labels = "".join(row.values.values()).casefold()
+    return "小计" in labels or "subtotal" in labels
+
+
+def _check_totals(totals: list[tuple[int, str]], items: list[_Item], problems: _Problems) -> None:
+    """A 合计 row's figure must be the sum of the 配分 above it (with or without deductions)."""
+    scored = sum((Decimal(i.aspect["max"]) for i in items
+                  if i.aspect["kind"] in ("M", "J", "P") and "max" in i.aspect), Decimal(0))
+    every = sum((Decimal(i.aspect["max"]) for i in items if "max" in i.aspect), Decimal(0))
+    for row, text in totals:
+        if not text:
+            continue
+        try:
+            stated = parse_decimal(text)
+        except ValueError:
+            continue
+        if stated not in (scored, every):
+            problems.add(f"the 合计 row says {text}, but the 配分 above add up to {scored} "
+                         f"(合计行为{text}, 但各项配分之和为{scored})", row, "max")
+
+
+def _cn_layout(table: Table, problems: _Problems) -> tuple[list[_Item], list[tuple[int, str]]]:
+    """The Chinese 评分表: 序号 / 考核项目 / 考核内容及要求 / 配分 / 评分标准.
+
+    考核项目 (merged down its rows, or written once above them) is the module; modules are
+    numbered A, B, C … and their aspects A1, A2 … in the order of the sheet; a missing 类型
+    column means M (points as typed). 合计 rows are checked, not read as aspects.
+    """
+    items: list[_Item] = []
+    totals: list[tuple[int, str]] = []
+    module_ids: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    current = ""
+    for row in table.rows:
+        if _total_row(row, ("seq", "module_name", "text", "aspect")):
+            if not _subtotal(row):
+                totals.append((row.number, row.get("max")))
+            continue
+        name = row.get("module_name")
+        if name and not row.get("text") and not row.get("max"):
+            current = name  # a module heading row
+            continue
+        name = name or current
+        if not name:
+            problems.add("no 考核项目 (module) for this row (缺少考核项目)", row.number,
+                         "module_name")
+            continue
+        current = name
+        module = row.get("module") or module_ids.setdefault(
+            name, chr(ord("A") + len(module_ids)) if len(module_ids) < 26
+            else f"M{len(module_ids) + 1}")
+        module_ids.setdefault(name, module)
+        counts[module] = counts.get(module, 0) + 1
+        values = dict(row.values)
+        values.setdefault("aspect", "")
+        if not values["aspect"]:
+            values["aspect"] = f"{module}{counts[module]}"
+        if not values.get("kind"):
+            values["kind"] = "M"
+        item = _read_row(table, TableRow(row.number, values, row.types), module, name, problems)
+        if item is not None:
+            items.append(item)
+    return items, totals
 
 
 def _cis_layout(table: Table, problems: _Problems) -> list[_Item]:
@@ -343,20 +433,40 @@ def _cis_layout(table: Table, problems: _Problems) -> list[_Item]:
     return items
 
 
-def read_scheme_sheet(path: str | Path, *, sheet: int | str = 0) -> dict[str, Any]:
-    """The modules and aspects of a marking-scheme sheet; InputErrors names every bad row."""
+def read_scheme_sheet(path: str | Path, *, sheet: int | str | None = None) -> dict[str, Any]:
+    """The modules and aspects of a marking-scheme sheet; InputErrors names every bad row.
+
+    The layout is told by the headers: WorldSkills CIS, ours (模块 / 评分项 / 类型 / 配分) or
+    the Chinese 评分表 (考核项目 / 考核内容及要求 / 配分). Without ``sheet``, the first sheet
+    with such headers is read.
+    """
+    totals: list[tuple[int, str]] = []
     try:
         table = read_table(path, sheet=sheet, columns=CIS_COLUMNS, required=["type", "desc", "max"])
-        cis = True
+        layout = "cis"
     except InputError:
-        table = read_table(path, sheet=sheet, columns=COLUMNS,
-                           required=["module", "aspect", "kind", "max"])
-        cis = False
+        try:
+            table = read_table(path, sheet=sheet, columns=COLUMNS,
+                               required=["module", "aspect", "kind", "max"])
+            layout = "ours"
+        except InputError as exc:
+            try:
+                table = read_table(path, sheet=sheet, columns=COLUMNS,
+                                   required=["module_name", "text", "max"])
+                layout = "cn"
+            except InputError:
+                raise exc from None
     problems = _Problems(table)
-    items = _cis_layout(table, problems) if cis else _our_layout(table, problems)
+    if layout == "cis":
+        items = _cis_layout(table, problems)
+    elif layout == "ours":
+        items, totals = _our_layout(table, problems)
+    else:
+        items, totals = _cn_layout(table, problems)
     if not items and not problems.errors:
         problems.add("the sheet has no aspects (没有评分项)", None, "aspect")
     _check_scheme(items, problems)
+    _check_totals(totals, items, problems)
     if problems.errors:
         problems.errors.sort(key=lambda e: (e.row is None, e.row or 0))
         raise InputErrors(problems.errors)

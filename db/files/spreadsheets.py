@@ -226,12 +226,12 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 
 def _check_competitors(c: Contest, path: str | Path, problems: list[Problem]) -> int | None:
-    from db.files.competitor_file import preview_competitors
+    from db.files.competitor_file import event_spellings, preview_competitors
     from db.ops.people import add_competitors
 
     file = str(path)
     try:
-        parsed = preview_competitors(path, set(c.competition.event_ids))
+        parsed = preview_competitors(path, event_spellings(c.competition.events))
     except InputError as exc:
         if not problems:
             problems += _problems(exc, file)

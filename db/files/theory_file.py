@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
-from db.files.competitor_file import event_lookup
+from db.files.competitor_file import event_lookup, match_event
 from db.files.tables import Table, TableRow, parse_decimal, read_table
 from judging.errors import InputError, InputErrors
 from judging.idnumber import validate_id_number
@@ -45,6 +46,8 @@ class TheoryRow:
     candidate: str | None
     id_number: str | None
     theory: Decimal | None
+    id_problem: str | None = None
+    """Why the ID number cell could not be used (then another column must identify the row)."""
 
 
 def _parse(
@@ -55,21 +58,21 @@ def _parse(
 
     problems: list[InputError] = []
     raw_event = row.get("event")
-    event = events.get(raw_event.casefold()) if raw_event else single
+    event, why = match_event(raw_event, events) if raw_event else (single, None)
     if event is None:
-        if raw_event:
-            problems.append(err(f"unknown event “{raw_event}” (赛项“{raw_event}”不存在)", "event"))
-        else:
-            problems.append(err("the event is empty (赛项为空)", "event"))
+        problems.append(err(why or "the event is empty (赛项为空)", "event"))
     candidate = row.get("candidate").upper() or None
     id_number: str | None = None
+    id_problem: str | None = None
     if row.get("id_number"):
         try:
             id_number = validate_id_number(
                 row.get("id_number"), stored_as_number=row.is_number("id_number")
             )
         except ValueError as exc:
-            problems.append(err(str(exc), "id_number"))
+            id_problem = str(exc)
+            if candidate is None:  # nothing else identifies this row
+                problems.append(err(id_problem, "id_number"))
     elif candidate is None:
         key = "candidate" if table.has("candidate") else "id_number"
         problems.append(err("no candidate number or ID number (缺少参赛编号或身份证号)", key))
@@ -89,12 +92,19 @@ def _parse(
                                     f"(理论成绩应在0到100之间)", "theory"))
     if problems or event is None:
         return None, problems
-    return TheoryRow(row.number, event, candidate, id_number, theory), []
+    return TheoryRow(row.number, event, candidate, id_number, theory, id_problem), []
 
 
 def read_theory(
     path: str | Path, known_events: Collection[str] | Mapping[str, str]
 ) -> list[TheoryRow]:
+    """The rows of a theory file (see :func:`read_theory_table`)."""
+    return read_theory_table(path, known_events)[1]
+
+
+def read_theory_table(
+    path: str | Path, known_events: Collection[str] | Mapping[str, str]
+) -> tuple[Table, list[TheoryRow]]:
     """Theory scores keyed by candidate number or ID number; InputErrors names every bad row.
 
     Headers may be ours (``event,candidate,theory`` / ``event,id_number,theory``) or an exam
@@ -136,4 +146,66 @@ def read_theory(
     if problems:
         problems.sort(key=lambda e: e.row or 0)
         raise InputErrors(problems)
-    return rows
+    return table, rows
+
+
+class Person(Protocol):
+    @property
+    def uid(self) -> str: ...
+    @property
+    def candidate(self) -> str | None: ...
+    @property
+    def id_number(self) -> str: ...
+
+
+KEYS = ("id_number", "candidate")
+"""The columns that may identify a competitor, in the order they are tried."""
+
+
+def match_theory(table: Table, rows: Sequence[TheoryRow],
+                 people: Mapping[str, Sequence[Person]]) -> tuple[str, list[tuple[TheoryRow, str]]]:
+    """(the key column used, [(row, competitor uid)]): the first column that identifies every row.
+
+    The exam system's file may carry our candidate numbers, its own ticket numbers (which match
+    nobody) and ID numbers (perhaps stored as numbers, with digits lost): the ID number is tried
+    first, then the candidate number, and the first that names exactly one competitor of the
+    row's event for every row is used. When none does, InputErrors names, for the column that
+    identifies the most rows, each row it does not identify.
+    """
+    attempts: list[tuple[int, str, list[tuple[TheoryRow, str]], list[InputError]]] = []
+    for key in KEYS:
+        if not table.has(key):
+            continue
+        matched: list[tuple[TheoryRow, str]] = []
+        errors: list[InputError] = []
+        for r in rows:
+            value = r.id_number if key == "id_number" else r.candidate
+            if value is None:
+                why = (r.id_problem if key == "id_number" and r.id_problem
+                       else f"the {table.label(key)} cell is empty (为空)")
+                errors.append(InputError(why, file=table.file, row=r.row,
+                                         field=table.label(key)))
+                continue
+            hits = [p for p in people.get(r.event, ())
+                    if (p.id_number if key == "id_number" else p.candidate) == value]
+            if len(hits) != 1:
+                errors.append(InputError(
+                    f"no competitor of {r.event} has the {table.label(key)} {value} "
+                    f"(赛项{r.event}中没有{table.label(key)}为{value}的选手)",
+                    file=table.file, row=r.row, field=table.label(key)))
+                continue
+            matched.append((r, hits[0].uid))
+        if not errors:
+            return key, matched
+        attempts.append((len(matched), key, matched, errors))
+    if not attempts:
+        raise InputError("no column identifies the competitors (缺少参赛编号或身份证号列)",
+                         file=table.file, field="candidate")
+    attempts.sort(key=lambda a: -a[0])
+    tried = " / ".join(table.label(a[1]) for a in attempts)
+    best = attempts[0][3]
+    note = InputError(f"no column identifies every row (tried {tried}); the rows below are "
+                      f"not identified by {table.label(attempts[0][1])} "
+                      f"(没有一列能识别所有考生)", file=table.file,
+                      field=table.label(attempts[0][1]))
+    raise InputErrors([note, *best])

@@ -39,10 +39,10 @@ class CompetitorLike(Protocol):
 def import_competitors(c: Contest, path: str | Path) -> int:
     """Add competitors from a CSV/XLSX list (contracts §3); all or nothing."""
     c.require("competitors")
-    from db.files.competitor_file import read_competitors
+    from db.files.competitor_file import event_spellings, read_competitors
 
     file = str(path)
-    rows = read_competitors(path, set(c.competition.event_ids))
+    rows = read_competitors(path, event_spellings(c.competition.events))
     return add_competitors(c, rows, file)
 
 
@@ -265,31 +265,17 @@ def set_status(c: Contest, event_id: str, station: str, status: str, reason: str
 def import_theory(c: Contest, path: str | Path) -> int:
     """Theory scores keyed by candidate number or ID number (contracts §5); all or nothing."""
     c.require("theory")
-    from db.files.theory_file import read_theory
+    from db.files.competitor_file import event_spellings
+    from db.files.theory_file import match_theory, read_theory_table
 
     file = str(path)
-    rows = read_theory(path, set(c.competition.event_ids))
-    errors: list[InputError] = []
-    resolved: list[tuple[str, str, Decimal, int]] = []
-    cache: dict[str, list[Competitor]] = {}
+    table, rows = read_theory_table(path, event_spellings(c.competition.events))
     for r in rows:
         c.event(r.event, file=file, row=r.row)
-        people = cache.setdefault(r.event, competitors(c, r.event))
-        if r.candidate:
-            match = [p for p in people if p.candidate == r.candidate]
-            fld = "candidate"
-        else:
-            match = [p for p in people if p.id_number == (r.id_number or "")]
-            fld = "id_number"
-        if not match:
-            errors.append(InputError(f"no competitor of {r.event} with this {fld} / 无此选手",
-                                     file=file, row=r.row, field=fld))
-            continue
-        if r.theory is None:  # 缺考 in the exam system: no score, shown as null
-            continue
-        resolved.append((r.event, match[0].uid, r.theory, r.row))
-    if errors:
-        raise InputErrors(errors)
+    people = {e: competitors(c, e) for e in {r.event for r in rows}}
+    _, matched = match_theory(table, rows, people)
+    # 缺考 in the exam system: no score, shown as null
+    resolved = [(r.event, uid, r.theory, r.row) for r, uid in matched if r.theory is not None]
     with c.write("theory.import", reason=f"from {Path(file).name}") as w:
         for event_id, uid, score, row in resolved:
             w.insert("theory", {"event": event_id, "competitor": uid, "score": canonical(score),

@@ -87,37 +87,47 @@ def import_times(c: Contest, path: str | Path) -> int:
         "used_seconds": ["used_seconds", "用时秒", "用时"],
         "extra_seconds": ["extra_seconds", "补时秒", "补时"]},
         required=["event", "station", "used_seconds"])
+    from db.files.competitor_file import event_lookup, event_spellings, match_event
+    from db.files.tables import parse_seconds
+
+    file = table.file  # names the sheet when it is not the first
+    events = event_lookup(event_spellings(c.competition.events))
     errors: list[InputError] = []
     rows: list[tuple[str, str, int, int, int]] = []
     for tr in table.rows:
         v = tr.values
-        try:
-            ev = c.event(v.get("event", "").strip(), file=file, row=tr.number)
-        except InputError as exc:
-            errors.append(exc)
+        event_id, why = match_event(v.get("event", "").strip(), events)
+        if event_id is None:
+            errors.append(InputError(why or "the event is empty (赛项为空)", file=file,
+                                     row=tr.number, field=table.label("event")))
             continue
+        ev = c.event(event_id, file=file, row=tr.number)
         c.require("times", ev.id)
         st = ev.parse_station(v.get("station", ""))
         if st is None or st not in by_station(c, ev.id):
             errors.append(InputError(f"no competitor at workstation {v.get('station')!r} "
-                                     "/ 工位号无效", file=file, row=tr.number, field="station"))
+                                     "/ 工位号无效", file=file, row=tr.number,
+                                     field=table.label("station")))
             continue
         nums = []
         for fld in ("used_seconds", "extra_seconds"):
             text = (v.get(fld) or "").strip() or ("0" if fld == "extra_seconds" else "")
-            if not text.isdigit():
-                errors.append(InputError(f"expected whole seconds ≥ 0, got {text!r} "
-                                         "/ 须为非负整数秒", file=file, row=tr.number, field=fld))
+            try:
+                seconds = parse_seconds(text)
+            except ValueError:
+                errors.append(InputError(
+                    f"expected a time: whole seconds (12852) or h:mm:ss (3:34:12), got {text!r} "
+                    "/ 须为秒数或 时:分:秒", file=file, row=tr.number, field=table.label(fld)))
                 break
-            nums.append(int(text))
+            nums.append(seconds)
         else:
             rows.append((ev.id, st, nums[0], nums[1], tr.number))
     if errors:
         raise InputErrors(errors)
-    with c.write("times.import", reason=f"from {Path(file).name}") as w:
+    with c.write("times.import", reason=f"from {Path(path).name}") as w:
         for event_id, st, used, extra, row in rows:
             w.insert("times", {"event": event_id, "station": st, "used_seconds": used,
-                               "extra_seconds": extra, "source": f"{Path(file).name}:{row}"})
+                               "extra_seconds": extra, "source": f"{Path(path).name}:{row}"})
     return len(rows)
 
 

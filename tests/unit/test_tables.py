@@ -80,7 +80,8 @@ def test_numbers_as_text_without_binary_noise() -> None:
     assert number_text(2.3020219990816378e17) == "230202199908163780"
     assert number_text(60.0) == "60"
     assert number_text(1e-7) == "0.0000001"
-    assert number_text(0.1 + 0.2) == "0.30000000000000004"
+    assert number_text(0.1 + 0.2) == "0.3"  # the decimal the cell shows
+    assert number_text(80.300000000000011) == "80.3"
     assert number_text(12) == "12"
 
 
@@ -94,7 +95,8 @@ def test_parse_decimal() -> None:
 
 
 def test_normalise_text_leaves_chinese_alone() -> None:
-    assert normalise_text("\u3000ＡＢＣ１２３　张三（一）：") == "ABC123 张三(一):"
+    assert normalise_text("\u3000ＡＢＣ１２３　张三（一）：") == "ABC123　张三(一):"
+    assert normalise_text(" 王\u3000伟\u3000") == "王\u3000伟"  # kept as typed
     assert normalise_text("a \u00a0 b") == "a b"
 
 
