@@ -1,4 +1,4 @@
-"""Every layout organisers save, as LibreOffice wrote it (tests/fixtures/spreadsheets/make_sheets.py).
+"""Every layout organisers save, as LibreOffice wrote it (fixtures/spreadsheets/make_sheets.py).
 
 Each test asserts what was imported, row by row.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
