@@ -14,6 +14,7 @@ def set_language(lang: str) -> None:
     if lang not in ("zh", "en"):
         raise ValueError(lang)
     _language = lang
+    install_qt_translations(lang)  # Qt's own buttons and menus follow (once the app exists)
 
 
 def language() -> str:
@@ -51,3 +52,31 @@ def role_label(role: str) -> str:
 def status_label(status: str) -> str:
     zh, en = STATUS_LABELS.get(status, (status, status))
     return t(zh, en)
+
+
+_qt_translators: list[object] = []
+
+
+def install_qt_translations(lang: str | None = None) -> bool:
+    """Qt's own Chinese (``qtbase_zh_CN`` from PySide6's translations folder) for Chinese.
+
+    Qt's standard buttons and menus (确定/取消, the text fields' 撤销/剪切 menu) then read in
+    Chinese; for English the translator is removed. Returns True when the Chinese file loaded.
+    """
+    from ui.qt import QCoreApplication, QLibraryInfo, QTranslator
+
+    app = QCoreApplication.instance()
+    if app is None:
+        return False
+    for old in _qt_translators:
+        app.removeTranslator(old)  # type: ignore[arg-type]
+    _qt_translators.clear()
+    if (lang or _language) != "zh":
+        return False
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if not translator.load("qtbase_zh_CN", folder):
+        return False
+    app.installTranslator(translator)
+    _qt_translators.append(translator)
+    return True

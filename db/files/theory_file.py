@@ -191,7 +191,7 @@ def match_theory(table: Table, rows: Sequence[TheoryRow],
             if len(hits) != 1:
                 errors.append(InputError(
                     f"no competitor of {r.event} has the {table.label(key)} {value} "
-                    f"(赛项{r.event}中没有{table.label(key)}为{value}的选手)",
+                    f"(无此选手: 赛项{r.event}中没有{table.label(key)}为{value}的选手)",
                     file=table.file, row=r.row, field=table.label(key)))
                 continue
             matched.append((r, hits[0].uid))
@@ -204,6 +204,8 @@ def match_theory(table: Table, rows: Sequence[TheoryRow],
     attempts.sort(key=lambda a: -a[0])
     tried = " / ".join(table.label(a[1]) for a in attempts)
     best = attempts[0][3]
+    if len(attempts) == 1:
+        raise InputErrors(best)
     note = InputError(f"no column identifies every row (tried {tried}); the rows below are "
                       f"not identified by {table.label(attempts[0][1])} "
                       f"(没有一列能识别所有考生)", file=table.file,
