@@ -167,10 +167,17 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
 def cmd_results(args: argparse.Namespace) -> int:
     from db.ops.results import results, results_csv
 
+    if args.out and not args.csv:
+        raise InputError("--out goes with --csv (--out 需与 --csv 一起使用)", field="--out")
     c = _open(args)
     data = results(c, args.event)
     if args.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    elif args.csv and args.out:
+        from db.files.csv_out import write_results_csv
+
+        n = write_results_csv(data, args.out)
+        _say(f"wrote {args.out}: {n} rows / 已导出")
     elif args.csv:
         sys.stdout.write(results_csv(data))
     elif args.xlsx:
@@ -335,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true")
     out.add_argument("--csv", action="store_true")
     out.add_argument("--xlsx", metavar="OUT")
+    sp.add_argument("--out", metavar="FILE.csv",
+                    help="with --csv: a file for Excel (UTF-8 BOM, Chinese headers, h:mm:ss)")
     sp = cmd("publish", cmd_publish, "publish a numbered results snapshot (公示)")
     sp.add_argument("--event", required=True)
     sp.add_argument("--note")
@@ -376,10 +385,22 @@ GROUPS: dict[str, Any] = {}
 EXTENSIONS: list[Callable[[Any, Callable[..., argparse.ArgumentParser]], None]] = []
 
 
+def safe_console() -> None:
+    """What the console cannot show (𠮷 on a GBK console) is replaced, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a closed or detached stream: leave it
+                pass
+
+
 def run(argv: Sequence[str]) -> int:
     """Run one subcommand; known errors print a plain message and return their exit status."""
     from cli import extensions  # noqa: F401  (registers the other packages' commands)
 
+    safe_console()
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv))

@@ -152,6 +152,18 @@ class Competition:
         return tuple(e.id for e in self.events)
 
 
+MAX_COUNTS = {"stations": 9999, "duration_min": 24 * 60, "late_limit_min": 24 * 60,
+              "decimals": 6, "judges": 50, "trim": 24, "spread_limit": 3, "points_per_min": 100,
+              "max_min": 24 * 60}
+"""Upper bounds of the whole numbers of a competition file (``stations = 10^9`` would make the
+draw allocate a billion workstations); any other count is bounded by :data:`MAX_COUNT`."""
+MAX_COUNT = 100_000
+MAX_TEXT = 500
+"""No text of a competition file is longer (names, units and aspect texts are far shorter)."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      r"\u2066-\u2069\u2028\u2029]")
+
+
 class _Reader:
     """Collects every problem of a competition file so that all are reported at once."""
 
@@ -174,7 +186,17 @@ class _Reader:
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             self.err(f"{where}.{key}", f"expected text, got {value!r}")
             return default
-        return str(value).strip()
+        text = str(value).strip()
+        if len(text) > MAX_TEXT:
+            self.err(f"{where}.{key}", f"{len(text)} characters, at most {MAX_TEXT} "
+                     f"(过长, 最多{MAX_TEXT}个字)")
+            return default
+        bad = _CONTROL.search(text)
+        if bad:
+            self.err(f"{where}.{key}", f"holds the invisible control character "
+                     f"U+{ord(bad.group()):04X} (含有不可见的控制字符)")
+            return default
+        return text
 
     def integer(self, table: dict[str, Any], key: str, where: str, default: int | None = None,
                 minimum: int = 0) -> int:
@@ -187,6 +209,10 @@ class _Reader:
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             self.err(f"{where}.{key}", f"expected a whole number ≥ {minimum}, got {value!r}")
+            return minimum
+        maximum = MAX_COUNTS.get(key, MAX_COUNT)
+        if value > maximum:
+            self.err(f"{where}.{key}", f"{value} is more than {maximum} (超过上限{maximum})")
             return minimum
         return value
 

@@ -89,7 +89,7 @@ class PaperLotsModel(QAbstractTableModel):
         return bool(self.lots) and all(lot.candidate and lot.station for lot in self.lots)
 
     def write_csv(self, path: Path) -> None:
-        with path.open("w", newline="", encoding="utf-8") as f:
+        with path.open("w", newline="", encoding="utf-8-sig") as f:  # a BOM: Excel reads UTF-8
             w = csv.writer(f)
             w.writerow(["id_number", "candidate", "station"])
             for lot in self.lots:

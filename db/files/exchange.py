@@ -272,7 +272,7 @@ def read_results_file(source: str | Path | bytes, *, name: str | None = None,
         raise bad("not a complete Jiangxin results file (truncated, or another kind of file)")
     try:
         doc = json.loads(data)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested past the parser's depth
         raise bad("the file is damaged or truncated (not valid JSON)") from None
     if not isinstance(doc, dict) or set(doc) != {"body", "format", "signature"}:
         raise bad("not a Jiangxin results file (unexpected top-level keys)")

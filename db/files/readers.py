@@ -38,6 +38,9 @@ MAX_XLS_BYTES = 32 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 """The zip members read from an .xlsx or .ods, uncompressed, together."""
 MAX_ROWS = 500_000
+"""Rows of a CSV (a marks file of 1,000 competitors × 60 aspects × 5 judges has 300,000)."""
+MAX_SHEET_ROWS = 100_000
+"""Rows of a workbook's sheet (competitor lists, theory, times and schemes are far shorter)."""
 MAX_COLUMNS = 512
 MAX_CELLS = 4_000_000
 """A sheet's extent (rows × columns from A1 to its last cell)."""
@@ -106,8 +109,8 @@ def _col_index(letters: str) -> int:
 
 
 def _bounded_extent(file: str, sheet: str, rows: int, cols: int) -> None:
-    if rows > MAX_ROWS + 100:
-        raise _too_big(file, f"sheet “{sheet}” has {rows} rows, the limit is {MAX_ROWS}")
+    if rows > MAX_SHEET_ROWS + 100:
+        raise _too_big(file, f"sheet “{sheet}” has more than {MAX_SHEET_ROWS} rows")
     if cols > MAX_COLUMNS:
         raise _too_big(file, f"sheet “{sheet}” has {cols} columns, the limit is {MAX_COLUMNS}")
     if rows * cols > MAX_CELLS:
@@ -121,21 +124,29 @@ def _scan_xlsx(z: zipfile.ZipFile, file: str) -> None:
         name = info.filename
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
+        sheet = name.rsplit("/", 1)[-1]
         max_row = max_col = 0
+        row = col = 0  # rows and cells without an ``r`` follow the one before
         try:
             with z.open(info) as f:
-                for _, elem in iterparse(f, events=("end",)):
+                for event, elem in iterparse(f, events=("start", "end")):
                     tag = elem.tag.rsplit("}", 1)[-1]
-                    if tag == "c":
-                        m = _REF.fullmatch(elem.get("r") or "")
-                        if m:
-                            max_col = max(max_col, _col_index(m.group(1)) + 1)
-                            max_row = max(max_row, int(m.group(2)))
-                        _bounded_extent(file, name, max_row, max_col)
+                    if event == "start":
+                        if tag == "row":
+                            r = elem.get("r")
+                            row = int(r) if r and r.isdigit() else row + 1
+                            col = 0
+                            max_row = max(max_row, row)
+                            _bounded_extent(file, sheet, max_row, max_col)
+                        elif tag == "c":
+                            m = _REF.fullmatch(elem.get("r") or "")
+                            col = _col_index(m.group(1)) + 1 if m else col + 1
+                            if m:
+                                max_row = max(max_row, int(m.group(2)))
+                            max_col = max(max_col, col)
+                            _bounded_extent(file, sheet, max_row, max_col)
                     elif tag == "row":
-                        max_row = max(max_row, int(elem.get("r") or 0))
                         elem.clear()
-                        _bounded_extent(file, name, max_row, max_col)
         except InputError:
             raise
         except Exception as exc:  # damaged XML or zip (a CRC error: a member lying about its size)
@@ -217,7 +228,7 @@ def workbook_sheets(path: Path, file: str, kind: str) -> tuple[list[str], Any]:
     def load(index: int) -> RawSheet:
         try:
             sh = wb.get_sheet_by_index(index)
-            if sh.total_height > MAX_ROWS + 100 or sh.total_width > MAX_COLUMNS:
+            if sh.total_height > MAX_SHEET_ROWS + 100 or sh.total_width > MAX_COLUMNS:
                 _bounded_extent(file, sh.name, sh.total_height, sh.total_width)
             r0, c0 = sh.start or (0, 0)
             rows: list[list[Any]] = []
@@ -255,10 +266,7 @@ def decode(data: bytes, file: str) -> str:
 
 
 def csv_rows(path: Path, file: str) -> Iterator[list[str]]:
-    text = decode(path.read_bytes(), file)
-    if "\x00" in text:
-        raise InputError("the file holds NUL characters: it is not a text table "
-                         "(文件含有空字符, 不是文本表格)", file=file)
+    text = decode(path.read_bytes(), file)  # a NUL is named by row and field (tables.py)
     first = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first.count) if first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from db.files.tables import save_workbook
 from judging.decimals import to_decimal
 
 STATUS_TEXT = {
@@ -195,7 +196,7 @@ def write_results_xlsx(
     ws.freeze_panes = f"A{header_row + 1}"
     _setup_print(ws, header_row, landscape=width > 10)
     ws.print_area = f"A1:{last}{end + 2}"
-    wb.save(path)
+    save_workbook(wb, path)
 
 
 _MARK_COLUMNS: list[tuple[str, str, float]] = [
@@ -290,7 +291,7 @@ def write_marks_xlsx(
         modules.setdefault(str(row.get("module")), []).append(row)
     for module, module_rows in modules.items():
         _write_module_matrix(wb, module, module_rows)
-    wb.save(path)
+    save_workbook(wb, path)
 
 
 def _write_module_matrix(wb: Workbook, module: str, rows: Sequence[Mapping[str, Any]]) -> None:

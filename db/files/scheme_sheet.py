@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from db.files.tables import Table, TableRow, parse_decimal, read_table
+from db.files.tables import Table, TableRow, parse_decimal, read_table, save_workbook
 from judging.errors import InputError, InputErrors
 
 COLUMNS: dict[str, list[str]] = {
@@ -524,4 +524,4 @@ def write_scheme_xlsx(modules: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         notes.append(line)
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 80
-    wb.save(path)
+    save_workbook(wb, path)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from judging.decimals import to_decimal
 from judging.errors import InputError, InputErrors
@@ -454,6 +454,22 @@ def write_table_xlsx(
     ws.freeze_panes = "A2"
     for i, width in enumerate(widths or (), start=1):
         ws.column_dimensions[_column_letter(i)].width = width
+    save_workbook(wb, path)
+
+
+def save_workbook(wb: Any, path: str | Path) -> None:
+    """Save an openpyxl workbook so that no cell runs: every formula cell becomes text.
+
+    openpyxl takes any string starting with ``=`` for a formula; a competitor named
+    ``=HYPERLINK(…)`` or ``=cmd|' /C calc'!A0`` would be written as a live formula. The
+    product writes no formulas of its own, so every such cell is stored as a string cell with
+    its value kept (OWASP, CSV/formula injection).
+    """
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     wb.save(path)
 
 
