@@ -8,7 +8,8 @@ import sys
 SUBCOMMANDS = {"demo", "init", "competitors", "draw", "marks", "times", "theory", "status",
                "lock", "unlock", "decrypt", "results", "publish", "clock", "resolve",
                "override", "audit", "backup", "certificates", "verify", "export", "hq",
-               "merge", "forms", "scheme", "check", "restore", "-h", "--help"}
+               "merge", "forms", "scheme", "check", "restore", "template", "-h",
+               "--help"}
 
 
 def _hq_window(args: argparse.Namespace) -> int:

@@ -52,14 +52,21 @@ def _safety_copy(c: Any, label: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from cli.workbook_commands import competition_text, is_workbook
     from db.store.contest import Contest
 
     path = Path(args.competition)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
     user, pin = _credentials(args)
+    if is_workbook(path):  # the competition as a workbook (jiangxin template)
+        text = competition_text(path, user, pin)
+    else:
+        try:
+            if path.stat().st_size > 4 * 1024 * 1024:
+                raise InputError("a competition file is at most 4 MB (赛事文件过大)",
+                                 file=str(path))
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
     from cli.keys_prompt import print_recovery_phrase, signing_passphrase
 
     c = Contest.create(args.db, text, str(path), user, pin,

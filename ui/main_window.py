@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
         self.m_file, self.m_view, self.m_user = QMenu(self), QMenu(self), QMenu(self)
         for m in (self.m_file, self.m_user, self.m_view):
             mb.addMenu(m)
+        self.a_wizard = qaction(self, self.new_contest_wizard)
         self.a_new = qaction(self, self.new_contest_dialog)
         self.a_open = qaction(self, self.open_dialog)
         self.a_open.setShortcut(QKeySequence.StandardKey.Open)
@@ -239,6 +240,7 @@ class MainWindow(QMainWindow):
         self.a_backup = qaction(self, self.backup_now)
         self.a_quit = qaction(self, self.close)
         self.a_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        self.m_file.addAction(self.a_wizard)
         self.m_file.addAction(self.a_new)
         self.m_file.addAction(self.a_open)
         self.m_file.addMenu(self.m_recent)
@@ -278,6 +280,7 @@ class MainWindow(QMainWindow):
         self.m_file.setTitle(t("文件(&F)", "&File"))
         self.m_user.setTitle(t("用户(&U)", "&User"))
         self.m_view.setTitle(t("视图(&V)", "&View"))
+        self.a_wizard.setText(t("新建赛事…", "New contest…"))
         self.a_new.setText(t("从赛事文件新建赛事…", "New contest from competition file…"))
         self.a_open.setText(t("打开赛事…", "Open contest…"))
         self.m_recent.setTitle(t("最近打开", "Recent"))
@@ -429,6 +432,11 @@ class MainWindow(QMainWindow):
         self.open_contest(db_path)
         self.state.sign_in(admin, pin)
         self._signed_in(admin)
+
+    def new_contest_wizard(self) -> None:
+        from ui.new_contest import run_wizard
+
+        run_wizard(self)
 
     def new_contest_dialog(self) -> None:
         from judging.scheme import load_competition
