@@ -1,4 +1,4 @@
-"""The headless commands of contracts §1; each one calls the same operations as the app."""
+"""The headless commands of docs/cli.md; each one calls the same operations as the app."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def cmd_competitors_import(args: argparse.Namespace) -> int:
 
     c = _open(args)
     _safety_copy(c, "before-import")
-    n = import_competitors(c, args.file)
+    n = import_competitors(c, args.file).value
     _say(f"added {n} competitors / 已添加{n}名选手")
     return 0
 
@@ -112,7 +112,7 @@ def cmd_marks_import(args: argparse.Namespace) -> int:
     c = _open(args)
     _safety_copy(c, "before-import")
     counts = import_marks(c, args.file)
-    _say(", ".join(f"{k} {v}" for k, v in counts.items()))
+    _say(", ".join(f"{k} {v}" for k, v in counts.counts.items()))
     return 0
 
 
@@ -121,7 +121,7 @@ def cmd_times_import(args: argparse.Namespace) -> int:
 
     c = _open(args)
     _safety_copy(c, "before-import")
-    _say(f"recorded {import_times(c, args.file)} times")
+    _say(f"recorded {import_times(c, args.file).value} times")
     return 0
 
 
@@ -130,7 +130,7 @@ def cmd_theory_import(args: argparse.Namespace) -> int:
 
     c = _open(args)
     _safety_copy(c, "before-import")
-    _say(f"recorded {import_theory(c, args.file)} theory scores")
+    _say(f"recorded {import_theory(c, args.file).value} theory scores")
     return 0
 
 
@@ -205,7 +205,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from db.ops.results import publish
 
     c = _open(args)
-    _say(f"published {args.event} snapshot {publish(c, args.event, args.note or '')}")
+    _say(f"published {args.event} snapshot {publish(c, args.event, args.note or '').value}")
     return 0
 
 
@@ -272,7 +272,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if args.set_folder:
         from db.store.backups import set_backup_folder
 
-        _say(f"rolling backups go to {set_backup_folder(c, args.set_folder)} / 自动备份位置已设置")
+        folder = set_backup_folder(c, args.set_folder).value
+        _say(f"rolling backups go to {folder} / 自动备份位置已设置")
     if args.to:
         _say(f"backup written: {backup_to(c, args.to)}")
     return 0

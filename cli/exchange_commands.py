@@ -19,7 +19,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     c = _open(args)
     c.require("export")
-    digest = export(c, args.out, passphrase=signing_passphrase())
+    digest = export(c, args.out, passphrase=signing_passphrase()).value
     print(f"wrote {args.out}")
     print(f"SHA-256 {digest}")
     return 0

@@ -1,10 +1,10 @@
-"""Errors the product knows about, each with the exit status of contracts §1."""
+"""Errors the product knows about, each with the exit status of docs/cli.md."""
 
 from __future__ import annotations
 
 
 class JiangxinError(Exception):
-    """A known, user-facing error. ``exit_code`` follows contracts §1."""
+    """A known, user-facing error. ``exit_code`` follows docs/cli.md."""
 
     exit_code = 1
 

@@ -1,4 +1,4 @@
-"""Ranking with the tie-break chain, awards, titles and the WorldSkills scale (contracts §2)."""
+"""Ranking with the tie-break chain, awards, titles and the WorldSkills scale (docs/rules.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may do what (contracts §1)."""
+"""Who may do what (docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The competition file (contracts §2): its model and a validating loader."""
+"""The competition file (docs/formats.md, docs/rules.md): its model and a validating loader."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Aspect marks, practical and total scores (contracts §2), in exact decimals."""
+"""Aspect marks, practical and total scores (docs/rules.md), in exact decimals."""
 
 from __future__ import annotations
 

@@ -438,7 +438,7 @@ def results_list(
     sha256: str,
     sha_label: str = "成绩文件 SHA-256：",
 ) -> None:
-    """The results for public posting (公示), rows as in contracts §6 results JSON.
+    """The results for public posting (公示), rows as in the results JSON of docs/formats.md.
 
     Before decryption (names null): by workstation, numbers only. After: by place with names.
     The SHA-256 of the exported results file is printed under the table, after ``sha_label``

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from db.store.audit import AuditReport, facets, records, verify
+from db.store.changes import Changes, Kind
 from ui.i18n import role_label, t
 from ui.models import Column, RowsModel
 from ui.qt import (
@@ -218,9 +219,9 @@ class AuditScreen(QWidget):
             if len(rows) >= LIMIT else ""
         self.count.setText(t(f"{len(rows)} 条记录{more}", f"{len(rows)} records{more}"))
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        # nearly every change writes audit records
-        if changes:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        # every write adds audit records
+        if changes.touches(Kind.AUDIT, Kind.USERS, Kind.SESSION):
             self.reload(refill=True)
 
     # ---- verification --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from db.ops.people import by_station
 from db.ops.timing import clock_action, clock_events, clocks
+from db.store.changes import Changes, Kind
 from db.store.contest import Contest
 from judging.clock import (
     EXTRA,
@@ -545,10 +546,10 @@ class BoardScreen(QWidget):
         self._update_labels()
         self._update_actions()
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        if changes & {"clocks", "people", "draw"}:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.CLOCKS, Kind.PEOPLE, Kind.DRAW, event=self.event_id):
             self.reload()
-        elif "session" in changes:
+        elif changes.touches(Kind.SESSION):
             self._update_actions()
 
     def _event_chosen(self, _event_id: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from db.ops import certificates as certs
 from db.ops.paper_forms import KIND_LABELS, KINDS, write_form
+from db.store.changes import Changes, Kind
 from db.store.contest import Contest
 from judging.errors import InputError, JiangxinError, NotAllowed
 from ui import files
@@ -321,9 +322,9 @@ class CertificatesScreen(QWidget):
         self.issue_btn.setText(t(f"颁发并生成证书（{todo}）", f"Issue certificates ({todo})"))
         self.issue_btn.setEnabled(todo > 0 and not self.busy)
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        if changes & {"certificates", "results", "people", "marks", "session", "locks"}:
-            self.reload(refill="session" in changes)
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.CERTIFICATES, Kind.RESULTS, Kind.SETTINGS, Kind.SESSION):
+            self.reload(refill=changes.touches(Kind.SESSION))
 
     def selected(self) -> list[certs.CertificateState]:
         rows = sorted({self.proxy.mapToSource(i).row()
@@ -403,8 +404,7 @@ class CertificatesScreen(QWidget):
                                   f"{n} certificates recorded. Preview, then print or save."))
         else:
             self.status.setText(t("没有需要颁发的证书。", "Nothing to issue."))
-        self._finished()
-        self.state.changed.emit(frozenset({"certificates"}))
+        self._finished()  # the task emitted what the issue changed (ui/worker.py)
         signal.emit(result)
 
     def _fail(self, exc: BaseException) -> None:

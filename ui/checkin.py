@@ -12,6 +12,7 @@ import time
 
 from db.ops.people import Competitor, check_in, competitors, set_status
 from db.ops.timing import clocks
+from db.store.changes import Changes, Kind
 from db.store.contest import Contest
 from judging.errors import JiangxinError
 from judging.idnumber import mask_id_number
@@ -261,8 +262,9 @@ class CheckinScreen(QWidget):
         c = self.state.contest
         return competitors(c, event_id) if c else []
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        if changes & {"people", "draw", "clocks", "session"}:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.PEOPLE, Kind.DRAW, Kind.CLOCKS, event=self.event_id) \
+                or changes.touches(Kind.SESSION):
             self.reload()
 
     # ---- lateness ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from decimal import Decimal
 from db.ops import appeals as appeals_db
 from db.ops import marking
 from db.ops.people import by_station, set_status
+from db.store.changes import Changes, Kind
 from judging.errors import JiangxinError
 from judging.ranking import STATUSES
 from judging.scheme import Event
@@ -263,12 +264,14 @@ class ChiefScreen(QWidget):
         self.reload()
 
     # ---- contract ------------------------------------------------------------------------
-    def refresh(self, changes: frozenset[str]) -> None:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
         if self.state.session is None:
             return
-        if "session" in changes:
+        if changes.touches(Kind.SESSION):
             event_combo(self.state, self.event_box)
-        if changes & {"marks", "locks", "people", "session", "draw"}:
+            self.reload()
+        elif changes.touches(Kind.MARKS, Kind.LOCKS, Kind.PEOPLE, Kind.DRAW,
+                             event=self._event_id()):
             self.reload()
 
     def retranslate(self) -> None:
@@ -294,6 +297,10 @@ class ChiefScreen(QWidget):
             self.status_box.addItem(status_label(st), st)
 
     # ---- data ----------------------------------------------------------------------------
+    def _event_id(self) -> str | None:
+        ev = self.current_event()
+        return ev.id if ev is not None else None
+
     def current_event(self) -> Event | None:
         c, ev = self.state.contest, self.event_box.currentData()
         return c.event(ev) if c is not None and ev else None
@@ -556,12 +563,13 @@ class AppealsScreen(QWidget):
         event_combo(state, self.event_box)
         self.reload()
 
-    def refresh(self, changes: frozenset[str]) -> None:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
         if self.state.session is None:
             return
-        if "session" in changes:
+        if changes.touches(Kind.SESSION):
             event_combo(self.state, self.event_box)
-        if changes & {"appeals", "clocks", "session"}:
+            self.reload()
+        elif changes.touches(Kind.APPEALS, Kind.CLOCKS, event=self.event_box.currentData()):
             self.reload()
 
     def retranslate(self) -> None:

@@ -17,6 +17,7 @@ from db.ops.people import (
     draw_record,
     is_drawn,
 )
+from db.store.changes import Changes, Kind
 from judging.errors import InputError, JiangxinError
 from judging.roles import allowed
 from ui.event_picker import EventPicker
@@ -336,8 +337,9 @@ class DrawScreen(QWidget):
             self.pages.setCurrentWidget(self.before)
         self._update_buttons()
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        if changes & {"draw", "people", "session"}:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.DRAW, Kind.PEOPLE, event=self.event_id) \
+                or changes.touches(Kind.SESSION):
             self.reload()
 
     def _update_buttons(self) -> None:

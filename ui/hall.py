@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 
+from db.store.changes import Changes, Kind
 from judging.clock import ClockState
 from ui.board import (
     STYLE,
@@ -205,8 +206,8 @@ class HallScreen(QWidget):
         self._update_title()
         self.view.fit()
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        if changes & {"clocks", "people", "draw"}:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.CLOCKS, Kind.PEOPLE, Kind.DRAW, event=self.picker.event_id):
             self.reload()
 
     def _update_title(self) -> None:

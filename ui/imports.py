@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from db.files.spreadsheets import (
-    CHANGES,
     KINDS,
     MARKS_EXPORT_ROLES,
     OPERATION,
@@ -27,6 +26,7 @@ from db.files.spreadsheets import (
     import_file,
     preview_import,
 )
+from db.store.changes import Changes, Kind
 from db.store.contest import Contest
 from judging.errors import JiangxinError
 from judging.idnumber import mask_id_number
@@ -155,7 +155,6 @@ class ImportsScreen(QWidget):
         self.preview: ImportPreview | None = None
         self.path: Path | None = None
         self._asked: tuple[str, Path] | None = None  # the preview being computed
-        self._importing = False
 
         # ---- import
         self.kind = QComboBox()
@@ -259,11 +258,11 @@ class ImportsScreen(QWidget):
         if current != self.kind.currentData():
             self.check()
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        if "session" in changes:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.SESSION):
             self._fill()
-        elif changes & {"people", "marks", "results", "draw", "locks", "clocks"} \
-                and not self._importing and self.path is not None:
+        elif changes.touches(Kind.PEOPLE, Kind.MARKS, Kind.RESULTS, Kind.DRAW, Kind.LOCKS,
+                             Kind.CLOCKS) and initiator is not self and self.path is not None:
             self.check()  # someone else's change may add or remove problems
 
     # ---- preview -------------------------------------------------------------------------
@@ -387,31 +386,22 @@ class ImportsScreen(QWidget):
         if p is None or not p.ok or self.path is None:
             return None
         kind, path = p.kind, self.path
-        done: list[Any] = []
-
-        def operation(c: Contest) -> frozenset[str]:
-            done.append(import_file(c, kind, path))
-            return CHANGES[kind]
-
         self._safety_copy()
-        self._importing = True
         try:
-            self.state.apply(operation)
+            done = self.state.run_op(lambda c: import_file(c, kind, path), self)
         except JiangxinError as exc:
             show_error(exc, self)
             self.check()  # show why, row by row
             return None
-        finally:
-            self._importing = False
         self.path = None
         self.preview = None
         self.file_edit.clear()
         self._show_rows(None)
         self._set_summary(t(f"已导入 {path.name}：", f"Imported {path.name}: ") +
                           self._outcome_text(ImportPreview(kind, str(path), [], {}, [],
-                                                           outcome=done[0])), bad=False)
-        self.imported.emit(kind, done[0])
-        return done[0]
+                                                           outcome=done.value)), bad=False)
+        self.imported.emit(kind, done.value)
+        return done.value
 
     def _safety_copy(self) -> None:
         """A backup before every import, as the command line makes; a failure only warns."""

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import cast
 
 from db.store.backups import AutoBackup
+from db.store.changes import EVERYTHING, NOTHING, Changes, Done, Kind
 from db.store.contest import Contest
 from judging.errors import JiangxinError
 from ui import files, i18n
 from ui.errors import show_error
 from ui.i18n import role_label, t
+from ui.ops import ScreenWatcher
 from ui.qt import (
     QActionGroup,
     QCloseEvent,
@@ -48,7 +50,7 @@ from ui.qt import (
 )
 from ui.settings import Settings, data_dir
 from ui.signin import IdleWatcher, SignInScreen
-from ui.state import AppState
+from ui.state import SESSION, AppState
 
 ALL = frozenset({"admin", "chief", "judge", "recorder", "encryption", "supervisor"})
 
@@ -175,9 +177,11 @@ class MainWindow(QMainWindow):
         self.quiet_dialogs = False  # tests: report by signal and status bar only
         self.last_export: tuple[Path, str] | None = None
         self.wrappers: dict[str, QScrollArea] = {}  # screen key -> its scroll area
+        self.watchers: dict[int, ScreenWatcher] = {}  # id(screen) -> what it has not seen
         self.specs: list[ScreenSpec] = []
         self.built_for: str | None = None
         self.hall_window: QWidget | None = None
+        self.auto_backup: AutoBackup | None = None  # the open contest's rolling backups
 
         self.pages = QStackedWidget()
         self.signin = SignInScreen(state)
@@ -321,12 +325,12 @@ class MainWindow(QMainWindow):
         c = self.state.open(p)
         from db.store.backups import AutoBackup, policy_for
 
-        self.auto_backup: AutoBackup | None = AutoBackup(p, policy_for(c))
+        self.auto_backup = AutoBackup(p, policy_for(c))
         self.settings.last_db = p.resolve()
         self._check_health(p)
         self.pages.setCurrentWidget(self.signin)
         self.signin.unlock_mode_off()
-        self.signin.refresh(frozenset({"session"}))
+        self.signin.refresh(SESSION)
         self._update_status()
         self.contest_loaded.emit(p)
 
@@ -525,12 +529,12 @@ class MainWindow(QMainWindow):
         if passphrase is None:
             return
 
-        def work(c: Contest, progress: object) -> str:
+        def work(c: Contest, progress: object) -> Done[str]:
             return export(c, out, pin, passphrase=passphrase)
 
         self.progress.setRange(0, 0)
         self.progress.show()
-        task = run_task(self.state, work, lambda sha: self._exported(Path(out), sha))
+        task = run_task(self.state, work, lambda done: self._exported(Path(out), done.value))
         task.finished.connect(self.progress.hide)
 
     def _exported(self, out: Path, sha256: str) -> None:
@@ -563,7 +567,7 @@ class MainWindow(QMainWindow):
     def merge_file(self, path: str | Path) -> None:
         from db.files.merge import merge_file
 
-        report = self.state.apply(lambda c: merge_file(c, path))
+        report = self.state.run_op(lambda c: merge_file(c, path), self)
         msg = t(f"已合并：新增 {sum(report.added.values())} 条，已有 {report.already} 条，"
                 f"需裁判长处理的不一致 {report.disagreements} 处",
                 f"Merged: {sum(report.added.values())} new rows, {report.already} already here, "
@@ -605,6 +609,7 @@ class MainWindow(QMainWindow):
     def _signed_in(self, user: str) -> None:
         self._build_screens()
         self.pages.setCurrentWidget(self.work)
+        self._nav_changed(self.nav.currentRow())  # the screen on show catches up
         self.idle.set_minutes(self.settings.lock_minutes)
 
     def lock(self) -> None:
@@ -623,13 +628,12 @@ class MainWindow(QMainWindow):
 
     # ---- screens -------------------------------------------------------------------------
     def _clear_screens(self) -> None:
-        for w in self.screens.values():
-            refresh = getattr(w, "refresh", None)
-            if refresh is not None:
-                try:
-                    self.state.changed.disconnect(refresh)
-                except (RuntimeError, TypeError):
-                    pass  # never connected
+        for watcher in self.watchers.values():
+            try:
+                self.state.changed.disconnect(watcher.changed)
+            except (RuntimeError, TypeError):
+                pass  # never connected
+        self.watchers.clear()
         for wrapper in self.wrappers.values():
             self.stack.removeWidget(wrapper)
             wrapper.deleteLater()
@@ -643,9 +647,10 @@ class MainWindow(QMainWindow):
         s = self.state.session
         assert s is not None
         if self.built_for == s.user and not force:
-            for w in self.screens.values():
-                getattr(w, "refresh", lambda _c: None)(frozenset({"session", "marks", "people",
-                                                                  "locks", "results"}))
+            # back after the screen lock: anything may have changed meanwhile (another laptop
+            # merged, a worker wrote): the screen on show reloads now, the others when shown
+            for watcher in self.watchers.values():
+                watcher.changed(EVERYTHING)
             return
         self._clear_screens()
         for spec, cls in available(s.role):
@@ -670,14 +675,19 @@ class MainWindow(QMainWindow):
     def _make(self, cls: ScreenClass, wrapper: QScrollArea) -> QWidget:
         w = cls(self.state)
         wrapper.setWidget(w)
-        if hasattr(w, "refresh"):
-            self.state.changed.connect(w.refresh)
+        # a hidden screen does not reload on every change: it is marked stale and reloads
+        # once when it is next shown (ui/ops.py)
+        watcher = ScreenWatcher(w, lambda: self.stack.currentWidget() is wrapper
+                                and self.pages.currentWidget() is self.work)
+        self.watchers[id(w)] = watcher
+        self.state.changed.connect(watcher.changed)
         return w
 
     def _nav_changed(self, row: int) -> None:
-        if 0 <= row < len(self.specs):
-            self.screens[self.specs[row].key]  # build it on first show
-        self.stack.setCurrentIndex(row)
+        screen = self.screens[self.specs[row].key] if 0 <= row < len(self.specs) else None
+        self.stack.setCurrentIndex(row)  # built on first show
+        if screen is not None and id(screen) in self.watchers:
+            self.watchers[id(screen)].shown()
 
     def current_screen_key(self) -> str | None:
         i = self.nav.currentRow()
@@ -717,35 +727,47 @@ class MainWindow(QMainWindow):
             box.open()
 
     # ---- status bar ----------------------------------------------------------------------
-    def _changed(self, changes: frozenset[str]) -> None:
-        if "session" in changes:
+    def _changed(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.SESSION):
             self._update_status()
-        if "locks" in changes:
-            self._backup(lambda b: b.at_lock())
-        elif "marks" in changes:
-            self._backup(lambda b: b.changed(changes))
+        b = self.auto_backup
+        label = b.due(changes) if b is not None else None
+        if b is not None and label is not None:
+            self._take_backup(b, label)
 
-    def _backup(self, take: Callable[[AutoBackup], Path | None]) -> None:
-        """Rolling backups (every few minutes while marks change, at every lock, on exit).
+    def _take_backup(self, b: AutoBackup, label: str) -> None:
+        """A rolling backup (every few minutes while marks change, at every lock) copied on
+        a worker, never inside the operation that made it due. A failed backup (the stick
+        was pulled, it is full) is shown, never stops the work."""
+        from db.store.backups import take_backup
+        from ui.worker import run_task
 
-        A failed backup (the stick was pulled, it is full) is shown, never stops the work."""
-        b = getattr(self, "auto_backup", None)
+        def done(path: Path) -> None:
+            b.taken(path)
+            self.statusBar().showMessage(t(f"已自动备份到 {path}", f"Backed up to {path}"), 8000)
+            self.backup_written.emit(str(path))
+
+        def failed(exc: BaseException) -> None:
+            b.failed()
+            self.statusBar().showMessage(t(f"自动备份失败：{exc}",
+                                           f"Automatic backup failed: {exc}"), 30000)
+            if not isinstance(exc, JiangxinError | OSError):
+                show_error(exc, self)
+
+        run_task(self.state, lambda _c, _p: take_backup(b.db_path, b.policy, label), done,
+                 on_error=failed)
+
+    def _finish_backups(self) -> None:
+        """The copy on closing a contest is taken here and now, on the GUI thread: the file
+        is about to be closed (or the app to quit), so nothing may wait for a worker."""
+        b, self.auto_backup = self.auto_backup, None
         if b is None:
             return
         try:
-            path = take(b)
+            b.on_exit()
         except (JiangxinError, OSError) as exc:
             self.statusBar().showMessage(t(f"自动备份失败：{exc}",
-                                           f"Automatic backup failed: {exc}"),
-                                         30000)
-            return
-        if path is not None:
-            self.statusBar().showMessage(t(f"已自动备份到 {path}", f"Backed up to {path}"), 8000)
-
-    def _finish_backups(self) -> None:
-        if getattr(self, "auto_backup", None) is not None:
-            self._backup(lambda b: b.on_exit())
-            self.auto_backup = None
+                                           f"Automatic backup failed: {exc}"), 30000)
 
     def _update_status(self) -> None:
         c, s = self.state.contest, self.state.session
@@ -759,7 +781,7 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         self.status_clock.setText(time.strftime("%H:%M:%S"))
         if int(time.monotonic()) % 60 == 0:  # once a minute: a due rolling backup
-            self._backup(lambda b: b.tick())
+            self._changed(NOTHING)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.geometry = self.saveGeometry()

@@ -18,6 +18,7 @@ from typing import Any
 
 from db.ops import marking
 from db.ops.people import by_station
+from db.store.changes import Changes, Kind
 from judging.decimals import to_decimal
 from judging.errors import JiangxinError
 from judging.scheme import Aspect, Event
@@ -56,7 +57,7 @@ from ui.state import AppState
 
 Index = QModelIndex | QPersistentModelIndex
 Key = tuple[str, str, str]  # station, aspect, judge
-OUT = ("absent", "withdrawn", "disqualified")
+
 
 
 def aspect_hint(a: Aspect) -> str:
@@ -100,7 +101,8 @@ class Layout:
 
 
 class MarkGridModel(QAbstractTableModel):
-    """Cells are mark slots; ``setData`` writes one through ``AppState.apply``."""
+    """Cells are mark slots; ``setData`` writes one through ``AppState.run_op`` and repaints
+    its row from the slots the operation returns (no reading back)."""
 
     mark_saved = Signal(object, str)  # Key, outcome: entered | verified | disagreement | …
     mark_refused = Signal(str)  # the plain message
@@ -115,8 +117,7 @@ class MarkGridModel(QAbstractTableModel):
         self.locked: set[str] = set()
         self.verify_mode = False
         self.revealed: set[Key] = set()  # re-keyed in this verify session: may be shown
-        self.last_error: JiangxinError | None = None
-        self.writing = False
+        self.initiator: object = parent  # the screen: it skips its own ``changed``
 
     # ---- loading -------------------------------------------------------------------------
     def set_layout(self, layout: Layout | None) -> None:
@@ -142,21 +143,27 @@ class MarkGridModel(QAbstractTableModel):
             return
         self.slots = {(s.station, s.aspect, s.judge): s for s in marking.slot_rows(c, lay.event.id)}
         self.aspects = {(a.station, a.aspect): a for a in marking.aspect_rows(c, lay.event.id)}
-        self.statuses = {st: p.status for st, p in by_station(c, lay.event.id).items()}
-        self.locked = marking.locked_modules(c, lay.event.id)
+        # the same context the core checks a typed mark against (kept between marks)
+        ctx = marking.typing_context(c, lay.event.id)
+        self.statuses = {st: p.status for st, p in ctx.stations.items()}
+        self.locked = set(ctx.locked)
 
-    def reload_station(self, station: str) -> None:
-        lay, c = self.layout_, self.state.contest
-        if lay is None or c is None:
+    def repaint(self, saved: marking.MarksSaved) -> None:
+        """Take the slots and aspect marks an operation wrote; repaint their rows only."""
+        lay = self.layout_
+        if lay is None:
             return
-        for k in [k for k in self.slots if k[0] == station]:
-            del self.slots[k]
-        for s in marking.slot_rows(c, lay.event.id, station):
-            self.slots[(s.station, s.aspect, s.judge)] = s
-        for a in marking.aspect_rows(c, lay.event.id, station):
-            self.aspects[(a.station, a.aspect)] = a
-        row = lay.stations.index(station)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+        stations = set()
+        for (event, station, aspect, judge), slot in saved.slots.items():
+            if event == lay.event.id:
+                self.slots[(station, aspect, judge)] = slot
+                stations.add(station)
+        for (event, station, aspect), mark in saved.aspects.items():
+            if event == lay.event.id:
+                self.aspects[(station, aspect)] = mark
+        for station in stations & set(lay.stations):
+            row = lay.stations.index(station)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     # ---- geometry ------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -241,7 +248,7 @@ class MarkGridModel(QAbstractTableModel):
             am = self.aspects.get(key[:2])
             if am is not None and am.flagged and st in ("entered", "verified"):
                 return state_colour("flagged")
-            if st == "missing" and self.statuses.get(key[0]) in OUT:
+            if st == "missing" and self.statuses.get(key[0]) in marking.OUT_OF_CONTEST:
                 return QColor("#e4e4e4")
             return state_colour(st)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -295,15 +302,10 @@ class MarkGridModel(QAbstractTableModel):
         return base
 
     def editable(self, key: Key) -> bool:
-        s = self.state.session
-        if s is None or self.layout_ is None:
+        if self.layout_ is None:
             return False
-        a = self.layout_.event.aspects[key[1]]
-        if a.module in self.locked or self.statuses.get(key[0]) in OUT:
-            return False
-        if s.role == "judge" and key[2] != s.user:
-            return False
-        return s.role in ("judge", "recorder", "chief")
+        return marking.may_type(self.state.session, self.layout_.event.aspects[key[1]], key[2],
+                                locked=self.locked, status=self.statuses.get(key[0]))
 
     # ---- writing -------------------------------------------------------------------------
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -311,36 +313,32 @@ class MarkGridModel(QAbstractTableModel):
         a = self.aspect(index)
         if role != Qt.ItemDataRole.EditRole or key is None or a is None or self.layout_ is None:
             return False
-        self.last_error = None
         score, measured, problem = parse_cell(a, str(value))
         if problem:
             self.mark_refused.emit(problem)
             return False
-        from judging.errors import InputError
+        event = self.layout_.event.id
         try:
-            self.writing = True
-            self.state.apply(marking.enter_mark, self.layout_.event.id, key[0], key[1], key[2],
-                             score, measured=measured)
+            saved = self.state.run_op(lambda c: marking.enter_mark(
+                c, event, key[0], key[1], key[2], score, measured=measured), self.initiator)
         except JiangxinError as exc:  # refused by the rules: say why, keep the cell open
-            self.last_error = exc
-            msg = exc.detail if isinstance(exc, InputError) and not hasattr(exc, "errors") \
-                else plain_message(exc)
-            if hasattr(exc, "errors"):
-                msg = "\n".join(e.detail for e in exc.errors)
-            self.mark_refused.emit(msg)
+            self.mark_refused.emit(refusal(exc))
             return False
-        finally:
-            self.writing = False
         if self.verify_mode:
             self.revealed.add(key)
-        self.reload_station(key[0])
+        self.repaint(saved)
         s = self.slots.get(key)
         self.mark_saved.emit(key, s.status if s else "missing")
         return True
 
-    def take_error(self) -> JiangxinError | None:
-        err, self.last_error = self.last_error, None
-        return err
+
+def refusal(exc: JiangxinError) -> str:
+    """Why the rules refused a typed mark, in the words of each refused row."""
+    from judging.errors import InputError, InputErrors
+
+    if isinstance(exc, InputErrors):
+        return "\n".join(e.detail for e in exc.errors)
+    return exc.detail if isinstance(exc, InputError) else plain_message(exc)
 
 
 class MarkDelegate(QStyledItemDelegate):
@@ -399,16 +397,11 @@ class MarkDelegate(QStyledItemDelegate):
             key = event.key()  # type: ignore[attr-defined]
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
                 index = self._index.get(id(editor))
-                a = self.model.aspect(index) if index is not None else None
-                if a is None or index is None:
+                if index is None or not index.isValid():
                     return True
-                _, _, problem = parse_cell(a, editor.text())
-                if problem:
-                    editor.setStyleSheet(self.RED)
-                    self.problem_changed.emit(problem)
-                    return True
-                self.commitData.emit(editor)  # -> setModelData -> apply: on disk on return
-                if self.model.take_error() is not None:
+                # one transaction, on disk on return; refused: the message is shown
+                # (mark_refused) and the cell stays open, red
+                if not self.model.setData(index, editor.text()):
                     editor.setStyleSheet(self.RED)
                     return True
                 self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
@@ -522,15 +515,16 @@ class MarkingScreen(QWidget):
         self._fill_events()
 
     # ---- contract ------------------------------------------------------------------------
-    def refresh(self, changes: frozenset[str]) -> None:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
         if self.state.session is None:
             return
-        if self.model.writing:
-            return  # our own write: the row was reloaded already
-        if changes & {"marks", "locks", "people", "draw"}:
-            self.model.reload()
-        if "session" in changes:
+        if initiator is self:
+            return  # our own write: its rows were repainted from what it returned
+        if changes.touches(Kind.SESSION):
             self._fill_events()
+        elif changes.touches(Kind.MARKS, Kind.LOCKS, Kind.PEOPLE, Kind.DRAW,
+                             event=self.model.layout_.event.id if self.model.layout_ else None):
+            self.model.reload()
 
     def retranslate(self) -> None:
         for lab, (zh, en) in zip(self.labels, (("赛项", "Event"), ("模块", "Module"),
@@ -598,16 +592,7 @@ class MarkingScreen(QWidget):
     def judges(self, ev: Event) -> list[str]:
         c = self.state.contest
         assert c is not None
-        import json
-        out = []
-        users = sorted(c.users(), key=lambda u: u["role"] != "judge")  # judges, then chief
-        for u in users:
-            if u["role"] not in ("judge", "chief"):
-                continue
-            evs = json.loads(u["events"]) if u["events"] else None
-            if evs is None or ev.id in evs:
-                out.append(u["name"])
-        return out
+        return marking.judges(c, ev.id)
 
     def _fill_who(self) -> None:
         ev, s = self.current_event(), self.state.session
@@ -702,17 +687,15 @@ class MarkingScreen(QWidget):
         if self.last_key is None:
             self._show_problem(t("没有可撤销的录入", "Nothing to undo"))
             return
+        key = self.last_key
         try:
-            self.model.writing = True
-            self.state.apply(marking.retract_last, *self.last_key)
+            saved = self.state.run_op(lambda c: marking.retract_last(c, *key), self)
         except JiangxinError as exc:
             self._show_problem(plain_message(exc))
             return
-        finally:
-            self.model.writing = False
         station = self.last_key[1]
         self.model.revealed.discard(self.last_key[1:])
-        self.model.reload_station(station)
+        self.model.repaint(saved)
         self.message.setStyleSheet("color: #1b5e20;")
         self.message.setText(t(f"已撤销工位 {station} {self.last_key[2]} 的录入",
                                f"Undid the entry for station {station} {self.last_key[2]}"))

@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from db.ops.results import publish, record_recheck, results, snapshot
+from db.store.changes import Changes, Kind
 from judging.errors import JiangxinError
 from judging.recheck import Sample, error_rate, full_recheck_needed, recheck_sample
 from judging.roles import allowed
@@ -276,15 +277,17 @@ class ResultsScreen(QWidget):
         self._fill_snapshot_pickers(n)
         self._update_rule()
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        if changes & {"results", "marks", "people", "draw", "locks", "session"}:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.RESULTS, Kind.SNAPSHOTS, event=self.event_id) \
+                or changes.touches(Kind.SESSION):
             self.reload()
 
     def publish(self) -> None:
         if self.event_id is None:
             return
         try:
-            number = self.state.apply(publish, self.event_id, self.note.text().strip())
+            note = self.note.text().strip()
+            number = self.state.run_op(lambda c: publish(c, self.event_id or "", note), self).value
         except JiangxinError as exc:
             from ui.errors import show_error
 
@@ -292,7 +295,7 @@ class ResultsScreen(QWidget):
             return
         self.note.clear()
         self.reload()
-        self.published.emit(self.event_id, int(number))
+        self.published.emit(self.event_id, number)
 
     # ---- snapshots -----------------------------------------------------------------------
     def _fill_snapshot_pickers(self, n: int) -> None:

@@ -6,6 +6,7 @@ a locked screen, which only the locked user's PIN opens (or "switch user" signs 
 
 from __future__ import annotations
 
+from db.store.changes import Changes, Kind
 from judging.errors import JiangxinError
 from ui.i18n import role_label, t
 from ui.qt import (
@@ -25,7 +26,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.state import AppState
+from ui.state import SESSION, AppState
 
 USER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -113,11 +114,11 @@ class SignInScreen(QWidget):
         self.users.currentItemChanged.connect(lambda *_: self._user_chosen())
         self.users.itemActivated.connect(lambda *_: self.pin.setFocus())
         self.retranslate()
-        self.refresh(frozenset({"session"}))
+        self.refresh(SESSION)
 
     # ---- contract ------------------------------------------------------------------------
-    def refresh(self, changes: frozenset[str]) -> None:
-        if "session" in changes or "users" in changes:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.SESSION, Kind.USERS):
             self._fill_users()
 
     def retranslate(self) -> None:

@@ -1,8 +1,9 @@
 """The application's state: the open contest, who is signed in, and one `changed` signal.
 
-Screens call domain operations through :meth:`AppState.apply`, which runs the operation
-(one transaction in db/), then emits ``changed`` with the set of things it changed
-(e.g. ``{"marks", "results"}``). Screens refresh only for the flags they show.
+Screens run user actions through :meth:`AppState.run_op` (see ui/ops.py): the operation runs
+(one transaction in db/ops) and returns a :class:`db.store.changes.Changes`; ``changed``
+is emitted once with it and the screen that ran it (the initiator). Screens refresh only
+for the kinds (and events) they show.
 """
 
 from __future__ import annotations
@@ -10,22 +11,23 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from db.ops.auth import Session
+from db.store.changes import EVERYTHING, Changes, Kind
 from db.store.contest import Contest
 from db.store.identity import FileChanged
+from ui.ops import run_op
 from ui.qt import QObject, QTimer, Signal
 
-# what a commit by another program may have changed: every screen refreshes
-EVERYTHING = frozenset({"marks", "results", "people", "session", "clock", "locks", "audit",
-                        "outside"})
+R = TypeVar("R")
+SESSION = Changes.of(Kind.SESSION)
 
 
 class AppState(QObject):
     """Owned by the main window; passed to every screen."""
 
-    changed = Signal(object)  # frozenset[str] of change flags
+    changed = Signal(object, object)  # Changes, the initiator (a screen, or None)
     contest_opened = Signal(object)  # Contest
     signed_in = Signal(object)  # Session | None (None: signed out / screen locked)
     file_reopened = Signal(str)  # why: the file was replaced or its journal deleted under us
@@ -78,7 +80,7 @@ class AppState(QObject):
         if self.tasks_running:
             return False  # our own worker is committing: its result says what changed
         if c.outside_commit():
-            self.changed.emit(EVERYTHING)
+            self.changed.emit(EVERYTHING, None)
             return True
         return False
 
@@ -105,7 +107,7 @@ class AppState(QObject):
         self.contest = fresh
         self.contest_opened.emit(fresh)
         self.signed_in.emit(fresh.session)
-        self.changed.emit(EVERYTHING)
+        self.changed.emit(EVERYTHING, None)
         self.file_reopened.emit(why)
         return fresh
 
@@ -113,29 +115,27 @@ class AppState(QObject):
         assert self.contest is not None
         session = self.contest.sign_in(user, pin)
         self.signed_in.emit(session)
-        self.changed.emit(frozenset({"session"}))
+        self.changed.emit(SESSION, None)
         return session
 
     def sign_out(self) -> None:
         if self.contest is not None:
             self.contest.session = None
         self.signed_in.emit(None)
-        self.changed.emit(frozenset({"session"}))
+        self.changed.emit(SESSION, None)
 
-    def apply(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a domain operation on the open contest; emit what changed.
+    def run_op(self, op: Callable[[Contest], R], initiator: object = None) -> R:
+        """Run one operation on the open contest and emit what it changed, once.
 
-        Operations return a frozenset of change flags, or another value (counts, numbers),
-        in which case ``default`` flags {"marks", "results"} are emitted.
+        ``op`` must return Changes (or a value with ``.changes``): TypeError otherwise.
         """
         assert self.contest is not None
         try:
-            result = operation(self.contest, *args, **kwargs)
+            return run_op(self.contest, op, self.changed.emit, initiator)
         except FileChanged as exc:
             self.reopen(str(exc))  # then the screens show the fresh file; the error says why
             raise
-        flags = result if isinstance(result, frozenset) else frozenset({"marks", "results",
-                                                                        "people"})
-        if flags:
-            self.changed.emit(flags)
-        return result
+
+    def apply(self, operation: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """``run_op(lambda c: operation(c, *args, **kwargs))`` with no initiator."""
+        return self.run_op(lambda c: operation(c, *args, **kwargs))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.keys import certificate_check as cc
+from db.store.changes import Changes, Kind
 from judging.errors import InputError, JiangxinError
 from ui import files
 from ui.i18n import t
@@ -278,8 +279,8 @@ class VerifyScreen(QWidget):
         dialog.fileSelected.connect(self.load_trust_file)
         dialog.open()
 
-    def refresh(self, changes: frozenset[str]) -> None:
-        if changes & {"certificates", "session"}:
+    def refresh(self, changes: Changes, initiator: object = None) -> None:
+        if changes.touches(Kind.CERTIFICATES, Kind.SESSION):
             self._show_source()
 
 

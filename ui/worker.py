@@ -6,6 +6,10 @@ signed in as the same session, so writes carry the same user and device. The res
 error come back through Qt signals, i.e. on the GUI thread; ``work`` must never touch widgets.
 ``progress(done, total, text)`` may be called from ``work``; it is delivered as
 ``Task.progressed``. Errors go to ui.errors.show_error unless ``on_error`` is given.
+
+Work that writes returns what it changed, as every operation does (Changes, or a value with
+``.changes``): the task emits ``AppState.changed(changes, initiator)`` on the GUI thread
+before ``on_done`` runs, so screens refresh exactly as after an operation run there.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from db.store.contest import Contest
+from ui.ops import changes_of
 from ui.qt import QObject, QRunnable, QThreadPool, QTimer, Signal
 from ui.state import AppState
 
@@ -57,10 +62,21 @@ class _Runnable(QRunnable):
 def run_task(state: AppState, work: Callable[[Contest, Progress], Any],
              on_done: Callable[[Any], None] | None = None, *,
              on_error: Callable[[BaseException], None] | None = None,
-             on_progress: Callable[[int, int, str], None] | None = None) -> Task:
+             on_progress: Callable[[int, int, str], None] | None = None,
+             initiator: object = None) -> Task:
     """Run ``work`` on a worker thread against the open contest's file; returns the Task."""
     assert state.contest is not None
     task = Task()
+
+    def announce(result: object) -> None:  # GUI thread, before on_done
+        try:
+            changes = changes_of(result)
+        except TypeError:
+            return  # read-only work (a check, a backup): nothing changed
+        if changes:
+            state.changed.emit(changes, initiator)
+
+    task.succeeded.connect(announce)
     if on_done is not None:
         task.succeeded.connect(on_done)
     if on_progress is not None:

@@ -1,4 +1,4 @@
-"""Competitor lists from CSV or XLSX (contracts §3): per-row checks, preview, all-or-nothing."""
+"""Competitor lists from CSV or XLSX (docs/formats.md): per-row checks, preview, all-or-nothing."""
 
 from __future__ import annotations
 

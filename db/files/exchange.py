@@ -1,4 +1,4 @@
-"""The results file (contracts §8): one signed JSON document per competition, and its reader.
+"""The results file (docs/results-file.md): one signed JSON document per competition; its reader.
 
 Layout (docs/results-file.md is the reference a third party writes a reader from)::
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from db.store.changes import Done
 from judging.errors import InputError, VerificationFailed
 
 if TYPE_CHECKING:
@@ -149,8 +150,8 @@ def sign_body(body: Mapping[str, Any], private: bytes) -> bytes:
 
 
 def export(c: Contest, out: str | Path, pin: str | None = None, *,
-           passphrase: str | None = None) -> str:
-    """`jiangxin export`: write the signed results file; returns its SHA-256 (hex).
+           passphrase: str | None = None) -> Done[str]:
+    """`jiangxin export`: write the signed results file; returns its SHA-256 (hex) as value.
 
     The contest key is unlocked by the signing passphrase (``passphrase``, else the session's
     or JIANGXIN_PASSPHRASE; none: NotAllowed, exit 5), never by a PIN; ``pin``, when given,
@@ -193,7 +194,7 @@ def export(c: Contest, out: str | Path, pin: str | None = None, *,
         w.log(after={"sha256": digest, "head_seq": body["audit_head"]["seq"],
                      "head_hash": body["audit_head"]["hash"], "file": target.name,
                      "bytes": len(data)})
-    return digest
+    return Done(digest, w.changes)
 
 
 # ---- reading ----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any
 
 from db.files.exchange import OMITTED, TABLES, ResultsFile, read_results_file
 from db.store.audit import row_hash
+from db.store.changes import NOTHING, Changes
 from db.store.contest import Contest
 from judging.errors import InputError, VerificationFailed
 
@@ -43,6 +44,7 @@ class MergeReport:
     already: int = 0
     backup: Path | None = None
     disagreements: int = 0
+    changes: Changes = NOTHING  # what the merge changed (nothing for a no-op)
 
     @property
     def noop(self) -> bool:
@@ -167,6 +169,7 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
         w.insert("merges", {"source_device": f.device_id, "file_sha256": f.sha256,
                             "counts": json.dumps(report.added, sort_keys=True)})
         rebuild_derived(c)
+    report.changes = w.changes
     report.disagreements = int(c.db.execute(
         "SELECT COUNT(*) FROM slots WHERE status = 'disagreement'").fetchone()[0])
     return report

@@ -24,7 +24,7 @@ STATUS_TEXT = {
     "terminated": "终止比赛",
     "disqualified": "取消资格",
 }
-"""How each status of contracts §6 is printed; ``ok`` is left blank."""
+"""How each status of docs/formats.md#results is printed; ``ok`` is left blank."""
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -113,7 +113,7 @@ def write_results_xlsx(
     decrypted: bool,
     date: _dt.date | None = None,
 ) -> None:
-    """Write the results of one event (the contracts §6 dict) laid out for public posting.
+    """Write the results of one event (docs/formats.md#results) laid out for public posting.
 
     Three title rows (competition; event and publication; snapshot, date and state), a frozen
     header with Chinese column names, numbers stored as numbers with the event's decimals, time

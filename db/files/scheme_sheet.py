@@ -19,7 +19,7 @@ sub criterion becomes a module (its id and name), each aspect row an aspect numb
 under a J aspect must be exactly 0, 1, 2 and 3. Type O (the old "objective") is read as M; S
 (the old "subjective") is refused. Criteria (A, B …) and WSSS sections are not kept.
 
-The result is the dict of contracts §2 as ``tomllib.loads(..., parse_float=Decimal)`` would give
+The result is the dict of docs/formats.md as ``tomllib.loads(..., parse_float=Decimal)`` would give
 it: ``{"module": [{"id", "name", "aspect": [{"id", "kind", "max", "text", ...}]}]}``, numbers as
 int or Decimal, only the keys the sheet gives (defaults stay the engine's).
 """
@@ -147,7 +147,7 @@ def _parse_scale(text: str) -> list[int] | None:
 
 
 def _check_aspect(item: _Item, problems: _Problems) -> None:
-    """Rules of one aspect, as contracts §2 gives them, named by row."""
+    """Rules of one aspect, as docs/formats.md gives them, named by row."""
     a, row = item.aspect, item.row
     kind, mx = a["kind"], a.get("max")
     if kind == "P":

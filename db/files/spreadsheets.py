@@ -22,8 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from db.store.changes import Done
 from db.store.connection import transaction
-from db.store.contest import Changes, Contest
+from db.store.contest import Contest
 from judging.errors import InputError, JiangxinError, NotAllowed
 
 KINDS = ("competitors", "theory", "times", "marks")
@@ -32,14 +33,6 @@ KINDS = ("competitors", "theory", "times", "marks")
 OPERATION = {"competitors": "competitors", "theory": "theory", "times": "times",
              "marks": "marks"}
 """The permission (judging.roles) each kind of import needs."""
-
-CHANGES: dict[str, Changes] = {
-    "competitors": frozenset({"people", "results"}),
-    "theory": frozenset({"results", "people"}),
-    "times": frozenset({"results", "clocks"}),
-    "marks": frozenset({"marks", "results"}),
-}
-"""What each import changes, for the app's ``changed`` signal."""
 
 MARKS_EXPORT_ROLES = frozenset({"chief", "supervisor", "admin"})
 """Who may write the chief judge's full marks workbook."""
@@ -151,7 +144,7 @@ def dry_run(c: Contest, work: Callable[[], Any]) -> Any:
     return result[0]
 
 
-def _importer(kind: str) -> Callable[[Contest, str | Path], Any]:
+def _importer(kind: str) -> Callable[[Contest, str | Path], Done[Any]]:
     if kind == "competitors":
         from db.ops.people import import_competitors
 
@@ -167,7 +160,11 @@ def _importer(kind: str) -> Callable[[Contest, str | Path], Any]:
     if kind == "marks":
         from db.ops.marking import import_marks
 
-        return import_marks
+        def marks(c: Contest, path: str | Path) -> Done[Any]:
+            saved = import_marks(c, path)
+            return Done(saved.counts, saved.changes)
+
+        return marks
     raise ValueError(f"unknown kind of import {kind!r}")
 
 
@@ -199,7 +196,7 @@ def preview_import(c: Contest, kind: str, path: str | Path) -> ImportPreview:
     else:
         importer = _importer(kind)
         try:
-            outcome = dry_run(c, lambda: importer(c, path))
+            outcome = dry_run(c, lambda: importer(c, path)).value
         except JiangxinError as exc:
             if isinstance(exc, NotAllowed) and not _names_a_row(exc):
                 raise
@@ -242,7 +239,7 @@ def _check_competitors(c: Contest, path: str | Path, problems: list[Problem]) ->
     if not good:
         return None
     try:
-        count: int = dry_run(c, lambda: add_competitors(c, good, file))
+        count: int = dry_run(c, lambda: add_competitors(c, good, file)).value
     except JiangxinError as exc:
         problems += _problems(exc, file)
         return None
@@ -253,8 +250,9 @@ def _problems_of(errors: Sequence[InputError], file: str) -> list[Problem]:
     return [Problem(e.file or file, e.row, e.field, e.detail) for e in errors]
 
 
-def import_file(c: Contest, kind: str, path: str | Path) -> Any:
-    """The real import of a previewed file: the engine's own import function, all or nothing."""
+def import_file(c: Contest, kind: str, path: str | Path) -> Done[Any]:
+    """The real import of a previewed file: the engine's own import function, all or nothing;
+    its value is what the preview's ``outcome`` showed (a count, or the marks' counts)."""
     return _importer(kind)(c, path)
 
 
@@ -313,7 +311,7 @@ def export_marks(c: Contest, event_id: str, path: str | Path) -> int:
 
 
 def scheme_modules(c: Contest, event_id: str) -> dict[str, Any]:
-    """An event's modules as its competition file gives them (contracts §2 dict)."""
+    """An event's modules as its competition file gives them (docs/formats.md dict)."""
     c.event(event_id)
     text = c.meta("competition") or ""
     data = tomllib.loads(text, parse_float=Decimal)

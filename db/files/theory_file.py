@@ -1,4 +1,4 @@
-"""Theory scores from CSV or XLSX (contracts §5), including exam systems' own exports."""
+"""Theory scores from CSV or XLSX (docs/formats.md), including exam systems' own exports."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from db.ops.people import by_station
 from db.ops.timing import clocks
-from db.store.contest import Changes, Contest
+from db.store.changes import Changes
+from db.store.contest import Contest
 from judging.errors import InputError, NotAllowed, StateError
 
 WINDOW_SECONDS = 2 * 3600
@@ -88,7 +89,7 @@ def file_appeal(c: Contest, event_id: str, station: str, text: str, *,
     with c.write("appeal.file", reason=text) as w:
         w.insert("appeals", {"event": event_id, "station": st, "action": "file",
                              "appeal": number, "text": text})
-    return frozenset({"appeals"})
+    return w.changes
 
 
 def rule_appeal(c: Contest, event_id: str, number: str, outcome: str, text: str) -> Changes:
@@ -109,4 +110,4 @@ def rule_appeal(c: Contest, event_id: str, number: str, outcome: str, text: str)
     with c.write("appeal.rule", reason=text) as w:
         w.insert("appeals", {"event": event_id, "station": found.station, "action": outcome,
                              "appeal": number, "text": text})
-    return frozenset({"appeals"})
+    return w.changes

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from db.ops.marking import event_locked
 from db.ops.people import competitors
 from db.ops.results import is_decrypted, standings
-from db.store.contest import Changes, Contest
+from db.store.changes import NOTHING, Changes
+from db.store.contest import Contest
 from judging.certificate import CertificateData
 from judging.errors import InputError, StateError
 from judging.idnumber import mask_id_number
@@ -45,6 +46,12 @@ if TYPE_CHECKING:
 TEMPLATE_KEY = "certificate_template"
 Progress = Callable[[int, int], None]
 Out = str | Path | BinaryIO | None
+
+class Signed(list[CertificateData]):
+    """The certificates an issue or reprint signed, in print order, with what it changed."""
+
+    changes: Changes = NOTHING
+
 
 # Issue states of one award winner's certificate (shown on the certificates screen).
 NOT_ISSUED = "not_issued"
@@ -204,13 +211,12 @@ def set_template(c: Contest, t: CertificateTemplate | None = None, **settings: A
     before = c.meta(TEMPLATE_KEY)
     text = template_json(new)
     if text == before:
-        return frozenset()
+        return NOTHING
     with c.write("certificate_template") as w:
-        c.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
-                     "SET value = excluded.value", [TEMPLATE_KEY, text])
+        w.set_meta(TEMPLATE_KEY, text)
         w.log(table="meta", after=json.loads(text),
               before=json.loads(before) if before else None)
-    return frozenset({"certificates"})
+    return w.changes
 
 
 # ---------------------------------------------------------------- state
@@ -461,7 +467,7 @@ def issue_certificates(c: Contest, user: str, pin: str | None,
                        *, template_override: CertificateTemplate | None = None,
                        out: Out = None, progress: Progress | None = None,
                        reissue_revoked: bool = False,
-                       passphrase: str | None = None) -> list[CertificateData]:
+                       passphrase: str | None = None) -> Signed:
     """Issue (sign, record and, with ``out``, print) every pending certificate of ``events``.
 
     Without ``events``: every event that is locked and decrypted (see event_readiness for the
@@ -485,7 +491,7 @@ def issue_certificates(c: Contest, user: str, pin: str | None,
     t = template_override or template(c)
     plan = _plan(c, evs, reissue_revoked=reissue_revoked)
     _check_glyphs([f for _e, _p, f, _r in plan.issue], t)
-    signed = _sign_all(c, user, pin, [f for _e, _p, f, _r in plan.issue], passphrase)
+    signed = Signed(_sign_all(c, user, pin, [f for _e, _p, f, _r in plan.issue], passphrase))
 
     def record() -> None:
         if not signed and not plan.revoke:
@@ -500,6 +506,7 @@ def issue_certificates(c: Contest, user: str, pin: str | None,
                                     "award": cert.award})
             for serial, reason in plan.revoke:
                 w.insert("revocations", {"serial": serial, "reason": reason}, reason=reason)
+        signed.changes = w.changes
 
     _render_then_record(signed, t, out if signed else None, progress, record)
     return signed
@@ -508,7 +515,7 @@ def issue_certificates(c: Contest, user: str, pin: str | None,
 def reprint_certificates(c: Contest, user: str, pin: str | None, serials: Sequence[str],
                          reason: str, *, template_override: CertificateTemplate | None = None,
                          out: Out = None, progress: Progress | None = None,
-                         passphrase: str | None = None) -> list[CertificateData]:
+                         passphrase: str | None = None) -> Signed:
     """Print certificates again as duplicates (补发), same serial and fields, with a reason.
 
     Refused (exit 2) for an unknown or revoked serial, one replaced by a later serial, or one
@@ -546,7 +553,7 @@ def reprint_certificates(c: Contest, user: str, pin: str | None, serials: Sequen
         raise InputError("不能补发 / cannot reprint:\n" + "\n".join(problems), field="--reprint")
     t = template_override or template(c)
     _check_glyphs(certs, t)
-    signed = _sign_all(c, user, pin, certs, passphrase)
+    signed = Signed(_sign_all(c, user, pin, certs, passphrase))
 
     def record() -> None:
         with c.write("certificate_reprint", reason=reason) as w:
@@ -557,6 +564,7 @@ def reprint_certificates(c: Contest, user: str, pin: str | None, serials: Sequen
                                           "duplicate_of": orig.uid, "reason": reason},
                          audit_row={"serial": cert.serial, "name": cert.name,
                                     "duplicate": True})
+        signed.changes = w.changes
 
     _render_then_record(signed, t, out, progress, record)
     return signed
@@ -570,7 +578,7 @@ def revoke(c: Contest, serial: str, reason: str) -> Changes:
     if c.db.execute("SELECT 1 FROM certificates WHERE serial = ?", [serial]).fetchone() is None:
         raise InputError(f"{serial}: no such certificate / 没有这个证书编号", field="serial")
     if serial in revoked_serials(c):
-        return frozenset()
+        return NOTHING
     with c.write("certificate_revoke", reason=reason) as w:
         w.insert("revocations", {"serial": serial, "reason": reason})
-    return frozenset({"certificates"})
+    return w.changes

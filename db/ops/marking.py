@@ -1,21 +1,24 @@
-"""Marks: typing, double entry, disagreements, overrides, locking (contracts §2, §4)."""
+"""Marks: typing, double entry, disagreements, overrides, locking (docs/rules.md, formats.md)."""
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from db.ops.auth import Session
 from db.ops.people import Competitor, by_station
-from db.store.contest import Changes, Contest
+from db.store.changes import NOTHING, Changes
+from db.store.contest import Contest
 from judging.decimals import canonical, to_decimal
 from judging.entries import DISAGREEMENT, SlotState, Typed, classify, replay
 from judging.errors import InputError, InputErrors, NotAllowed, StateError
-from judging.scheme import Event
+from judging.roles import allowed
+from judging.scheme import Aspect, Event
 from judging.scoring import aspect_mark, check_value, entry_points
 
 OUT_OF_CONTEST = ("absent", "withdrawn", "disqualified")
@@ -71,7 +74,7 @@ def read_marks_file(path: str | Path) -> list[MarkInput]:
     return out
 
 
-def import_marks(c: Contest, path: str | Path) -> dict[str, int]:
+def import_marks(c: Contest, path: str | Path) -> MarksSaved:
     """`jiangxin marks import`: type a file of marks as the signed-in user."""
     return enter_marks(c, read_marks_file(path), file=str(path))
 
@@ -124,18 +127,72 @@ def has_override(c: Contest, event: str, station: str, kind: str, *, aspect: str
     return c.db.execute(q, args).fetchone() is not None
 
 
-# ---- entering marks ---------------------------------------------------------------------------
-def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = None
-                ) -> dict[str, int]:
-    """Type marks as the signed-in user: validated as a whole, then one transaction.
+# ---- who may type what (asked by the marking grid, applied by enter_marks) ---------------------
+def may_type(s: Session | None, aspect: Aspect, judge: str, *, locked: Collection[str],
+             status: str | None) -> bool:
+    """Whether ``s`` may type the mark of ``judge`` for ``aspect`` at a workstation whose
+    competitor has ``status``, with the ``locked`` modules: the screens ask this instead of
+    re-deriving the rules (enter_marks refuses the same cases, with a reason)."""
+    if s is None or not allowed(s.role, "marks"):
+        return False
+    if aspect.module in locked or status in OUT_OF_CONTEST:
+        return False
+    return not (s.role == "judge" and judge != s.user)
 
-    Returns counts of what the rows did: entered, verified, corrected, disagreements, unchanged.
-    """
+
+def judges(c: Contest, event_id: str) -> list[str]:
+    """The judges who may mark ``event_id`` (its judges first, then chief judges)."""
+    def assigned(u: dict[str, Any]) -> bool:
+        return not u["events"] or event_id in json.loads(u["events"])
+
+    users = c.cached("users", lambda: {u["name"]: u for u in c.users()})
+    ordered = sorted(users.values(), key=lambda u: u["role"] != "judge")
+    return [u["name"] for u in ordered if u["role"] in ("judge", "chief") and assigned(u)]
+
+
+# ---- entering marks ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MarksSaved:
+    """What typing marks did: counts (entered, verified, corrected, disagreements, unchanged),
+    what changed, and the new cached state of every slot and aspect written, so that the
+    screen that typed them repaints its cells without reading them back."""
+
+    counts: dict[str, int]
+    changes: Changes
+    slots: dict[SlotKey, SlotRow]
+    aspects: dict[tuple[str, str, str], AspectRow]
+
+    def outcome(self) -> str:
+        """For one typed mark: entered | verified | corrected | disagreement | unchanged."""
+        return next((k for k in ("disagreements", "verified", "corrected", "entered")
+                     if self.counts.get(k)), "unchanged").removesuffix("s")
+
+
+@dataclass(frozen=True)
+class TypingContext:
+    """What checking a typed mark of one event needs besides the mark: kept between marks
+    (Contest.cached, one ``PRAGMA data_version`` to check) and shared with the grid that
+    shows the event, so the first mark after opening finds it ready."""
+
+    users: dict[str, dict[str, Any]]
+    stations: dict[str, Competitor]
+    locked: frozenset[str]
+
+
+def typing_context(c: Contest, event_id: str) -> TypingContext:
+    def compute() -> TypingContext:
+        return TypingContext({u["name"]: u for u in c.users()}, by_station(c, event_id),
+                             frozenset(locked_modules(c, event_id)))
+
+    return c.cached(("typing", event_id), compute)
+
+
+def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = None
+                ) -> MarksSaved:
+    """Type marks as the signed-in user: validated as a whole, then one transaction."""
     s = c.require("marks")
     errors: list[InputError] = []
-    users = c.cached("users", lambda: {u["name"]: u for u in c.users()})
-    stations: dict[str, dict[str, Competitor]] = {}
-    locked: dict[str, set[str]] = {}
+    contexts: dict[str, TypingContext] = {}
     plan: list[tuple[SlotKey, MarkInput]] = []
     for m in inputs:
         def bad(msg: str, fld: str, m: MarkInput = m) -> None:
@@ -152,7 +209,10 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
         if aspect is None:
             bad(f"unknown aspect {m.aspect!r} in {ev.id} / 未知评分项", "aspect")
             continue
-        judge = users.get(m.judge)
+        if ev.id not in contexts:
+            contexts[ev.id] = typing_context(c, ev.id)
+        ctx = contexts[ev.id]
+        judge = ctx.users.get(m.judge)
         if judge is None or judge["role"] not in ("judge", "chief"):
             raise NotAllowed(_where(file, m.row, "judge") +
                              f"{m.judge!r} is not a judge of this competition / 不是本赛事裁判")
@@ -165,12 +225,7 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
                              f"a judge types their own marks only ({s.user}) "
                              "/ 裁判只能录入本人评分")
         station = ev.parse_station(m.station)
-        if ev.id not in stations:
-            stations[ev.id] = c.cached(("stations", ev.id),
-                                       functools.partial(by_station, c, ev.id))
-            locked[ev.id] = c.cached(("locked", ev.id),
-                                     functools.partial(locked_modules, c, ev.id))
-        person = stations[ev.id].get(station or "")
+        person = ctx.stations.get(station or "")
         if station is None or person is None:
             bad(f"no competitor at workstation {m.station!r} of {ev.id} / 工位号无效", "station")
             continue
@@ -178,7 +233,7 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
         if problem:
             bad(problem, "measured" if m.measured is not None and m.score is None else "score")
             continue
-        if aspect.module in locked[ev.id]:
+        if aspect.module in ctx.locked:
             bad(f"module {aspect.module} is locked; the chief judge must unlock it first "
                 "/ 模块已锁定", "aspect")
             continue
@@ -190,21 +245,39 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
         plan.append(((ev.id, station, aspect.id, m.judge), m))
     if errors:
         raise InputErrors(errors)
-    # judges per aspect: at most `judges` distinct judges per (station, aspect)
-    counts = _judge_counts(c, {(k[0], k[1], k[2]) for k, _ in plan})
+    return _write_marks(c, plan, file)
+
+
+AspectSlots = dict[tuple[str, str, str], dict[str, tuple[str | None, str]]]
+"""(event, station, aspect) -> judge -> (points, status) of its slots."""
+
+
+def _aspect_slots(c: Contest, keys: Iterable[tuple[str, str, str]]) -> AspectSlots:
+    out: AspectSlots = {}
+    for ev, st, asp in keys:
+        out[(ev, st, asp)] = {j: (p, status) for j, p, status in c.db.execute(
+            "SELECT judge, points, status FROM slots WHERE event = ? AND station = ? AND "
+            "aspect = ?", [ev, st, asp]).fetchall()}
+    return out
+
+
+def _check_judge_counts(c: Contest, plan: list[tuple[SlotKey, MarkInput]], slots: AspectSlots,
+                        file: str | None) -> None:
+    """At most ``judges`` distinct judges per (station, aspect), counting this plan."""
+    errors = []
+    judges = {k: {j for j, (_p, status) in v.items() if status != "retracted"}
+              for k, v in slots.items()}
     for key, m in plan:
-        ev = c.event(key[0])
-        aspect = ev.aspects[key[2]]
-        judges = counts.setdefault(key[:3], set())
-        judges.add(key[3])
-        if len(judges) > aspect.judges:
+        aspect = c.event(key[0]).aspects[key[2]]
+        present = judges.setdefault(key[:3], set())
+        present.add(key[3])
+        if len(present) > aspect.judges:
             errors.append(InputError(
                 f"aspect {aspect.id} at workstation {key[1]} takes {aspect.judges} judge(s); "
                 f"{m.judge} would be one too many / 评分裁判人数超出", file=file, row=m.row,
                 field="judge"))
     if errors:
         raise InputErrors(errors)
-    return _write_marks(c, plan, file)
 
 
 def _where(file: str | None, row: int | None, fld: str) -> str:
@@ -212,24 +285,19 @@ def _where(file: str | None, row: int | None, fld: str) -> str:
     return ", ".join(parts) + ": "
 
 
-def _judge_counts(c: Contest, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str],
-                                                                       set[str]]:
-    out: dict[tuple[str, str, str], set[str]] = {}
-    for ev, st, asp in keys:
-        rows = c.db.execute("SELECT judge FROM slots WHERE event = ? AND station = ? AND "
-                            "aspect = ? AND status != 'retracted'", [ev, st, asp]).fetchall()
-        out[(ev, st, asp)] = {r[0] for r in rows}
-    return out
-
-
 def _write_marks(c: Contest, plan: list[tuple[SlotKey, MarkInput]], file: str | None
-                 ) -> dict[str, int]:
+                 ) -> MarksSaved:
     assert c.session is not None
     user = c.session.user
     counts: dict[str, int] = defaultdict(int)
     states: dict[SlotKey, list[Typed]] = {}
+    written: dict[SlotKey, None] = {}  # in order, once each
     reason = f"from {Path(file).name}" if file else ""
     with c.write("marks.enter", reason=reason) as w:
+        # read inside the transaction (BEGIN IMMEDIATE): the judge count is checked against,
+        # and the aspect marks computed from, what no other writer can change meanwhile
+        aspect_slots = _aspect_slots(c, dict.fromkeys(k[:3] for k, _ in plan))
+        _check_judge_counts(c, plan, aspect_slots, file)
         for key, m in plan:
             log = states.get(key)
             if log is None:
@@ -250,21 +318,21 @@ def _write_marks(c: Contest, plan: list[tuple[SlotKey, MarkInput]], file: str | 
                                       "measured": canonical(m.measured)
                                       if m.measured is not None else None})
             log.append(Typed(row["uid"], user, "type", m.score, m.measured))
-        refresh(c, states.keys(), logs=states)
-    return {"entered": counts["enter"], "verified": counts["verify"],
-            "corrected": counts["correct"], "disagreements": counts["disagree"],
-            "unchanged": counts["noop"]}
+            written[key] = None
+        slots, aspects = refresh(c, written, logs=states, known=aspect_slots)
+    return MarksSaved({"entered": counts["enter"], "verified": counts["verify"],
+                       "corrected": counts["correct"], "disagreements": counts["disagree"],
+                       "unchanged": counts["noop"]}, w.changes, slots, aspects)
 
 
 def enter_mark(c: Contest, event: str, station: str, aspect: str, judge: str,
-               value: Decimal | None, *, measured: Decimal | None = None) -> Changes:
+               value: Decimal | None, *, measured: Decimal | None = None) -> MarksSaved:
     """One grid cell: the same rules as a file, one transaction, durable on return."""
-    enter_marks(c, [MarkInput(event, station, aspect, judge, value, measured)])
-    return frozenset({"marks", "results"})
+    return enter_marks(c, [MarkInput(event, station, aspect, judge, value, measured)])
 
 
 def retract_last(c: Contest, event: str, station: str, aspect: str, judge: str,
-                 reason: str = "undo") -> Changes:
+                 reason: str = "undo") -> MarksSaved:
     """Undo: a compensating row that takes back the signed-in user's newest row of the slot."""
     s = c.require("marks", event)
     key = (event, c.event(event).parse_station(station) or station, aspect, judge)
@@ -281,8 +349,8 @@ def retract_last(c: Contest, event: str, station: str, aspect: str, judge: str,
         w.insert("marks", {"event": key[0], "station": key[1], "aspect": key[2],
                            "judge": key[3], "action": "retract", "score": None,
                            "measured": None, "reason": reason, "target": mine[-1].uid})
-        refresh(c, [key])
-    return frozenset({"marks", "results"})
+        slots, aspects = refresh(c, [key])
+    return MarksSaved({"retracted": 1}, w.changes, slots, aspects)
 
 
 def resolve(c: Contest, event: str, station: str, aspect: str, judge: str,
@@ -311,7 +379,7 @@ def resolve(c: Contest, event: str, station: str, aspect: str, judge: str,
                  before={"candidates": {k: [str(x) for x in v] for k, v in
                                         slot_state(c, key).candidates.items()}})
         refresh(c, [key])
-    return frozenset({"marks", "results"})
+    return w.changes
 
 
 def override(c: Contest, event: str, station: str, kind: str, reason: str, *,
@@ -329,40 +397,51 @@ def override(c: Contest, event: str, station: str, kind: str, reason: str, *,
     with c.write(f"override.{kind}", reason=reason) as w:
         w.insert("overrides", {"event": event, "station": st, "aspect": aspect, "judge": judge,
                                "kind": kind, "reason": reason})
-    return frozenset({"marks", "results"})
+    return w.changes
 
 
 # ---- derived caches ---------------------------------------------------------------------------
-def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]] | None = None
-            ) -> None:
-    """Recompute the slot cache and aspect marks for these slots (inside the write)."""
-    aspects: set[tuple[str, str, str]] = set()
+def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]] | None = None,
+            known: AspectSlots | None = None
+            ) -> tuple[dict[SlotKey, SlotRow], dict[tuple[str, str, str], AspectRow]]:
+    """Recompute the slot cache and aspect marks for these slots (inside the write); the
+    rows written, by slot and by (event, station, aspect). ``known``: the aspects' slots as
+    read earlier in this transaction (then updated here instead of read again)."""
+    slots: dict[SlotKey, SlotRow] = {}
     for key in keys:
         log = logs[key] if logs is not None and key in logs else slot_log(c, key)
-        _store_slot(c, key, replay(log))
-        aspects.add(key[:3])
-    for ev_id, st, asp in aspects:
-        _store_aspect(c, c.event(ev_id), st, asp)
+        slots[key] = _store_slot(c, key, replay(log))
+        if known is not None and key[:3] in known:
+            known[key[:3]][key[3]] = (slots[key].points, slots[key].status)
+    aspects = {k: _store_aspect(c, c.event(k[0]), k[1], k[2],
+                                known.get(k) if known is not None else None)
+               for k in dict.fromkeys(key[:3] for key in slots)}
+    return slots, aspects
 
 
-def _store_slot(c: Contest, key: SlotKey, st: SlotState) -> None:
+def _store_slot(c: Contest, key: SlotKey, st: SlotState) -> SlotRow:
     ev = c.event(key[0])
     aspect = ev.aspects[key[2]]
     points = (canonical(entry_points(aspect, st.score, st.measured)) if st.has_value else None)
+    candidates = {k: [canonical(x) if x is not None else None for x in v]
+                  for k, v in st.candidates.items()}
+    row = SlotRow(key[1], key[2], key[3],
+                  canonical(st.score) if st.score is not None else None,
+                  canonical(st.measured) if st.measured is not None else None, points,
+                  st.status or "retracted", st.typist, st.verifier, candidates)
     c.db.execute(
         "INSERT OR REPLACE INTO slots (event, station, aspect, judge, score, measured, points, "
         "status, typist, verifier, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [*key, canonical(st.score) if st.score is not None else None,
-         canonical(st.measured) if st.measured is not None else None, points,
-         st.status or "retracted", st.typist, st.verifier,
-         json.dumps({k: [canonical(x) if x is not None else None for x in v]
-                     for k, v in st.candidates.items()}, ensure_ascii=False)
-         if st.candidates else None])
+        [*key, row.score, row.measured, points, row.status, st.typist, st.verifier,
+         json.dumps(candidates, ensure_ascii=False) if candidates else None])
+    return row
 
 
-def _store_aspect(c: Contest, ev: Event, station: str, aspect_id: str) -> None:
-    rows = c.db.execute("SELECT points, status FROM slots WHERE event = ? AND station = ? "
-                        "AND aspect = ?", [ev.id, station, aspect_id]).fetchall()
+def _store_aspect(c: Contest, ev: Event, station: str, aspect_id: str,
+                  known: dict[str, tuple[str | None, str]] | None = None) -> AspectRow:
+    rows = list(known.values()) if known is not None else c.db.execute(
+        "SELECT points, status FROM slots WHERE event = ? AND station = ? AND aspect = ?",
+        [ev.id, station, aspect_id]).fetchall()
     pts = [Decimal(p) for p, status in rows if p is not None]
     verified = all(status in ("verified", "resolved") for p, status in rows if p is not None)
     disagreements = sum(1 for _, status in rows if status == DISAGREEMENT)
@@ -376,6 +455,10 @@ def _store_aspect(c: Contest, ev: Event, station: str, aspect_id: str) -> None:
          int(mark.value.scaleb(ev.decimals)), mark.entries, int(mark.complete),
          int(verified and bool(pts)), disagreements,
          str(mark.spread) if mark.spread is not None else None, int(mark.spread_flagged)])
+    return AspectRow(station, aspect_id, str(mark.value), mark.entries, bool(mark.complete),
+                     verified and bool(pts), disagreements,
+                     str(mark.spread) if mark.spread is not None else None,
+                     bool(mark.spread_flagged))
 
 
 def rebuild_derived(c: Contest, event: str | None = None) -> None:
@@ -491,12 +574,12 @@ def lock(c: Contest, event_id: str, module: str | None = None, reason: str = "")
                          "\n  ".join(problems[:20]) + more)
     todo = [m for m in modules if not module_locked(c, event_id, m)]
     if not todo:
-        return frozenset()
+        return NOTHING
     with c.write("lock", reason=reason) as w:
         for m in todo:
             w.insert("locks", {"event": event_id, "module": m, "action": "lock",
                                "reason": reason})
-    return frozenset({"locks", "results"})
+    return w.changes
 
 
 def unlock(c: Contest, event_id: str, module: str | None, reason: str) -> Changes:
@@ -510,12 +593,12 @@ def unlock(c: Contest, event_id: str, module: str | None, reason: str) -> Change
             raise InputError(f"unknown module {m!r} / 未知模块", field="--module")
     todo = [m for m in modules if module_locked(c, event_id, m)]
     if not todo:
-        return frozenset()
+        return NOTHING
     with c.write("unlock", reason=reason) as w:
         for m in todo:
             w.insert("locks", {"event": event_id, "module": m, "action": "unlock",
                                "reason": reason})
-    return frozenset({"locks", "results"})
+    return w.changes
 
 
 

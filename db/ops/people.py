@@ -10,7 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from db.store.contest import Changes, Contest
+from db.store.changes import NOTHING, Changes, Done
+from db.store.contest import Contest
 from judging.decimals import canonical
 from judging.draw import Lot, electronic_draw
 from judging.errors import InputError, InputErrors, StateError
@@ -36,8 +37,8 @@ class CompetitorLike(Protocol):
     def event(self) -> str: ...
 
 
-def import_competitors(c: Contest, path: str | Path) -> int:
-    """Add competitors from a CSV/XLSX list (contracts §3); all or nothing."""
+def import_competitors(c: Contest, path: str | Path) -> Done[int]:
+    """Add competitors from a CSV/XLSX list (docs/formats.md); all or nothing."""
     c.require("competitors")
     from db.files.competitor_file import event_spellings, read_competitors
 
@@ -46,7 +47,7 @@ def import_competitors(c: Contest, path: str | Path) -> int:
     return add_competitors(c, rows, file)
 
 
-def add_competitors(c: Contest, rows: Sequence[CompetitorLike], file: str) -> int:
+def add_competitors(c: Contest, rows: Sequence[CompetitorLike], file: str) -> Done[int]:
     c.require("competitors")
     errors: list[InputError] = []
     for r in rows:
@@ -70,7 +71,7 @@ def add_competitors(c: Contest, rows: Sequence[CompetitorLike], file: str) -> in
                                      "region": r.region or "",
                                      "source": Path(file).name},
                      audit_row={"event": r.event, "row": r.row})
-    return len(rows)
+    return Done(len(rows), w.changes)
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _record_draw(c: Contest, event_id: str, method: str, seed: str | None, witne
                                      "competitor": lot.key, "candidate": lot.candidate,
                                      "station": lot.station}, device=False,
                      audit_row={"candidate": lot.candidate, "station": lot.station})
-    return frozenset({"draw", "people", "results"})
+    return w.changes
 
 
 # ---- check-in and statuses --------------------------------------------------------------------
@@ -226,7 +227,7 @@ def check_in(c: Contest, competitor_uid: str, late_min: int = 0) -> Changes:
     ev = c.event(event_id)
     if c.db.execute("SELECT 1 FROM checkins WHERE competitor = ?",
                     [competitor_uid]).fetchone():
-        return frozenset()
+        return NOTHING
     with c.write("checkin") as w:
         w.insert("checkins", {"event": event_id, "competitor": competitor_uid,
                               "late_min": late_min}, audit_row={"late_min": late_min})
@@ -235,7 +236,7 @@ def check_in(c: Contest, competitor_uid: str, late_min: int = 0) -> Changes:
                                   "status": "absent",
                                   "reason": f"late by {late_min} min (limit {ev.late_limit_min}) "
                                             f"/ 迟到{late_min}分钟"})
-    return frozenset({"people", "results"})
+    return w.changes
 
 
 def set_status(c: Contest, event_id: str, station: str, status: str, reason: str) -> Changes:
@@ -254,16 +255,16 @@ def set_status(c: Contest, event_id: str, station: str, status: str, reason: str
         raise InputError(f"no competitor at workstation {station} of {event_id} / 该工位无选手",
                          field="--station")
     if person.status == status:
-        return frozenset()
+        return NOTHING
     with c.write("status", reason=reason) as w:
         w.insert("statuses", {"event": event_id, "competitor": person.uid, "status": status,
                               "reason": reason}, before={"status": person.status})
-    return frozenset({"people", "results"})
+    return w.changes
 
 
 # ---- theory -----------------------------------------------------------------------------------
-def import_theory(c: Contest, path: str | Path) -> int:
-    """Theory scores keyed by candidate number or ID number (contracts §5); all or nothing."""
+def import_theory(c: Contest, path: str | Path) -> Done[int]:
+    """Theory scores keyed by candidate number or ID number (docs/formats.md); all or nothing."""
     c.require("theory")
     from db.files.competitor_file import event_spellings
     from db.files.theory_file import match_theory, read_theory_table
@@ -281,7 +282,7 @@ def import_theory(c: Contest, path: str | Path) -> int:
             w.insert("theory", {"event": event_id, "competitor": uid, "score": canonical(score),
                                 "source": f"{Path(file).name}:{row}"},
                      audit_row={"event": event_id, "row": row, "score": canonical(score)})
-    return len(resolved)
+    return Done(len(resolved), w.changes)
 
 
 def theory_scores(c: Contest, event_id: str) -> dict[str, Decimal]:

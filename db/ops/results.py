@@ -13,7 +13,8 @@ from typing import Any
 from db.ops.marking import event_locked
 from db.ops.people import Competitor, competitors, theory_scores
 from db.ops.timing import times_used
-from db.store.contest import Changes, Contest
+from db.store.changes import NOTHING, Changes, Done
+from db.store.contest import Contest
 from judging.decimals import ZERO, fmt
 from judging.errors import StateError
 from judging.ranking import Standing, rank
@@ -59,7 +60,7 @@ def standings(c: Contest, event_id: str, now: float | None = None,
 
 
 def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, Any]:
-    """The results JSON of contracts §6 (names and units only once decrypted)."""
+    """The results JSON (docs/formats.md#results) (names and units only once decrypted)."""
     c.require("results", event_id)
     ev = c.event(event_id)
     decrypted = is_decrypted(c, event_id)
@@ -93,13 +94,13 @@ def decrypt(c: Contest, event_id: str) -> Changes:
         raise StateError(f"{event_id} is not locked yet; the chief judge locks it first "
                          "/ 裁判长锁定后方可解密")
     if is_decrypted(c, event_id):
-        return frozenset()
+        return NOTHING
     with c.write("decrypt") as w:
         w.insert("decryptions", {"event": event_id})
-    return frozenset({"results", "people"})
+    return w.changes
 
 
-def publish(c: Contest, event_id: str, note: str = "") -> int:
+def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
     """Freeze the current results as the next numbered snapshot (公示); returns its number."""
     c.require("publish", event_id)
     number = snapshot_count(c, event_id) + 1
@@ -111,7 +112,7 @@ def publish(c: Contest, event_id: str, note: str = "") -> int:
                                "sha256": hashlib.sha256(text.encode()).hexdigest(),
                                "note": note},
                  audit_row={"event": event_id, "number": number})
-    return number
+    return Done(number, w.changes)
 
 
 def record_recheck(c: Contest, event_id: str, seed: int, stations: list[str]) -> Changes:
@@ -120,7 +121,7 @@ def record_recheck(c: Contest, event_id: str, seed: int, stations: list[str]) ->
     c.event(event_id)
     with c.write("recheck.sample", reason=f"seed {seed}") as w:
         w.log(after={"event": event_id, "seed": seed, "stations": stations})
-    return frozenset({"audit"})
+    return w.changes
 
 
 def snapshot(c: Contest, event_id: str, number: int) -> dict[str, Any]:

@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 from db.ops.people import by_station
-from db.store.contest import Changes, Contest
+from db.store.changes import NOTHING, Changes, Done
+from db.store.contest import Contest
 from judging.clock import (
     EXTRA,
     PAUSE,
@@ -68,15 +69,15 @@ def clock_action(c: Contest, event_id: str, stations: list[str], kind: str, *,
             continue  # "start all" skips those already running
         todo.append(st)
     if not todo:
-        return frozenset()
+        return NOTHING
     with c.write(f"clock.{kind}", reason=reason) as w:
         for st in todo:
             w.insert("clock_events", {"event": event_id, "station": st, "kind": kind, "t": t,
                                       "seconds": seconds, "reason": reason})
-    return frozenset({"clocks", "results"})
+    return w.changes
 
 
-def import_times(c: Contest, path: str | Path) -> int:
+def import_times(c: Contest, path: str | Path) -> Done[int]:
     """`event,station,used_seconds[,extra_seconds]`; a later import replaces, history kept."""
     c.require("times")
     from db.files.tables import read_table
@@ -128,7 +129,7 @@ def import_times(c: Contest, path: str | Path) -> int:
         for event_id, st, used, extra, row in rows:
             w.insert("times", {"event": event_id, "station": st, "used_seconds": used,
                                "extra_seconds": extra, "source": f"{Path(path).name}:{row}"})
-    return len(rows)
+    return Done(len(rows), w.changes)
 
 
 def times_used(c: Contest, event_id: str, now: float | None = None

@@ -19,7 +19,7 @@ backup is never written over: each is written to ``.part`` and renamed when whol
 :func:`restore_from_backup` puts in place after checking it, keeping the damaged file aside.
 
 Threads: every function here opens its own connection from a path where it needs one, so
-backups and checks may run on a worker thread (contracts: long work off the GUI thread).
+backups and checks may run on a worker thread (docs/architecture.md: long work off the GUI thread).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from db.store import audit
+from db.store.changes import Done
 from judging.errors import StorageError
 
 if TYPE_CHECKING:
@@ -157,13 +158,43 @@ class AutoBackup:
         self.last_backup: float | None = None
         self.dirty = False
         self.written: list[Path] = []
+        self.in_flight = False  # a copy is being taken on a worker (see due())
 
     def _take(self, label: str) -> Path:
         path = take_backup(self.db_path, self.policy, label)
+        self.taken(path)
+        return path
+
+    def due(self, changes: Iterable[str]) -> str | None:
+        """After an operation: the label of the copy to take now ("lock", "auto") or None.
+
+        Copies nothing: the app takes the copy on a worker (``take_backup``, its own
+        connection) and reports it with :meth:`taken` (or :meth:`failed`). While one is in
+        flight no other is due; the changes meanwhile stay ``dirty`` for the next one.
+        """
+        kinds = set(changes)
+        if "marks" in kinds:
+            self.dirty = True
+        if self.in_flight:
+            return None
+        if "locks" in kinds:
+            label: str | None = "lock"
+        elif self.dirty and (self.last_backup is None
+                             or self.clock() - self.last_backup >= self.policy.interval_s):
+            label = "auto"
+        else:
+            label = None
+        self.in_flight = label is not None
+        return label
+
+    def taken(self, path: Path) -> None:
+        self.in_flight = False
         self.last_backup = self.clock()
         self.dirty = False
         self.written.append(path)
-        return path
+
+    def failed(self) -> None:
+        self.in_flight = False
 
     def changed(self, changes: Iterable[str]) -> Path | None:
         """After every operation: a backup when marks changed and the interval has passed."""
@@ -380,16 +411,15 @@ def authorise_restore(backup: Path, user: str, pin: str) -> None:
 
 
 
-def set_backup_folder(c: Contest, folder: str | Path) -> Path:
+def set_backup_folder(c: Contest, folder: str | Path) -> Done[Path]:
     """Choose where the rolling backups go (e.g. a USB stick); recorded in the audit log."""
     c.require("backup")
     p = Path(folder).expanduser().resolve()
     before = c.meta(BACKUP_FOLDER_KEY)
     with c.write("backup.folder", reason=str(p)) as w:
-        c.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                     [BACKUP_FOLDER_KEY, str(p)])
+        w.set_meta(BACKUP_FOLDER_KEY, str(p))
         w.log(before={"folder": before}, after={"folder": str(p)})
-    return p
+    return Done(p, w.changes)
 
 
 def safety_copy(c: Contest, label: str) -> Path | None:

@@ -1,8 +1,10 @@
 """A contest database opened for use: the signed-in session, permissions and audited writes.
 
 Every user action is one function (in db/ops/people.py, db/ops/marking.py, db/ops/timing.py,
-db/ops/results.py) that runs one transaction through :meth:`Contest.write` and returns the set of
-things it changed (e.g. ``{"marks", "results"}``) so that screens refresh only what they show.
+db/ops/results.py, …) that runs one transaction through :meth:`Contest.write` and returns what
+it changed: ``w.changes``, a :class:`db.store.changes.Changes` derived from the tables the
+:class:`Writer` wrote rows into and the events of those rows, so that screens refresh only
+what they show.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sqlite_utils
 
 from db.ops.auth import Session, hash_pin, sign_in
 from db.store import audit
+from db.store.changes import TABLE_KINDS, Changes
 from db.store.connection import (
     APP_VERSION,
     Checkpointer,
@@ -34,7 +37,7 @@ from judging.errors import InputError, NotAllowed, StateError
 from judging.roles import allowed
 from judging.scheme import Competition, Event, load_competition, strip_pins
 
-Changes = frozenset[str]
+__all__ = ["Changes", "Contest", "Writer", "monotonic_at"]
 T = TypeVar("T")
 
 _clock_lock = threading.Lock()
@@ -273,7 +276,8 @@ class Contest:
 
 
 class Writer:
-    """Inserts rows into append-only tables with an audit record for each."""
+    """Inserts rows into append-only tables with an audit record for each, and keeps what
+    they change (:attr:`changes`: the kinds of the tables written, the events of the rows)."""
 
     def __init__(self, contest: Contest, action: str, reason: str) -> None:
         self.c = contest
@@ -281,11 +285,37 @@ class Writer:
         self.reason = reason
         assert contest.session is not None
         self.session = contest.session
+        self.tables: set[str] = set()
+        self.meta_keys: set[str] = set()
+        self._events: set[str] | None = set()  # None: a row that belongs to no one event
+
+    @property
+    def changes(self) -> Changes:
+        """What this transaction changed, so far: the operation returns it."""
+        return Changes.from_tables(self.tables, self._events, self.meta_keys)
+
+    def _touch(self, table: str, event: object) -> None:
+        if table not in TABLE_KINDS:
+            raise KeyError(f"{table}: add the table to db.store.changes.TABLE_KINDS")
+        self.tables.add(table)
+        if isinstance(event, str) and event and self._events is not None:
+            self._events.add(event)
+        elif not event:
+            self._events = None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """A contest setting (kept in ``meta``); audit it with :meth:`log`."""
+        self._touch("meta", None)
+        self.meta_keys.add(key)
+        self.c._generation += 1
+        self.c.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) "
+                          "DO UPDATE SET value = excluded.value", [key, value])
 
     def insert(self, table: str, values: dict[str, Any], *, device: bool = True,
                reason: str | None = None, audit_row: dict[str, Any] | None = None,
                before: Any = None) -> dict[str, Any]:
         at = monotonic_at()
+        self._touch(table, values.get("event"))
         if table != "marks":
             self.c._generation += 1
         row = {"uid": new_uid(), **values, "at": at, "by": self.session.user}
@@ -301,6 +331,9 @@ class Writer:
     def log(self, *, table: str | None = None, row: dict[str, Any] | None = None,
             reason: str | None = None, after: Any = None, before: Any = None,
             at: str | None = None, action: str | None = None) -> None:
+        self.tables.add("audit")
+        if table is not None:
+            self._touch(table, row.get("event") if row else None)
         audit.append(self.c.db, uid=new_uid(), at=at or monotonic_at(), user=self.session.user,
                      role=self.session.role, device=self.session.device,
                      action=action or self.action, tbl=table, row=row, before=before,

@@ -1,5 +1,5 @@
 """Every operation against every role: allowed ones succeed, the others exit 5 / raise
-NotAllowed and leave the database exactly as it was (contracts §1, judging/roles.py)."""
+NotAllowed and leave the database exactly as it was (docs/cli.md, judging/roles.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.conftest import EXAMPLES, USERS, cli, dump
 ROLES = ("admin", "chief", "judge", "recorder", "encryption", "supervisor")
 EVERYONE = frozenset(ROLES)
 
-# contracts §1, "Who may do what", written out independently of judging/roles.py
+# docs/cli.md, who may do what, written out independently of judging/roles.py
 CONTRACT: dict[str, frozenset[str]] = {
     "init": frozenset({"admin"}), "competitors": frozenset({"admin"}),
     "draw": frozenset({"admin"}), "theory": frozenset({"admin"}),

@@ -1,4 +1,4 @@
-"""The rules of contracts §2, one by one, on the domain alone (no database)."""
+"""The rules of docs/rules.md, one by one, on the domain alone (no database)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Theory scores from exam systems' files (contracts §5; db/files/theory_file.py)."""
+"""Theory scores from exam systems' files (docs/formats.md; db/files/theory_file.py)."""
 
 from __future__ import annotations
 
