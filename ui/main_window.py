@@ -47,6 +47,7 @@ from ui.qt import (
     QWidget,
     Signal,
     qaction,
+    qvalid,
 )
 from ui.settings import Settings, data_dir
 from ui.signin import IdleWatcher, SignInScreen
@@ -742,13 +743,19 @@ class MainWindow(QMainWindow):
         from db.store.backups import take_backup
         from ui.worker import run_task
 
+        # the copy may finish after this window is gone (closed, a test over): then only
+        # the backup's own record is updated
         def done(path: Path) -> None:
             b.taken(path)
+            if not qvalid(self):
+                return
             self.statusBar().showMessage(t(f"已自动备份到 {path}", f"Backed up to {path}"), 8000)
             self.backup_written.emit(str(path))
 
         def failed(exc: BaseException) -> None:
             b.failed()
+            if not qvalid(self):
+                return
             self.statusBar().showMessage(t(f"自动备份失败：{exc}",
                                            f"Automatic backup failed: {exc}"), 30000)
             if not isinstance(exc, JiangxinError | OSError):

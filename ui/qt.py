@@ -20,6 +20,9 @@ from PySide6.QtCore import SignalInstance as SignalInstance
 from PySide6.QtGui import *  # type: ignore[assignment]  # noqa: F403
 from PySide6.QtPrintSupport import *  # type: ignore[assignment]  # noqa: F403
 from PySide6.QtWidgets import *  # type: ignore[assignment]  # noqa: F403
+from shiboken6 import isValid
+
+qvalid = isValid  # is the C++ object behind this Python wrapper still alive?
 
 
 def qconnect(signal: SignalInstance, slot: Callable[..., Any]) -> None:
