@@ -36,6 +36,7 @@ class Kind(enum.StrEnum):
     CERTIFICATES = "certificates"  # issues, reprints, revocations, the template
     SETTINGS = "settings"  # contest settings kept in meta (backup folder, template, keys)
     AUDIT = "audit"  # every write adds audit records; an export or sample adds only that
+    OUTSIDE = "outside"  # another program committed to the file: anything may have changed
 
 
 # The kinds a row in each table changes. A table missing here is a bug (see Writer.insert).

@@ -65,7 +65,7 @@ def app_state(qapp: object, demo_db: Path) -> AppState:
 def test_a_commit_from_the_command_line_refreshes_the_open_app(qtbot, app_state) -> None:
     before = app_state.contest
     with qtbot.waitSignal(app_state.changed, timeout=5000,
-                          check_params_cb=lambda flags: "outside" in flags):
+                          check_params_cb=lambda flags, *_: "outside" in flags):
         jiangxin("publish", "--event", "HL", "--note", "终端公示", "--db",
                  str(before.path))
     assert app_state.contest is before  # the same file: refreshed, not reopened
