@@ -101,7 +101,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
         draw(c, args.event, seed=args.seed, witness=args.witness or "")
     d = draw_record(c, args.event)
     assert d is not None  # the draw was just recorded
-    _say(f"{args.event}: {d['method']} draw, seed {d['seed']}, at {d['at']} by {d['by']}; "
+    _say(f"{args.event}: {d.method} draw, seed {d.seed}, at {d.at} by {d.by}; "
          f"{len(competitors(c, args.event))} competitors")
     return 0
 

@@ -43,7 +43,7 @@ def main() -> int:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", JIANGXIN_CONFIG=str(tmp / "c.ini"),
                JIANGXIN_DATA=str(tmp / "data"))
     sys.path.insert(0, str(ROOT))
-    from ui.main_window import SCREENS, screen_class
+    from ui.screens import SCREENS, screen_class
 
     present = {s.key for s in SCREENS if screen_class(s) is not None}
     for lang in ("zh", "en"):

@@ -7,8 +7,12 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from db.store.contest import Contest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The contest signing passphrase every test contest is made and signed with (a PIN never
@@ -97,7 +101,7 @@ def example_cache(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], P
                 _cache[stage] = build_example(target, stage=stage)
             else:
                 prev = get(STAGES[i - 1])
-                _copy_db(prev, target)
+                copy_db(prev, target)
                 _cache[stage] = build_example(target, stage=stage, start=STAGES[i - 1])
         return _cache[stage]
     return get
@@ -109,17 +113,29 @@ def example_db(example_cache: Callable[[str], Path], tmp_path: Path
     """example_db("verified") -> a private copy of the example contest at that stage."""
     def make(stage: str = "final") -> Path:
         dst = tmp_path / f"{stage}.db"
-        _copy_db(example_cache(stage), dst)
+        copy_db(example_cache(stage), dst)
         return dst
     return make
 
 
-def _copy_db(src: Path, dst: Path) -> None:
-    con = sqlite3.connect(src)
-    out = sqlite3.connect(dst)
-    con.backup(out)
-    con.close()
-    out.close()
+def copy_db(src: Path, dst: Path) -> Path:
+    """A consistent copy of a contest file (the source may have pages in its WAL)."""
+    con, out = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        con.backup(out)
+    finally:
+        con.close()
+        out.close()
+    return dst
+
+
+def signed_in(db: Path, who: str) -> Contest:
+    """The contest at ``db``, opened and signed in as one of USERS ("admin", "chief", …)."""
+    from db.store.contest import Contest
+
+    c = Contest.open(db)
+    c.sign_in(*USERS[who])
+    return c
 
 
 def dump(db: Path) -> list[str]:

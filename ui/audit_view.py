@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from db.store.audit import AuditReport, facets, records, verify
+from db.ops.audit_log import AuditRecord, AuditReport, check_chain, filters, log_records
 from db.store.changes import Changes, Kind
 from ui.i18n import role_label, t
 from ui.models import Column, RowsModel
@@ -29,7 +29,7 @@ from ui.qt import (
 )
 from ui.state import AppState
 
-Row = dict[str, Any]
+Row = AuditRecord
 LIMIT = 5000
 OK_BG, BAD_BG = "#dcf2dc", "#f9c0c0"
 
@@ -43,7 +43,7 @@ def local_time(iso: str) -> str:
 
 def content(row: Row) -> str:
     """The recorded row, compact: key=value without the bookkeeping fields."""
-    text = row.get("after")
+    text = row.after
     if not text:
         return ""
     try:
@@ -58,14 +58,14 @@ def content(row: Row) -> str:
 
 def columns(show_content: bool) -> list[Column[Row]]:
     cols: list[Column[Row]] = [
-        Column("序号", "No.", lambda r: r["seq"],
+        Column("序号", "No.", lambda r: r.seq,
                align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-        Column("时间", "Time", lambda r: local_time(r["at"]), tooltip=lambda r: r["at"]),
-        Column("用户", "User", lambda r: r["user"], bold=True),
-        Column("角色", "Role", lambda r: role_label(r["role"])),
-        Column("操作", "Action", lambda r: r["action"]),
-        Column("数据表", "Table", lambda r: r.get("tbl") or ""),
-        Column("原因", "Reason", lambda r: r.get("reason") or ""),
+        Column("时间", "Time", lambda r: local_time(r.at), tooltip=lambda r: r.at),
+        Column("用户", "User", lambda r: r.user, bold=True),
+        Column("角色", "Role", lambda r: role_label(r.role)),
+        Column("操作", "Action", lambda r: r.action),
+        Column("数据表", "Table", lambda r: r.table or ""),
+        Column("原因", "Reason", lambda r: r.reason),
     ]
     if show_content:
         cols.append(Column("内容", "Content", content, tooltip=content))
@@ -161,7 +161,7 @@ class AuditScreen(QWidget):
     # ---- filters -------------------------------------------------------------------------
     def _fill_filters(self) -> None:
         c = self.state.contest
-        values = facets(c.db) if c else {"user": [], "action": [], "table": []}
+        values = filters(c) if c else {"user": [], "action": [], "table": []}
         for combo, key in ((self.user, "user"), (self.action, "action"),
                            (self.table_pick, "table")):
             keep = combo.currentData()
@@ -204,7 +204,7 @@ class AuditScreen(QWidget):
             self.model.beginResetModel()
             self.model.columns = cols
             self.model.endResetModel()
-        rows = records(c.db, user=self.user.currentData(), action=self.action.currentData(),
+        rows = log_records(c, user=self.user.currentData(), action=self.action.currentData(),
                        table=self.table_pick.currentData(),
                        since=self._iso(self.since) if self.use_since.isChecked() else None,
                        until=self._iso(self.until) if self.use_until.isChecked() else None,
@@ -234,7 +234,7 @@ class AuditScreen(QWidget):
 
         self.verify_btn.setEnabled(False)
         self.verify_btn.setText(t("正在校验…", "Verifying…"))
-        self.task = run_task(self.state, lambda c, _progress: verify(c.db),
+        self.task = run_task(self.state, lambda c, _progress: check_chain(c),
                              self._verified, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:

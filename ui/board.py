@@ -31,8 +31,8 @@ from judging.errors import JiangxinError
 from judging.roles import allowed
 from ui.event_picker import EventPicker
 from ui.i18n import status_label, t
+from ui.models import TableModel
 from ui.qt import (
-    QAbstractTableModel,
     QColor,
     QComboBox,
     QDialog,
@@ -125,7 +125,7 @@ class _Row:
         return ""
 
 
-class ClockModel(QAbstractTableModel):
+class ClockModel(TableModel):
     """One row per drawn workstation of an event; columns station, state, used, remaining,
     extra, note. ``tick(now)`` recomputes the clocks from the loaded events and emits
     ``dataChanged`` only for rows whose shown values changed."""
@@ -230,21 +230,6 @@ class ClockModel(QAbstractTableModel):
         return out
 
     # ---- Qt model ------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return t(*self.COLUMNS[section])
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or index.row() >= len(self.rows) \

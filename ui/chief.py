@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,10 +18,12 @@ from db.ops import appeals as appeals_db
 from db.ops import marking
 from db.ops.people import by_station, set_status
 from db.store.changes import Changes, Kind
+from db.store.contest import Contest
 from judging.errors import JiangxinError
 from judging.ranking import STATUSES
 from judging.scheme import Event
 from ui.errors import plain_message
+from ui.event_picker import EventPicker
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel, state_colour, state_text
 from ui.qt import (
@@ -44,15 +47,9 @@ from ui.qt import (
     Signal,
 )
 from ui.state import AppState
+from ui.widgets import big
 
 CENTER = Qt.AlignmentFlag.AlignCenter
-
-
-def big(w: QWidget, size: int = 13, bold: bool = False) -> None:
-    f = w.font()
-    f.setPointSize(size)
-    f.setBold(bold)
-    w.setFont(f)
 
 
 @dataclass(frozen=True)
@@ -104,18 +101,20 @@ class SlotLine:
         return str(s.score)
 
 
-def event_combo(state: AppState, box: QComboBox) -> None:
-    c, s = state.contest, state.session
-    current = box.currentData()
-    box.blockSignals(True)
-    box.clear()
-    if c is not None and s is not None:
-        for ev in c.competition.events:
-            if s.may_see_event(ev.id):
-                box.addItem(f"{ev.id} {ev.name}", ev.id)
-        i = box.findData(current)
-        box.setCurrentIndex(i if i >= 0 else max(0, box.count() - 1))
-    box.blockSignals(False)
+def last_event(state: AppState) -> Callable[[Contest], str | None]:
+    """The chief judge's screens start on the last event they may see."""
+    def prefer(c: Contest) -> str | None:
+        s = state.session
+        seen = [ev.id for ev in c.competition.events if s is not None and s.may_see_event(ev.id)]
+        return seen[-1] if seen else None
+    return prefer
+
+
+def event_combo(state: AppState, box: EventPicker) -> None:
+    if state.session is None:
+        box.clear()
+        return
+    box.fill(state.contest, last_event(state), session=state.session)
 
 
 class ChiefScreen(QWidget):
@@ -126,7 +125,7 @@ class ChiefScreen(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.event_box = QComboBox()
+        self.event_box = EventPicker()
         self.event_box.setObjectName("event")
         self.reason = QLineEdit()
         self.reason.setObjectName("reason")
@@ -247,7 +246,7 @@ class ChiefScreen(QWidget):
         outer.addWidget(self.message)
 
         # connections, in one place
-        self.event_box.currentIndexChanged.connect(lambda *_: self.reload())
+        self.event_box.event_chosen.connect(lambda _e: self.reload())
         self.view.selectionModel().currentChanged.connect(lambda *_: self._cell_chosen())
         self.detail_view.selectionModel().currentChanged.connect(lambda *_: self._slot_chosen())
         self.resolve_btn.clicked.connect(self.resolve)
@@ -322,7 +321,7 @@ class ChiefScreen(QWidget):
             background=lambda r: None if r.status == "ok" else QColor("#e4e4e4"))]
         cols += [_module_column(m.id, m.name) for m in ev.modules]
         self.matrix.set_columns(cols, rows)
-        judges = [u["name"] for u in c.users() if u["role"] in ("judge", "chief")]
+        judges = marking.judges(c, ev.id)
         self.conflict_judge.clear()
         self.conflict_judge.addItems(judges)
         if cur.isValid() and cur.row() < self.matrix.rowCount():
@@ -490,7 +489,7 @@ class AppealsScreen(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.event_box = QComboBox()
+        self.event_box = EventPicker()
         self.event_box.setObjectName("event")
         self.window_label = QLabel()
         self.window_label.setObjectName("window")
@@ -555,7 +554,7 @@ class AppealsScreen(QWidget):
         outer.addWidget(self.groups["rule"])
         outer.addWidget(self.message)
 
-        self.event_box.currentIndexChanged.connect(lambda *_: self.reload())
+        self.event_box.event_chosen.connect(lambda _e: self.reload())
         self.file_btn.clicked.connect(self.file)
         self.rule_btn.clicked.connect(self.rule)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._chosen())

@@ -22,10 +22,9 @@ from judging.errors import InputError, JiangxinError
 from judging.roles import allowed
 from ui.event_picker import EventPicker
 from ui.i18n import t
-from ui.models import Column, RowsModel
+from ui.models import Column, RowsModel, TableModel
 from ui.qt import (
     QAbstractItemView,
-    QAbstractTableModel,
     QColor,
     QFormLayout,
     QGroupBox,
@@ -47,6 +46,7 @@ from ui.qt import (
     Signal,
 )
 from ui.state import AppState
+from ui.widgets import event_bar
 
 Index = QModelIndex | QPersistentModelIndex
 ERROR_BG = "#f9c0c0"
@@ -61,7 +61,7 @@ class Lot:
     station: str = ""
 
 
-class PaperLotsModel(QAbstractTableModel):
+class PaperLotsModel(TableModel):
     """The competitors of an event with two typed columns: candidate number and station."""
 
     COLUMNS = (("身份证号", "ID number"), ("姓名", "Name"), ("单位", "Unit"),
@@ -96,21 +96,8 @@ class PaperLotsModel(QAbstractTableModel):
             for lot in self.lots:
                 w.writerow([lot.person.id_number, lot.candidate, lot.station])
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.lots)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return t(*self.COLUMNS[section])
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return None
+    def row_count(self) -> int:
+        return len(self.lots)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -245,11 +232,7 @@ class DrawScreen(QWidget):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.before)
         self.pages.addWidget(self.after)
-        top = QHBoxLayout()
-        top.addWidget(QLabel(t("赛项", "Event")))
-        top.addWidget(self.picker)
-        top.addSpacing(12)
-        top.addWidget(self.status, 1)
+        top = event_bar(self.picker, self.status)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.pages, 1)
@@ -297,21 +280,21 @@ class DrawScreen(QWidget):
         people = competitors(c, self.event_id)
         ev = c.event(self.event_id)
         if is_drawn(c, self.event_id):
-            rec = draw_record(c, self.event_id) or {}
+            rec = draw_record(c, self.event_id)
+            assert rec is not None  # drawn
             self.status.setText(t(f"已抽签：{len(people)} 名选手，{ev.stations} 个工位",
                                   f"Drawn: {len(people)} competitors, {ev.stations} stations"))
-            method = t("电子抽签", "electronic") if rec.get("method") == "electronic" \
+            method = t("电子抽签", "electronic") if rec.method == "electronic" \
                 else t("纸质抽签", "paper lots")
             lines = [t(f"方式：{method}", f"Method: {method}")]
-            if rec.get("seed"):
-                lines.append(t(f"随机种子：{rec['seed']}", f"Seed: {rec['seed']}"))
-            if rec.get("file_sha256"):
-                lines.append(t(f"录入文件 SHA-256：{rec['file_sha256'][:16]}…",
-                               f"Lots file SHA-256: {rec['file_sha256'][:16]}…"))
-            lines.append(t(f"见证人：{rec.get('witness') or '—'}　操作人：{rec.get('by')}　"
-                           f"时间：{str(rec.get('at', ''))[:19].replace('T', ' ')} UTC",
-                           f"Witness: {rec.get('witness') or '—'}  by {rec.get('by')}  at "
-                           f"{str(rec.get('at', ''))[:19].replace('T', ' ')} UTC"))
+            if rec.seed:
+                lines.append(t(f"随机种子：{rec.seed}", f"Seed: {rec.seed}"))
+            if rec.file_sha256:
+                lines.append(t(f"录入文件 SHA-256：{rec.file_sha256[:16]}…",
+                               f"Lots file SHA-256: {rec.file_sha256[:16]}…"))
+            when = rec.at[:19].replace("T", " ")
+            lines.append(t(f"见证人：{rec.witness or '—'}　操作人：{rec.by}　时间：{when} UTC",
+                           f"Witness: {rec.witness or '—'}  by {rec.by}  at {when} UTC"))
             self.record.setText("\n".join(lines))
             cols: list[Column[Competitor]] = [
                 Column("工位", "Station", lambda p: p.station or "—", bold=True),

@@ -1,9 +1,11 @@
-"""A combo box of the contest's events, shared by the screens that work on one event."""
+"""The one event chooser: a combo box of the contest's events (those the signed-in user may
+see), shared by every screen that works on one event."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from db.ops.auth import Session
 from db.store.contest import Contest
 from ui.qt import QComboBox, QWidget, Signal
 
@@ -20,8 +22,11 @@ class EventPicker(QComboBox):
         self._filling = False
 
     def fill(self, contest: Contest | None,
-             prefer: Callable[[Contest], str | None] | None = None) -> None:
-        """(Re)fill from the contest, keeping the current event if it is still there."""
+             prefer: Callable[[Contest], str | None] | None = None, *,
+             session: Session | None = None) -> None:
+        """(Re)fill from the contest, keeping the current event if it is still there, else
+        the one ``prefer`` names; with ``session``, only the events it may see (none when
+        ``session`` is given as None by a signed-out screen: use ``clear()``)."""
         current = self.event_id
         self._filling = True
         try:
@@ -29,9 +34,12 @@ class EventPicker(QComboBox):
             if contest is None:
                 return
             for ev in contest.competition.events:
-                self.addItem(f"{ev.id}  {ev.name}{ev.group}", ev.id)
-            want = current or (prefer(contest) if prefer else None)
-            i = self.findData(want) if want else -1
+                if session is None or session.may_see_event(ev.id):
+                    self.addItem(f"{ev.id}  {ev.name}{ev.group}", ev.id)
+            i = self.findData(current) if current else -1
+            if i < 0 and prefer is not None:
+                want = prefer(contest)
+                i = self.findData(want) if want else -1
             self.setCurrentIndex(max(i, 0))
         finally:
             self._filling = False

@@ -37,24 +37,22 @@ from ui.event_picker import EventPicker
 from ui.i18n import t
 from ui.models import Column, RowsModel
 from ui.qt import (
-    QAbstractItemView,
     QColor,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QModelIndex,
     QPushButton,
     QSplitter,
     Qt,
-    QTableView,
     QVBoxLayout,
     QWidget,
     Signal,
 )
 from ui.state import AppState
+from ui.widgets import table_view
 from ui.worker import run_task
 
 PROBLEM_BG = "#f8c4c4"
@@ -130,18 +128,6 @@ PROBLEM_COLUMNS: list[Column[Problem]] = [
 ]
 
 
-def table(model: RowsModel[Any]) -> QTableView:
-    v = QTableView()
-    v.setModel(model)
-    v.verticalHeader().hide()
-    v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    v.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    v.horizontalHeader().setStretchLastSection(True)
-    v.setWordWrap(False)
-    return v
-
-
 class ImportsScreen(QWidget):
     """Choose a file and its kind, see every row and problem, import; export workbooks."""
 
@@ -167,9 +153,9 @@ class ImportsScreen(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = RowsModel(preview_columns([]), self)
-        self.view = table(self.model)
+        self.view = table_view(self.model)
         self.problem_model = RowsModel(PROBLEM_COLUMNS, self)
-        self.problem_view = table(self.problem_model)
+        self.problem_view = table_view(self.problem_model)
         self.import_btn = QPushButton(t("导入", "Import"))
         self.import_btn.setMinimumHeight(36)
         self.import_btn.setEnabled(False)

@@ -1,22 +1,17 @@
 """The main window: composes the screens (it holds none of their logic).
 
-Screens are listed in :data:`SCREENS` with the roles that see them. Each is a
-``QWidget`` subclass taking ``(state, parent)`` with a ``refresh(changes)`` slot connected to
-``AppState.changed``. A module that is not there yet (another team's screen) is skipped, found
-with ``importlib.util.find_spec`` so that real import errors inside a screen still surface.
+Which screens exist and who sees them is in ui/screens.py; each built screen gets the
+``changed`` signal through a :class:`ui.ops.ScreenWatcher` (now if on show, else when shown).
+The window's own work: opening contests, the menus, the contest file's backups, export and
+merge (on workers, ui/worker.py), the screen lock.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-import importlib.util
-import inspect
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING
 
 from db.store.backups import AutoBackup
 from db.store.changes import EVERYTHING, NOTHING, Changes, Done, Kind
@@ -49,113 +44,22 @@ from ui.qt import (
     qaction,
     qvalid,
 )
+from ui.screens import (  # noqa: F401 - SCREENS, ScreenSpec: re-exported for tests
+    ALL,
+    HALL,
+    SCREENS,
+    LazyScreens,
+    ScreenClass,
+    ScreenSpec,
+    available,
+    screen_class,
+)
 from ui.settings import Settings, data_dir
 from ui.signin import IdleWatcher, SignInScreen
 from ui.state import SESSION, AppState
 
-ALL = frozenset({"admin", "chief", "judge", "recorder", "encryption", "supervisor"})
-
-
-@dataclass(frozen=True)
-class ScreenSpec:
-    key: str
-    module: str
-    cls: str
-    zh: str
-    en: str
-    roles: frozenset[str]
-
-    @property
-    def title(self) -> str:
-        return t(self.zh, self.en)
-
-
-SCREENS: list[ScreenSpec] = [
-    ScreenSpec("board", "ui.board", "BoardScreen", "工位看板", "Workstations",
-               frozenset({"admin", "chief", "supervisor", "recorder"})),
-    ScreenSpec("checkin", "ui.checkin", "CheckinScreen", "检录", "Check-in",
-               frozenset({"admin", "chief"})),
-    ScreenSpec("draw", "ui.draw", "DrawScreen", "抽签", "Draw",
-               frozenset({"admin", "supervisor", "encryption"})),
-    ScreenSpec("imports", "ui.imports", "ImportsScreen", "导入", "Import",
-               frozenset({"admin", "chief", "recorder"})),
-    ScreenSpec("marking", "ui.marking", "MarkingScreen", "评分录入", "Marking",
-               frozenset({"judge", "recorder", "chief"})),
-    ScreenSpec("chief", "ui.chief", "ChiefScreen", "裁判长", "Chief judge",
-               frozenset({"chief"})),
-    ScreenSpec("appeals", "ui.chief", "AppealsScreen", "申诉", "Appeals",
-               frozenset({"chief", "supervisor"})),
-    ScreenSpec("results", "ui.results", "ResultsScreen", "成绩", "Results", ALL),
-    ScreenSpec("certificates", "ui.certificates", "CertificatesScreen", "证书", "Certificates",
-               frozenset({"admin"})),
-    ScreenSpec("verify", "ui.verify", "VerifyScreen", "证书核验", "Verify certificate", ALL),
-    ScreenSpec("audit", "ui.audit_view", "AuditScreen", "审计日志", "Audit log", ALL),
-]
-# a screen is built from the application state: ``SomeScreen(state)``
-ScreenClass = Callable[[AppState], QWidget]
-HALL = ScreenSpec("hall", "ui.hall", "HallScreen", "大屏显示", "Hall display", ALL)
-
-
-def screen_class(spec: ScreenSpec) -> ScreenClass | None:
-    """The screen's class, or None when its module is not in this build yet."""
-    try:
-        found = importlib.util.find_spec(spec.module)
-    except ModuleNotFoundError:
-        found = None
-    if found is None:
-        return None
-    mod = importlib.import_module(spec.module)
-    cls = getattr(mod, spec.cls, None)
-    if cls is None:  # tolerate another name: the one Screen class defined in the module
-        cands = [c for n, c in inspect.getmembers(mod, inspect.isclass)
-                 if n.endswith("Screen") and c.__module__ == mod.__name__
-                 and issubclass(c, QWidget)]
-        cls = cands[0] if len(cands) == 1 else None
-    return cast("ScreenClass | None", cls)
-
-
-def available(role: str) -> list[tuple[ScreenSpec, ScreenClass]]:
-    out = []
-    for spec in SCREENS:
-        if role in spec.roles:
-            cls = screen_class(spec)
-            if cls is not None:
-                out.append((spec, cls))
-    return out
-
-
-class LazyScreens:
-    """Screen widgets by key, each built by its factory the first time it is asked for."""
-
-    def __init__(self) -> None:
-        self._factories: dict[str, Callable[[], QWidget]] = {}
-        self._built: dict[str, QWidget] = {}
-
-    def add(self, key: str, factory: Callable[[], QWidget]) -> None:
-        self._factories[key] = factory
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._factories
-
-    def __getitem__(self, key: str) -> QWidget:
-        if key not in self._built:
-            self._built[key] = self._factories[key]()
-        return self._built[key]
-
-    def get(self, key: str) -> QWidget | None:
-        return self[key] if key in self._factories else None
-
-    def keys(self) -> list[str]:
-        return list(self._factories)
-
-    def values(self) -> list[QWidget]:
-        """The screens built so far."""
-        return list(self._built.values())
-
-    def clear(self) -> None:
-        self._factories.clear()
-        self._built.clear()
-
+if TYPE_CHECKING:
+    from db.files.merge import MergeReport
 
 class MainWindow(QMainWindow):
     """匠心: sign-in page, then a navigation list of the screens the role may use."""
@@ -336,20 +240,20 @@ class MainWindow(QMainWindow):
         self.contest_loaded.emit(p)
 
     def _check_health(self, path: Path) -> None:
-        """The integrity check at open, on a thread of its own (a big file takes seconds);
-        a damaged file is reported with the way forward and the newest good backup."""
-        import threading
-
+        """The integrity check at open, on a worker (a big file takes seconds; it opens its
+        own connection); a damaged file is reported with the way forward and the newest good
+        backup. A check that cannot run (the file went away) says nothing: opening reported
+        what matters."""
         from db.store.backups import backup_folder_for, check_file
+        from ui.worker import run_work
 
-        def work() -> None:
-            try:
-                health = check_file(path, quick=True, backup_folder=backup_folder_for(path))
-            except JiangxinError:
-                return
-            self.health_checked.emit(health)
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, JiangxinError):
+                show_error(exc, self)
 
-        threading.Thread(target=work, name="jiangxin-health", daemon=True).start()
+        run_work(lambda _progress: check_file(path, quick=True,
+                                              backup_folder=backup_folder_for(path)),
+                 self.health_checked.emit, on_error=failed)
 
     def _health_result(self, health: object) -> None:
         from db.store.backups import Health
@@ -566,9 +470,20 @@ class MainWindow(QMainWindow):
             self.export_results(out, pin)
 
     def merge_file(self, path: str | Path) -> None:
+        """Merge another laptop's results file on a worker (a backup first, then one
+        transaction); the screens refresh from the merge's Changes, ``merged`` follows."""
         from db.files.merge import merge_file
+        from ui.worker import run_task
 
-        report = self.state.run_op(lambda c: merge_file(c, path), self)
+        def work(c: Contest, _progress: object) -> MergeReport:
+            return merge_file(c, path)
+
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        task = run_task(self.state, work, self._merged, initiator=self)
+        task.finished.connect(self.progress.hide)
+
+    def _merged(self, report: MergeReport) -> None:
         msg = t(f"已合并：新增 {sum(report.added.values())} 条，已有 {report.already} 条，"
                 f"需裁判长处理的不一致 {report.disagreements} 处",
                 f"Merged: {sum(report.added.values())} new rows, {report.already} already here, "

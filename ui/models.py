@@ -59,7 +59,39 @@ class Column(Generic[R]):
         return t(self.zh, self.en)
 
 
-class RowsModel(QAbstractTableModel, Generic[R]):
+class TableModel(QAbstractTableModel):
+    """The base of the screens' table models: a list of rows, columns with headers in both
+    languages, rows numbered down the side. Subclasses give ``row_count()`` and
+    ``headers()`` (or ``COLUMNS``) and map ``data()``; they never query anything."""
+
+    COLUMNS: Sequence[tuple[str, str]] = ()  # (Chinese, English) per column
+
+    def row_count(self) -> int:
+        rows = getattr(self, "rows", ())
+        return len(rows)
+
+    def headers(self) -> list[str]:
+        return [t(zh, en) for zh, en in self.COLUMNS]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.row_count()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers())
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        headers = self.headers()
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(headers):
+            return headers[section]
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return None
+
+
+class RowsModel(TableModel, Generic[R]):
     """Rows of one type shown through a list of :class:`Column`. Subscript it in annotations
     only (``model: RowsModel[Competitor] = RowsModel(...)``): shiboken objects must not be
     subscripted at construction, which sets ``__orig_class__`` on them."""
@@ -88,11 +120,8 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         return self.rows[index.row()] if index.isValid() and index.row() < len(self.rows) \
             else None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows) \
@@ -113,14 +142,4 @@ class RowsModel(QAbstractTableModel, Generic[R]):
             f = QFont()
             f.setBold(True)
             return f
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            return self.columns[section].header
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
         return None

@@ -18,12 +18,10 @@ from ui.event_picker import EventPicker
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel
 from ui.qt import (
-    QAbstractItemView,
     QColor,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -31,13 +29,13 @@ from ui.qt import (
     QRegularExpressionValidator,
     QSpinBox,
     Qt,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
     Signal,
 )
 from ui.state import AppState
+from ui.widgets import event_bar, table_view
 
 Row = dict[str, Any]
 CURRENT = 0  # "the results as they are now" in the snapshot pickers
@@ -102,18 +100,6 @@ DIFF_COLUMNS: list[Column[Change]] = [
 ]
 
 
-def table(model: RowsModel[Any]) -> QTableView:
-    v = QTableView()
-    v.setModel(model)
-    v.verticalHeader().hide()
-    v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    v.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    v.horizontalHeader().setStretchLastSection(True)
-    v.setAlternatingRowColors(True)
-    return v
-
-
 class ResultsScreen(QWidget):
     """Ranking, publishing, comparing snapshots and the re-check sample of one event."""
 
@@ -131,7 +117,7 @@ class ResultsScreen(QWidget):
 
         # ---- ranking
         self.model: RowsModel[Row] = RowsModel(ranking_columns(False), self)
-        self.view = table(self.model)
+        self.view = table_view(self.model, fit_contents=True, alternate=True)
         self.note = QLineEdit()
         self.note.setPlaceholderText(t("公示说明（可选），如：第一次公示", "Note (optional), e.g. "
                                        "first posting"))
@@ -149,7 +135,7 @@ class ResultsScreen(QWidget):
         self.old_pick = QComboBox()
         self.new_pick = QComboBox()
         self.diff_model: RowsModel[Change] = RowsModel(DIFF_COLUMNS, self)
-        self.diff_view = table(self.diff_model)
+        self.diff_view = table_view(self.diff_model, fit_contents=True, alternate=True)
         self.diff_summary = QLabel()
         compare = QWidget()
         c_lay = QVBoxLayout(compare)
@@ -206,11 +192,7 @@ class ResultsScreen(QWidget):
         self.tabs.addTab(compare, t("公示版本对比", "Compare snapshots"))
         self.tabs.addTab(recheck, t("复核抽样", "Re-check sample"))
 
-        top = QHBoxLayout()
-        top.addWidget(QLabel(t("赛项", "Event")))
-        top.addWidget(self.picker)
-        top.addSpacing(12)
-        top.addWidget(self.status, 1)
+        top = event_bar(self.picker, self.status)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.tabs, 1)

@@ -27,15 +27,9 @@ from ui.qt import (
     Signal,
 )
 from ui.state import SESSION, AppState
+from ui.widgets import big
 
 USER_ROLE = Qt.ItemDataRole.UserRole
-
-
-def big(widget: QWidget, points: int = 16, bold: bool = False) -> None:
-    f = widget.font()
-    f.setPointSize(points)
-    f.setBold(bold)
-    widget.setFont(f)
 
 
 class SignInScreen(QWidget):
@@ -166,10 +160,10 @@ class SignInScreen(QWidget):
         self.users.clear()
         if c is not None:
             for u in c.users():
-                if self.locked_user and u["name"] != self.locked_user:
+                if self.locked_user and u.name != self.locked_user:
                     continue
-                item = QListWidgetItem(f"{u['name']}    {role_label(u['role'])}")
-                item.setData(USER_ROLE, u["name"])
+                item = QListWidgetItem(f"{u.name}    {role_label(u.role)}")
+                item.setData(USER_ROLE, u.name)
                 item.setSizeHint(item.sizeHint().expandedTo(
                     self.users.fontMetrics().boundingRect("国").size() * 2))
                 self.users.addItem(item)

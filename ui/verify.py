@@ -25,11 +25,8 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QObject,
     QPushButton,
-    QRunnable,
     Qt,
-    QThreadPool,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -43,35 +40,22 @@ VERDICT_STYLE = {
 }
 
 
-class _Decoded(QObject):
-    done = Signal(object)  # list[tuple[str, str]]: (where, QR text)
-    failed = Signal(object)
+def decode(path: Path) -> list[tuple[str, str]]:
+    """Every QR code's text in an image or a PDF, with where it was: (where, text). Runs on a
+    worker (ui.worker.run_work): no widgets, no contest."""
+    from printing import scan
 
-
-class _Decode(QRunnable):
-    def __init__(self, path: Path, sink: _Decoded) -> None:
-        super().__init__()
-        self.path, self.sink = path, sink
-
-    def run(self) -> None:  # pool thread: no widgets, no contest
-        from printing import scan
-
-        try:
-            if scan.is_pdf(self.path):
-                with PDFIUM:
-                    pages = scan.qr_texts_in_pdf(self.path)
-                found = [(f"{t('第', 'page ')}{n}{t('页', '')}", text)
-                         for n, texts in pages for text in texts]
-            else:
-                found = [(self.path.name, text) for text in scan.qr_texts_in_image(self.path)]
-            if not found:
-                raise InputError(t("未找到二维码：请拍得更近、更清楚些",
-                                   "No QR code found: try a closer, sharper picture"),
-                                 file=str(self.path))
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread
-            self.sink.failed.emit(exc)
-        else:
-            self.sink.done.emit(found)
+    if scan.is_pdf(path):
+        with PDFIUM:
+            pages = scan.qr_texts_in_pdf(path)
+        found = [(f"{t('第', 'page ')}{n}{t('页', '')}", text)
+                 for n, texts in pages for text in texts]
+    else:
+        found = [(path.name, text) for text in scan.qr_texts_in_image(path)]
+    if not found:
+        raise InputError(t("未找到二维码：请拍得更近、更清楚些",
+                           "No QR code found: try a closer, sharper picture"), file=str(path))
+    return found
 
 
 class VerifyScreen(QWidget):
@@ -84,7 +68,6 @@ class VerifyScreen(QWidget):
         self.state = state
         self.trust: cc.Keys | None = None
         self.verdicts: list[cc.Verdict] = []
-        self._sinks: set[_Decoded] = set()
 
         self.input = QLineEdit()
         self.input.setPlaceholderText(t("扫码或粘贴二维码内容，或输入证书上的核验码，回车",
@@ -195,14 +178,11 @@ class VerifyScreen(QWidget):
 
     def check_file(self, path: str | Path) -> None:
         """Decode an image or PDF on a worker; the verdicts follow through ``verified``."""
-        sink = _Decoded()
-        self._sinks.add(sink)
-        sink.done.connect(self._decoded)
-        sink.failed.connect(self._decode_failed)
-        sink.done.connect(lambda _r: self._sinks.discard(sink))
-        sink.failed.connect(lambda _e: self._sinks.discard(sink))
+        from ui.worker import run_work
+
         self.message.setText(t(f"正在读取 {Path(path).name}…", f"Reading {Path(path).name}…"))
-        QThreadPool.globalInstance().start(_Decode(Path(path), sink))
+        run_work(lambda _progress: decode(Path(path)), self._decoded,
+                 on_error=self._decode_failed)
 
     def _decoded(self, found: list[tuple[str, str]]) -> None:
         keys = self.keys()

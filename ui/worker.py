@@ -1,21 +1,23 @@
-"""Long work off the GUI thread (like Anki's QueryOp or Picard's run_task).
+"""Long work off the GUI thread, one way (like Picard's run_task or Anki's QueryOp).
 
-``run_task(state, work, on_done)`` runs ``work(contest, progress)`` on a pool thread with its
-OWN :class:`Contest` opened on the same file (SQLite connections belong to one thread) and
-signed in as the same session, so writes carry the same user and device. The result and any
-error come back through Qt signals, i.e. on the GUI thread; ``work`` must never touch widgets.
-``progress(done, total, text)`` may be called from ``work``; it is delivered as
-``Task.progressed``. Errors go to ui.errors.show_error unless ``on_error`` is given.
+``run_work(work, on_done)`` runs ``work(progress)`` on a pool thread; ``work`` opens whatever
+connection it needs (a headquarters store, a file to check), because SQLite connections
+belong to one thread. ``run_task(state, work, on_done)`` is the common case: ``work(contest,
+progress)`` gets its OWN :class:`Contest` opened on the open contest's file and signed in as
+the same session, so writes carry the same user and device.
 
-Work that writes returns what it changed, as every operation does (Changes, or a value with
-``.changes``): the task emits ``AppState.changed(changes, initiator)`` on the GUI thread
-before ``on_done`` runs, so screens refresh exactly as after an operation run there.
+The result and any error come back through Qt signals, i.e. on the GUI thread; ``work`` must
+never touch widgets. ``progress(done, total, text)`` may be called from ``work``; it is
+delivered as ``Task.progressed``. Errors go to ui.errors.show_error unless ``on_error`` is
+given. Work that writes returns what it changed, as every operation does (Changes, or a
+value with ``.changes``): ``run_task`` emits ``AppState.changed(changes, initiator)`` on the
+GUI thread before ``on_done`` runs, so screens refresh exactly as after an operation run there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from db.store.contest import Contest
 from ui.ops import changes_of
@@ -23,6 +25,7 @@ from ui.qt import QObject, QRunnable, QThreadPool, QTimer, Signal
 from ui.state import AppState
 
 Progress = Callable[[int, int, str], None]
+R = TypeVar("R")
 
 
 class Task(QObject):
@@ -38,45 +41,26 @@ _running: set[Task] = set()  # keep tasks alive until they report
 
 
 class _Runnable(QRunnable):
-    def __init__(self, task: Task, path: str, session: Any,
-                 work: Callable[[Contest, Progress], Any]) -> None:
+    def __init__(self, task: Task, work: Callable[[Progress], Any]) -> None:
         super().__init__()
-        self.task, self.path, self.session, self.work = task, path, session, work
+        self.task, self.work = task, work
 
     def run(self) -> None:  # pool thread
-        contest: Contest | None = None
         try:
-            contest = Contest.open(self.path)
-            contest.session = self.session
-            result = self.work(contest, self.task.progressed.emit)
+            result = self.work(self.task.progressed.emit)
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never dropped
             self.task.failed.emit(exc)
         else:
             self.task.succeeded.emit(result)
         finally:
-            if contest is not None:
-                contest.close()
             self.task.finished.emit()
 
 
-def run_task(state: AppState, work: Callable[[Contest, Progress], Any],
-             on_done: Callable[[Any], None] | None = None, *,
+def run_work(work: Callable[[Progress], R], on_done: Callable[[R], None] | None = None, *,
              on_error: Callable[[BaseException], None] | None = None,
-             on_progress: Callable[[int, int, str], None] | None = None,
-             initiator: object = None) -> Task:
-    """Run ``work`` on a worker thread against the open contest's file; returns the Task."""
-    assert state.contest is not None
+             on_progress: Callable[[int, int, str], None] | None = None) -> Task:
+    """Run ``work(progress)`` on a worker thread; returns the Task (its signals)."""
     task = Task()
-
-    def announce(result: object) -> None:  # GUI thread, before on_done
-        try:
-            changes = changes_of(result)
-        except TypeError:
-            return  # read-only work (a check, a backup): nothing changed
-        if changes:
-            state.changed.emit(changes, initiator)
-
-    task.succeeded.connect(announce)
     if on_done is not None:
         task.succeeded.connect(on_done)
     if on_progress is not None:
@@ -89,10 +73,45 @@ def run_task(state: AppState, work: Callable[[Contest, Progress], Any],
         task.failed.connect(on_error)
     _running.add(task)
     task.finished.connect(lambda: _running.discard(task))
-    state.task_started()
-    task.finished.connect(state.task_finished)
-    runnable = _Runnable(task, str(state.contest.path), state.contest.session, work)
+    runnable = _Runnable(task, work)
     # start on the next turn of the event loop: slots the caller connects to the returned
     # task right after this call are then in place before the work can finish
     QTimer.singleShot(0, lambda: QThreadPool.globalInstance().start(runnable))
+    return task
+
+
+def run_task(state: AppState, work: Callable[[Contest, Progress], R],
+             on_done: Callable[[R], None] | None = None, *,
+             on_error: Callable[[BaseException], None] | None = None,
+             on_progress: Callable[[int, int, str], None] | None = None,
+             initiator: object = None) -> Task:
+    """Run ``work(contest, progress)`` on a worker thread with its own connection to the open
+    contest's file (signed in as the same session); returns the Task."""
+    assert state.contest is not None
+    path, session = str(state.contest.path), state.contest.session
+
+    def opened(progress: Progress) -> R:  # pool thread
+        contest = Contest.open(path)
+        try:
+            contest.session = session
+            return work(contest, progress)
+        finally:
+            contest.close()
+
+    def announce(result: object) -> None:  # GUI thread, before on_done
+        try:
+            changes = changes_of(result)
+        except TypeError:
+            return  # read-only work (a check, a backup): nothing changed
+        if changes:
+            state.changed.emit(changes, initiator)
+
+    task = run_work(opened, None, on_error=on_error, on_progress=on_progress)
+    task.succeeded.connect(announce)
+    if on_done is not None:
+        task.succeeded.connect(on_done)
+    # the worker's commits are this app's own (its result says what changed), not another
+    # program's (AppState.check_file)
+    state.task_started()
+    task.finished.connect(state.task_finished)
     return task

@@ -8,12 +8,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from db.ops.auth import Session
 from db.ops.people import Competitor, by_station
 from db.store.changes import NOTHING, Changes
-from db.store.contest import Contest
+from db.store.contest import Contest, User
 from judging.decimals import canonical, to_decimal
 from judging.entries import DISAGREEMENT, SlotState, Typed, classify, replay
 from judging.errors import InputError, InputErrors, NotAllowed, StateError
@@ -142,12 +141,9 @@ def may_type(s: Session | None, aspect: Aspect, judge: str, *, locked: Collectio
 
 def judges(c: Contest, event_id: str) -> list[str]:
     """The judges who may mark ``event_id`` (its judges first, then chief judges)."""
-    def assigned(u: dict[str, Any]) -> bool:
-        return not u["events"] or event_id in json.loads(u["events"])
-
-    users = c.cached("users", lambda: {u["name"]: u for u in c.users()})
-    ordered = sorted(users.values(), key=lambda u: u["role"] != "judge")
-    return [u["name"] for u in ordered if u["role"] in ("judge", "chief") and assigned(u)]
+    users = c.cached("users", lambda: {u.name: u for u in c.users()})
+    ordered = sorted(users.values(), key=lambda u: u.role != "judge")
+    return [u.name for u in ordered if u.role in ("judge", "chief") and u.may_see(event_id)]
 
 
 # ---- entering marks ---------------------------------------------------------------------------
@@ -174,14 +170,14 @@ class TypingContext:
     (Contest.cached, one ``PRAGMA data_version`` to check) and shared with the grid that
     shows the event, so the first mark after opening finds it ready."""
 
-    users: dict[str, dict[str, Any]]
+    users: dict[str, User]
     stations: dict[str, Competitor]
     locked: frozenset[str]
 
 
 def typing_context(c: Contest, event_id: str) -> TypingContext:
     def compute() -> TypingContext:
-        return TypingContext({u["name"]: u for u in c.users()}, by_station(c, event_id),
+        return TypingContext({u.name: u for u in c.users()}, by_station(c, event_id),
                              frozenset(locked_modules(c, event_id)))
 
     return c.cached(("typing", event_id), compute)
@@ -213,11 +209,10 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
             contexts[ev.id] = typing_context(c, ev.id)
         ctx = contexts[ev.id]
         judge = ctx.users.get(m.judge)
-        if judge is None or judge["role"] not in ("judge", "chief"):
+        if judge is None or judge.role not in ("judge", "chief"):
             raise NotAllowed(_where(file, m.row, "judge") +
                              f"{m.judge!r} is not a judge of this competition / 不是本赛事裁判")
-        j_events = json.loads(judge["events"]) if judge["events"] else None
-        if j_events is not None and ev.id not in j_events:
+        if not judge.may_see(ev.id):
             raise NotAllowed(_where(file, m.row, "judge") +
                              f"judge {m.judge} is not assigned to {ev.id} / 裁判未分配到该赛项")
         if s.role == "judge" and m.judge != s.user:
@@ -237,7 +232,7 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
             bad(f"module {aspect.module} is locked; the chief judge must unlock it first "
                 "/ 模块已锁定", "aspect")
             continue
-        if (judge["unit"] and judge["unit"] == person.unit
+        if (judge.unit and judge.unit == person.unit
                 and not has_override(c, ev.id, station, "conflict", judge=m.judge)):
             bad(f"judge {m.judge} is from the same unit as the competitor at workstation "
                 f"{station} (回避); the chief judge may override with a reason", "judge")

@@ -125,9 +125,9 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
             people.sort(key=lambda p: (p.candidate or "~", p.station or "~", p.name))
             rows = [forms.PersonRow(p.name, p.unit, candidate=p.candidate or "",
                                     station=p.station or "") for p in people]
-            rec = draw_record(c, event_id) or {}
-            forms.draw_sheet(fe, rows, target, seed=str(rec.get("seed") or ""),
-                             witness=str(rec.get("witness") or ""))
+            rec = draw_record(c, event_id)
+            forms.draw_sheet(fe, rows, target, seed=(rec.seed or "") if rec else "",
+                             witness=rec.witness if rec else "")
         else:  # by unit and name: an order by number would give numbers away to anyone
             people.sort(key=lambda p: (p.unit, p.name))
             rows = [forms.PersonRow(p.name, p.unit, mask_id_number(p.id_number),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from db.store.changes import NOTHING, Changes, Done
 from db.store.contest import Contest
@@ -112,12 +112,25 @@ def is_drawn(c: Contest, event: str) -> bool:
     return c.db.execute("SELECT 1 FROM draws WHERE event = ?", [event]).fetchone() is not None
 
 
-def draw_record(c: Contest, event: str) -> dict[str, Any] | None:
-    """The recorded draw of an event (method, seed, witness, file_sha256, at, by) or None."""
-    cur = c.db.execute("SELECT method, seed, witness, file_sha256, at, by FROM draws "
-                       "WHERE event = ?", [event])
-    row = cur.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+@dataclass(frozen=True)
+class DrawRecord:
+    """How an event was drawn: electronic (with its seed) or from paper lots (the lots
+    file's SHA-256), who witnessed it, who recorded it and when."""
+
+    method: str  # electronic | paper
+    seed: str | None
+    witness: str
+    file_sha256: str | None
+    at: str
+    by: str
+
+
+def draw_record(c: Contest, event: str) -> DrawRecord | None:
+    """The recorded draw of an event, or None before the draw."""
+    row = c.db.execute("SELECT method, seed, witness, file_sha256, at, by FROM draws "
+                       "WHERE event = ?", [event]).fetchone()
+    return None if row is None else DrawRecord(str(row[0]), row[1], str(row[2] or ""), row[3],
+                                               str(row[4]), str(row[5]))
 
 
 # ---- the draw ---------------------------------------------------------------------------------

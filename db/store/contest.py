@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,7 +38,7 @@ from judging.errors import InputError, NotAllowed, StateError
 from judging.roles import allowed
 from judging.scheme import Competition, Event, load_competition, strip_pins
 
-__all__ = ["Changes", "Contest", "Writer", "monotonic_at"]
+__all__ = ["Changes", "Contest", "User", "Writer", "monotonic_at"]
 T = TypeVar("T")
 
 _clock_lock = threading.Lock()
@@ -56,6 +57,25 @@ def monotonic_at() -> str:
             at = f"{date}.{int(frac) + 1:06d}+{tz}"
         _last_at[0] = at
         return at
+
+
+@dataclass(frozen=True)
+class User:
+    """A user of the contest as screens show them; ``events`` None: every event."""
+
+    name: str
+    role: str
+    unit: str
+    events: tuple[str, ...] | None
+
+    @classmethod
+    def of_row(cls, row: Sequence[Any]) -> User:
+        name, role, unit, events = row
+        return cls(str(name), str(role), str(unit or ""),
+                   tuple(json.loads(events)) if events else None)
+
+    def may_see(self, event_id: str) -> bool:
+        return self.events is None or event_id in self.events
 
 
 class Contest:
@@ -182,7 +202,7 @@ class Contest:
         fresh = Contest.open(self.path, background_checkpoints=background)
         if session is not None:
             user = fresh.user(session.user)
-            if user is not None and user["role"] == session.role:
+            if user is not None and user.role == session.role:
                 fresh.session = session
         return fresh
 
@@ -238,14 +258,15 @@ class Contest:
             raise storage_error(exc, self.path) from exc
         return self.session
 
-    def users(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db.query(
+    def users(self) -> list[User]:
+        """Every user of the contest, in the competition file's order (no PINs)."""
+        return [User.of_row(r) for r in self.db.execute(
             "SELECT name, role, unit, events FROM users ORDER BY rowid")]
 
-    def user(self, name: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT name, role, unit, events FROM users WHERE name = ?",
-                                  [name]))
-        return dict(rows[0]) if rows else None
+    def user(self, name: str) -> User | None:
+        row = self.db.execute("SELECT name, role, unit, events FROM users WHERE name = ?",
+                              [name]).fetchone()
+        return User.of_row(row) if row else None
 
     def require(self, operation: str, event: str | None = None) -> Session:
         """The signed-in session, if its role may do ``operation`` (else NotAllowed, exit 5)."""

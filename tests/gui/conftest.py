@@ -7,7 +7,6 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports PySide6
 
-import sqlite3  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -18,15 +17,7 @@ from db.ops.demo import DEMO_USERS, write_demo  # noqa: E402
 DEMO_PINS = {name: pin for name, _, pin, _ in DEMO_USERS}
 
 
-def copy_db(src: Path, dst: Path) -> Path:
-    """A consistent copy (the source may have a WAL)."""
-    con, out = sqlite3.connect(src), sqlite3.connect(dst)
-    try:
-        con.backup(out)
-    finally:
-        con.close()
-        out.close()
-    return dst
+from tests.conftest import copy_db  # noqa: E402 - one copy helper for all tests
 
 
 @pytest.fixture(scope="session")

@@ -99,6 +99,44 @@ def test_worker_uses_its_own_connection_and_reports_errors(qtbot, signed_in) -> 
     reporter.last_dialog.close()
 
 
+def test_work_that_writes_announces_its_changes_on_the_gui_thread(qtbot, signed_in) -> None:
+    from db.ops.people import by_station, set_status
+    from db.store.changes import Kind
+
+    state = signed_in("裁判长")
+    station = sorted(by_station(state.contest, "KD"))[0]
+    seen: list[tuple[object, object, bool]] = []
+    state.changed.connect(lambda ch, who: seen.append(
+        (ch, who, threading.get_ident() == threading.main_thread().ident)))
+    me = object()
+    done: list[object] = []
+    run_task(state, lambda c, _p: set_status(c, "KD", station, "absent", "病假"), done.append,
+             initiator=me)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    (changes, who, on_gui), = seen  # once, before on_done, on the GUI thread
+    assert changes is done[0] and who is me and on_gui
+    assert changes.touches(Kind.PEOPLE, event="KD")
+    seen.clear()
+    run_task(state, lambda c, _p: c.competition.name, done.append)  # reads: says nothing
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=5000)
+    assert seen == []
+
+
+def test_work_without_a_contest_reports_on_the_gui_thread(qtbot) -> None:
+    from ui.worker import run_work
+
+    got: list[tuple[int, int]] = []
+    run_work(lambda _p: threading.get_ident(), lambda tid: got.append(
+        (tid, threading.get_ident())))
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    (worker, gui), = got
+    assert worker != gui == threading.main_thread().ident
+    errors: list[BaseException] = []
+    run_work(lambda _p: 1 / 0, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], ZeroDivisionError)
+
+
 def test_a_bug_is_a_report_with_details(qtbot) -> None:
     with qtbot.waitSignal(reporter.error_shown) as shown:
         box = show_error(ZeroDivisionError("division by zero"))

@@ -57,7 +57,7 @@ def test_electronic_draw_with_seed_and_witness(qtbot, undrawn: Path, qtmodeltest
     assert screen.pages.currentWidget() is screen.after
     assert "20260925" in screen.record.text() and "褚监督" in screen.record.text()
     rec = draw_record(state.contest, "GJQG")
-    assert rec["seed"] == "20260925" and rec["witness"] == "褚监督"
+    assert rec is not None and rec.seed == "20260925" and rec.witness == "褚监督"
     qtmodeltester.check(screen.sheet)
     rows = sheet(screen)
     assert len(rows) == 12 and [r[0] for r in rows] == sorted(r[0] for r in rows)
@@ -93,7 +93,7 @@ def test_paper_lots_typed_in_with_mistakes_shown_by_row(qtbot, undrawn: Path,
     with qtbot.waitSignal(screen.draw_recorded):
         screen.paper_btn.click()
     rec = draw_record(state.contest, "GJQG")
-    assert rec["method"] == "paper" and rec["seed"] is None and rec["file_sha256"]
+    assert rec is not None and rec.method == "paper" and rec.seed is None and rec.file_sha256
     assert "纸质" in screen.record.text()
     by_id = {p.id_number: p for p in competitors(state.contest, "GJQG")}
     for idn, r in paper.items():

@@ -116,7 +116,7 @@ def test_journal_deleted_under_the_app_is_noticed_and_nothing_is_lost(qtbot, app
     if sys.platform.startswith("linux"):
         assert "-wal" in reopened.args[0] or "-shm" in reopened.args[0]
     assert app_state.session is not None and app_state.session.user == "裁判长"
-    number = app_state.apply(publish, "HG", "大厅公示")
+    number = app_state.apply(publish, "HG", "大厅公示").value
     assert number == 2
     # on disk now, for any program: not in a deleted journal of this process
     assert snapshots_seen_by_another_process(db, "HG") == 2
@@ -139,7 +139,7 @@ def test_a_restore_from_the_command_line_reopens_the_app_on_the_new_file(
         jiangxin("restore", str(backup), "--db", str(db), user="admin")
     assert "替换" in reopened.args[0]
     assert snapshot_count(app_state.contest, "HL") == 1  # the restored file's truth
-    assert app_state.apply(publish, "HL", "恢复之后") == 2
+    assert app_state.apply(publish, "HL", "恢复之后").value == 2
     assert snapshots_seen_by_another_process(db, "HL") == 2
 
 

@@ -6,7 +6,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from db.files.exchange import export
 from db.ops.people import set_status
 from db.store.contest import Contest
-from tests.conftest import USERS
+from tests.conftest import USERS, copy_db
 from ui.hq_window import HqWindow
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -26,10 +25,7 @@ def files(tmp_path_factory: pytest.TempPathFactory,
           example_cache: Callable[[str], Path]) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("hqgui")
     venue = base / "venue.db"
-    src, out = sqlite3.connect(example_cache("decrypted")), sqlite3.connect(venue)
-    src.backup(out)
-    src.close()
-    out.close()
+    copy_db(example_cache("decrypted"), venue)
     c = Contest.open(venue)
     c.sign_in(*USERS["admin"])
     export(c, base / "v1.jxr", USERS["admin"][1])

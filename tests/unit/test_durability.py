@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from judging.errors import StorageError
-from tests.conftest import EXAMPLES, ROOT, cli, dump
+from tests.conftest import EXAMPLES, ROOT, cli, copy_db, dump
 from tests.unit._kill_worker import plan
 
 PY = sys.executable
@@ -276,10 +276,7 @@ def test_full_tmpfs_refuses_an_import_and_keeps_the_file(
         assert audit_ok(db)
         # moved to a disk with room, the same file imports whole
         moved = tmp_path / "moved.db"
-        con, out = sqlite3.connect(db), sqlite3.connect(moved)
-        con.backup(out)
-        con.close()
-        out.close()
+        copy_db(db, moved)
     finally:
         _umount(mnt)
     assert cli("marks", "import", EXAMPLES / "marks.csv", "--db", moved, who="recorder") == 0

@@ -14,24 +14,8 @@ from pathlib import Path
 import pytest
 
 from db.files.exchange import TABLES, read_results_file
-from db.store.contest import Contest
 from judging.errors import NotAllowed, VerificationFailed
-from tests.conftest import USERS, cli
-
-
-def copy_db(src: Path, dst: Path) -> Path:
-    """A consistent copy (the source may have pages in its write-ahead log)."""
-    con, out = sqlite3.connect(src), sqlite3.connect(dst)
-    con.backup(out)
-    con.close()
-    out.close()
-    return dst
-
-
-def signed_in(db: Path, who: str) -> Contest:
-    c = Contest.open(db)
-    c.sign_in(*USERS[who])
-    return c
+from tests.conftest import cli, copy_db, signed_in
 
 
 @pytest.fixture(scope="module")

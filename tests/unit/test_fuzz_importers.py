@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from judging.errors import InputError, JiangxinError
-from tests.conftest import EXAMPLES, USERS
+from tests.conftest import EXAMPLES, USERS, copy_db
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -210,10 +209,7 @@ def mark_rows() -> st.SearchStrategy[list[list[str]]]:
 def drawn_db(tmp_path_factory: pytest.TempPathFactory,
              example_cache: Callable[[str], Path]) -> Path:
     dst = tmp_path_factory.mktemp("fuzz") / "drawn.db"
-    con, out = sqlite3.connect(example_cache("drawn")), sqlite3.connect(dst)
-    con.backup(out)
-    con.close()
-    out.close()
+    copy_db(example_cache("drawn"), dst)
     return dst
 
 
@@ -286,10 +282,7 @@ def competitor_rows() -> st.SearchStrategy[list[list[str]]]:
 def init_db(tmp_path_factory: pytest.TempPathFactory,
             example_cache: Callable[[str], Path]) -> Path:
     dst = tmp_path_factory.mktemp("fuzz") / "init.db"
-    con, out = sqlite3.connect(example_cache("init")), sqlite3.connect(dst)
-    con.backup(out)
-    con.close()
-    out.close()
+    copy_db(example_cache("init"), dst)
     return dst
 
 
@@ -365,10 +358,7 @@ def results_file(tmp_path_factory: pytest.TempPathFactory,
 
     d = tmp_path_factory.mktemp("fuzz-export")
     db = d / "decrypted.db"
-    con, out = sqlite3.connect(example_cache("decrypted")), sqlite3.connect(db)
-    con.backup(out)
-    con.close()
-    out.close()
+    copy_db(example_cache("decrypted"), db)
     assert cli("export", "--out", d / "r.jxr", "--db", db, who="admin") == 0
     return (d / "r.jxr").read_bytes()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,26 +15,13 @@ from db.hq.store import Headquarters
 from db.keys import signing
 from db.ops.people import set_status
 from db.ops.results import results
-from db.store.contest import Contest
-from tests.conftest import USERS, cli
+from tests.conftest import USERS, cli, copy_db, signed_in
 
 ADMIN_PIN = USERS["admin"][1]
 New = Callable[[], str]  # hq_target(): a new headquarters on the engine of the test
 TABLES = ("submissions", "files", "keys", "competitions", "events", "participations")
 
 
-def copy_db(src: Path, dst: Path) -> Path:
-    con, out = sqlite3.connect(src), sqlite3.connect(dst)
-    con.backup(out)
-    con.close()
-    out.close()
-    return dst
-
-
-def signed_in(db: Path, who: str) -> Contest:
-    c = Contest.open(db)
-    c.sign_in(*USERS[who])
-    return c
 
 
 @pytest.fixture(scope="module")

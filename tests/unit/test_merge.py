@@ -16,25 +16,12 @@ from db.keys.contest_key import unlock_private_key
 from db.ops.marking import enter_marks, read_marks_file
 from db.ops.results import results
 from db.store.audit import verify
-from db.store.contest import Contest
 from judging.errors import InputError, NotAllowed, VerificationFailed
-from tests.conftest import EXAMPLES, USERS, cli
+from tests.conftest import EXAMPLES, cli, copy_db, signed_in
 
 CONFLICT = ("GJQG", "01", "A4", "赵一")
 
 
-def copy_db(src: Path, dst: Path) -> Path:
-    con, out = sqlite3.connect(src), sqlite3.connect(dst)
-    con.backup(out)
-    con.close()
-    out.close()
-    return dst
-
-
-def signed_in(db: Path, who: str) -> Contest:
-    c = Contest.open(db)
-    c.sign_in(*USERS[who])
-    return c
 
 
 def type_marks(db: Path, who: str, rows: list[dict[str, str]], tmp: Path) -> None:

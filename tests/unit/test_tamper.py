@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from judging.errors import JiangxinError, VerificationFailed
-from tests.conftest import cli
+from tests.conftest import cli, copy_db
 
 
 def sql(db: Path, *statements: str) -> None:
@@ -138,10 +138,7 @@ def export_bytes(tmp_path_factory: pytest.TempPathFactory,
     pytest.importorskip("db.files.exchange", reason="db/files/exchange.py is not there yet")
     d = tmp_path_factory.mktemp("tamper")
     db = d / "c.db"
-    con, out = sqlite3.connect(example_cache("decrypted")), sqlite3.connect(db)
-    con.backup(out)
-    con.close()
-    out.close()
+    copy_db(example_cache("decrypted"), db)
     assert cli("export", "--out", d / "r.jxr", "--db", db, who="admin") == 0
     return (d / "r.jxr").read_bytes()
 
