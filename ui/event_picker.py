@@ -8,6 +8,7 @@ from collections.abc import Callable
 from db.ops.auth import Session
 from db.store.contest import Contest
 from ui.qt import QComboBox, QWidget, Signal
+from ui.state import AppState
 
 
 class EventPicker(QComboBox):
@@ -52,3 +53,20 @@ class EventPicker(QComboBox):
     def _index_changed(self, _i: int) -> None:
         if not self._filling and self.event_id:
             self.event_chosen.emit(self.event_id)
+
+
+def last_event(state: AppState) -> Callable[[Contest], str | None]:
+    """The chief judge's screens start on the last event they may see."""
+    def prefer(c: Contest) -> str | None:
+        s = state.session
+        seen = [ev.id for ev in c.competition.events if s is not None and s.may_see_event(ev.id)]
+        return seen[-1] if seen else None
+    return prefer
+
+
+def event_combo(state: AppState, box: EventPicker) -> None:
+    """Fill ``box`` with the events the signed-in user may see (empty when signed out)."""
+    if state.session is None:
+        box.clear()
+        return
+    box.fill(state.contest, last_event(state), session=state.session)

@@ -12,7 +12,8 @@ import time
 
 from db.store.changes import Changes, Kind
 from judging.clock import ClockState
-from ui.board import (
+from ui.board import prefer_running_event
+from ui.clocks import (
     STYLE,
     ClockModel,
     ClockRole,
@@ -21,7 +22,6 @@ from ui.board import (
     StationRole,
     digits_font,
     hms,
-    prefer_running_event,
     state_text,
     text_font,
 )

@@ -13,7 +13,7 @@ from judging.errors import JiangxinError
 from judging.recheck import Sample, error_rate, full_recheck_needed, recheck_sample
 from judging.roles import allowed
 from judging.snapshots import ADDED, REMOVED, Change, diff
-from ui.board import hms
+from ui.clocks import hms
 from ui.event_picker import EventPicker
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel

@@ -50,7 +50,7 @@ SCREENS: list[ScreenSpec] = [
                frozenset({"judge", "recorder", "chief"})),
     ScreenSpec("chief", "ui.chief", "ChiefScreen", "裁判长", "Chief judge",
                frozenset({"chief"})),
-    ScreenSpec("appeals", "ui.chief", "AppealsScreen", "申诉", "Appeals",
+    ScreenSpec("appeals", "ui.appeals", "AppealsScreen", "申诉", "Appeals",
                frozenset({"chief", "supervisor"})),
     ScreenSpec("results", "ui.results", "ResultsScreen", "成绩", "Results", ALL),
     ScreenSpec("certificates", "ui.certificates", "CertificatesScreen", "证书", "Certificates",

@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from db.ops import marking
 from db.ops.appeals import appeals
 from db.ops.people import by_station
-from ui.chief import AppealsScreen, ChiefScreen
+from ui.appeals import AppealsScreen
+from ui.chief import ChiefScreen
 
 
 def make_disagreement(state) -> tuple[str, str]:
