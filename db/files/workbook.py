@@ -250,6 +250,11 @@ def _style(ws: Any, widths: Sequence[float], bold: Any, fill: Any) -> None:
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"  # printed: one page wide, grid lines shown
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
 
 
 def scheme_sheet_name(event_id: str) -> str:
