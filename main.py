@@ -8,7 +8,7 @@ import sys
 SUBCOMMANDS = {"demo", "init", "competitors", "draw", "marks", "times", "theory", "status",
                "lock", "unlock", "decrypt", "results", "publish", "clock", "resolve",
                "override", "audit", "backup", "certificates", "verify", "export", "hq",
-               "merge", "forms", "scheme", "check", "restore", "template", "-h",
+               "merge", "forms", "scheme", "check", "restore", "template", "trust", "-h",
                "--help"}
 
 

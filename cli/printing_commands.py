@@ -26,10 +26,13 @@ def cmd_certificates(args: argparse.Namespace) -> int:
     user, pin = _credentials(args)
     c.require("certificates")
     passphrase = None
-    if not args.revoke:  # everything else signs: refused up front without the passphrase
-        from cli.keys_prompt import signing_passphrase
+    if not args.revoke:  # everything else signs: refused up front without an address to
+        from cli.keys_prompt import signing_passphrase  # point to, or without the passphrase
 
+        certs.verify_url(c)
         passphrase = signing_passphrase()
+    if args.seal:  # kept with the contest's template (audited) for every later print
+        certs.set_template(c, seal=str(Path(args.seal).resolve()))
     tpl = certs.template(c)
     if args.portrait:
         tpl = dataclasses.replace(tpl, orientation=PORTRAIT.orientation)
@@ -85,8 +88,11 @@ def _verify_keys(args: argparse.Namespace) -> Any:
     if len(given) != 1:
         raise InputError("check against one of --db FILE, --trust FILE or --key HEX "
                          "/ 请指定 --db、--trust 或 --key 之一", field="--db")
+    if args.hq_key and not args.trust:
+        raise InputError("--hq-key goes with --trust FILE / --hq-key 须与 --trust 同用",
+                         field="--hq-key")
     if args.trust:
-        return cc.keys_from_trust_file(args.trust)
+        return cc.keys_from_trust_file(args.trust, args.hq_key)
     if args.key:
         return cc.keys_from_hex(args.key)
     from db.store.contest import Contest
@@ -96,15 +102,27 @@ def _verify_keys(args: argparse.Namespace) -> Any:
     return cc.keys_from_contest(Contest.open(args.db))  # read only, no sign-in
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # e.g. the 500 digits of a QR text: "File name too long"
+        return False
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from db.keys import certificate_check as cc
     from printing import scan
 
     keys = _verify_keys(args)
+    if keys.trust is not None:
+        from db.keys.trust import fingerprint
+
+        print(f"信任文件 trust file: {keys.source}, issued {keys.trust.issued}, headquarters key "
+              f"{fingerprint(keys.trust.hq_public)}")
     source = args.source
     path = Path(source)
     verdicts = []
-    if len(source) < 4096 and path.is_file():
+    if len(source) < 4096 and _is_file(path):
         if scan.is_pdf(path):
             for page, texts in scan.qr_texts_in_pdf(path):
                 if not texts:
@@ -119,7 +137,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 raise InputError("no QR code found in the image; try a sharper, closer "
                                  "picture / 图片中未找到二维码", file=str(path))
             verdicts = [cc.check_text(t, keys, path.name) for t in texts]
-    elif path.suffix.lower() in scan.IMAGE_SUFFIXES | {".pdf"}:
+    elif len(source) < 256 and path.suffix.lower() in scan.IMAGE_SUFFIXES | {".pdf"}:
         raise InputError("no such file / 文件不存在", file=source)
     else:
         verdicts = [cc.check_text(source, keys)]
@@ -133,14 +151,14 @@ def _print_verdict(v: Any) -> None:
 
     zh, en = v.label
     head = f"[{v.where}] " if v.where else ""
+    if v.address:
+        print(f"{head}二维码指向 QR points to: {v.address}")
     if v.fields is not None:
         for lzh, len_, value in cc.field_lines(v.fields):
             print(f"{head}{lzh} {len_}: {value}")
     line = f"{head}{zh} {en}: {v.message}"
-    if v.status == cc.GENUINE:
-        print(line)
-    else:
-        print(line)
+    print(line)
+    if v.status not in (cc.GENUINE, cc.SIGNATURE_ONLY):
         _err(line)
 
 
@@ -163,6 +181,9 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
                     help="repeatable; default: every locked, decrypted event")
     sp.add_argument("--out", help="the PDF to write")
     sp.add_argument("--portrait", action="store_true", help="portrait A4 instead of landscape")
+    sp.add_argument("--seal", metavar="SEAL.png",
+                    help="the organiser's seal (PNG with transparency), printed over its name; "
+                         "kept for later prints")
     sp.add_argument("--reprint", action="append", metavar="SERIAL",
                     help="print an issued certificate again as a duplicate (补发); repeatable")
     sp.add_argument("--revoke", metavar="SERIAL", help="revoke a certificate's serial")
@@ -173,7 +194,11 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
              needs_db=False, writes=False)
     sp.add_argument("source", help="the QR text, a typed short code, an image or a PDF")
     sp.add_argument("--trust", help="headquarters' signed trust file")
-    sp.add_argument("--key", help="a contest public key (64 hex digits)")
+    sp.add_argument("--hq-key", metavar="HEX",
+                    help="headquarters' root key (64 hex) the trust file must be signed by; "
+                         "default: the one pinned with `jiangxin trust pin`")
+    sp.add_argument("--key", help="a contest public key (64 hex digits): checks the signature "
+                                  "only, not headquarters' record nor revocations")
     sp = cmd("forms", cmd_forms, "paper forms (organiser or chief judge)")
     sp.add_argument("kind", choices=["marking", "summary", "draw", "checkin", "results"])
     sp.add_argument("--event", required=True)

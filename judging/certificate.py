@@ -25,3 +25,17 @@ class CertificateData:
     duplicate: bool = False  # 补发: a reprint
     qr_text: str = ""  # the full QR content (URL with signed payload after '#')
     short_code: str = ""  # printed under the QR for typing
+
+
+# The WorldSkills rule's award strings as a certificate says them in Chinese (a competition
+# file's own `levels` names are printed as written).
+WORLDSKILLS_AWARDS_ZH = {"Gold": "金牌", "Silver": "银牌", "Bronze": "铜牌",
+                         "Medallion for Excellence": "优胜奖"}
+
+
+def certificate_award(award: str | None, rule: str) -> str | None:
+    """The award as printed and signed on a certificate: WorldSkills' stock English award
+    strings in Chinese (金牌, 银牌, 铜牌, 优胜奖); every other award as it is."""
+    if award is not None and rule == "worldskills":
+        return WORLDSKILLS_AWARDS_ZH.get(award, award)
+    return award

@@ -17,7 +17,20 @@ ROLES = ("admin", "chief", "judge", "recorder", "encryption", "supervisor")
 LEVELS = ("enterprise", "county", "city", "provincial", "national")
 KINDS = ("M", "J", "P", "D")
 TIE_BREAKS = ("time_used", "practical", "theory")
+# The demo contest's verification address (a placeholder: no page is served there). A real
+# competition file names headquarters' page ([competition] verify_url); without one,
+# certificates are not printed (db/ops/certificates.py).
 DEFAULT_VERIFY_URL = "https://verify.jiangxin.example/c"
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$")
+
+
+def check_verify_url(url: str, field: str = "competition.verify_url") -> str | None:
+    """Why ``url`` cannot be the verification address (None when it can): http(s), a host,
+    an optional path; no '#' (the payload follows the last '#'), '?' or spaces."""
+    if not _URL.match(url):
+        return (f"{field}: not a web address of headquarters' verification page (https://host/"
+                f"path, no '#', '?' or spaces): {url!r} / 核验网址格式不对")
+    return None
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,7 @@ class Competition:
     date: str
     events: tuple[Event, ...]
     users: tuple[UserSpec, ...] = ()
-    verify_url: str = DEFAULT_VERIFY_URL
+    verify_url: str = ""  # headquarters' verification page; "" when the file names none
 
     def event(self, event_id: str) -> Event:
         for e in self.events:
@@ -278,14 +291,16 @@ def load_competition(text: str, file: str = "competition.toml", *,
         for ev in u.events or ():
             if ev not in known:
                 r.err(f"user[{i}].events", f"unknown event {ev!r}")
+    url = r.text(comp, "verify_url", "competition", required=False)
+    if url and (problem := check_verify_url(url)):
+        r.err("competition.verify_url", problem)
     if r.errors:
         raise InputErrors(r.errors)
     return Competition(
         id=cid, name=name, organiser=r.text(comp, "organiser", "competition", required=False),
         venue=r.text(comp, "venue", "competition", required=False), level=level, date=date,
         events=events, users=users,
-        verify_url=r.text(comp, "verify_url", "competition", required=False,
-                          default=DEFAULT_VERIFY_URL),
+        verify_url=url,
     )
 
 

@@ -51,7 +51,8 @@ class CertificateTemplate:
     )
     seal: str | None = None  # a PNG with transparency placed over organiser and date
     draw_frame: bool = True  # the vector border; off when a background already has one
-    verify_hint: str = "扫码验证 Scan to verify"
+    verify_hint: str = "手机扫码核验 Scan to verify"
+    short_code_label: str = "验证码"
 
     @property
     def pagesize(self) -> tuple[float, float]:
@@ -71,6 +72,7 @@ class CertificateTemplate:
             self.closing,
             self.seal_placeholder,
             self.verify_hint,
+            self.short_code_label,
             *self.wording.values(),
         ]
 
@@ -130,33 +132,47 @@ def _spans(template: str, values: Mapping[str, str]) -> list[Span]:
 def _wrap(
     spans: list[Span], size: float, width: float, indent: float
 ) -> list[list[Span]]:
-    """Lines of spans, broken between any two CJK characters, keeping punctuation rules."""
-    chars = [(ch, font, emph) for text, font, emph in spans for ch in text]
-    lines: list[list[tuple[str, str, bool]]] = [[]]
+    """Lines of spans, broken between any two CJK characters, keeping punctuation rules and
+    never breaking inside a filled-in value (a name, an event) that fits on a line: such a
+    value moves whole to the next line (no "工具钳 / 工")."""
+    chars: list[tuple[str, str, bool, int]] = []
+    for n, (text, font, emph) in enumerate(spans):
+        chars += [(ch, font, emph, n if emph else -1) for ch in text]
+    span_width = {n: fonts.text_width(text, font, size)
+                  for n, (text, font, emph) in enumerate(spans) if emph}
+    lines: list[list[tuple[str, str, bool, int]]] = [[]]
     used = indent
-    for ch, font, emph in chars:
+    for ch, font, emph, group in chars:
         w = fonts.text_width(ch, font, size)
         if used + w > width and lines[-1]:
-            if ch in _NO_LINE_START and len(lines[-1]) > 1:
+            carry: list[tuple[str, str, bool, int]] = []
+            if group >= 0 and span_width[group] <= width:
+                while lines[-1] and lines[-1][-1][3] == group:
+                    carry.insert(0, lines[-1].pop())
+            if not carry and ch in _NO_LINE_START and len(lines[-1]) > 1:
                 carry = [lines[-1].pop()]
-            else:
-                carry = []
+                held = carry[0][3]  # a value ending the line goes with its punctuation whole
+                if held >= 0 and span_width[held] <= width:
+                    while lines[-1] and lines[-1][-1][3] == held:
+                        carry.insert(0, lines[-1].pop())
             while lines[-1] and lines[-1][-1][0] in _NO_LINE_END:
                 carry.insert(0, lines[-1].pop())
+            if not lines[-1]:  # nothing left to keep on this line: break where we are
+                lines[-1], carry = carry, []
             lines.append(carry)
-            used = sum(fonts.text_width(c, f, size) for c, f, _ in carry)
-        lines[-1].append((ch, font, emph))
+            used = sum(fonts.text_width(c, f, size) for c, f, _e, _g in carry)
+        lines[-1].append((ch, font, emph, group))
         used += w
     out: list[list[Span]] = []
     for line in lines:
         merged: list[Span] = []
-        for ch, font, emph in line:
+        for ch, font, emph, _g in line:
             if merged and merged[-1][1] == font and merged[-1][2] == emph:
                 merged[-1] = (merged[-1][0] + ch, font, emph)
             else:
                 merged.append((ch, font, emph))
         out.append(merged)
-    return out
+    return [line for line in out if line]
 
 
 def _draw_line(c: Canvas, x: float, y: float, line: list[Span], size: float) -> None:
@@ -282,6 +298,10 @@ class _Geometry:
 
 
 def _geometry(template: CertificateTemplate) -> _Geometry:
+    """Where things go. The QR code is large (50 mm landscape, 48 mm portrait: modules of
+    0.7 mm and more, for a phone at arm's length) and its quiet zone (4 modules) is kept clear
+    of the corner frets (which end 31.3 mm from the page's edges) and of all text: the short
+    code and the hint stand to its right, in the information block."""
     w, h = template.pagesize
     if template.orientation == "landscape":
         return _Geometry(
@@ -291,13 +311,13 @@ def _geometry(template: CertificateTemplate) -> _Geometry:
             42 * mm,
             w - 84 * mm,
             h - 70 * mm,
-            34 * mm,
-            30 * mm,
-            36 * mm,
+            40 * mm,
+            24 * mm,
+            50 * mm,
             w - 72 * mm,
             45 * mm,
-            78 * mm,
-            50 * mm,
+            97 * mm,
+            66 * mm,
         )
     return _Geometry(
         w,
@@ -306,13 +326,13 @@ def _geometry(template: CertificateTemplate) -> _Geometry:
         30 * mm,
         w - 60 * mm,
         h - 95 * mm,
-        28 * mm,
-        32 * mm,
-        38 * mm,
+        36 * mm,
+        26 * mm,
+        48 * mm,
         w - 62 * mm,
         100 * mm,
-        72 * mm,
-        56 * mm,
+        91 * mm,
+        66 * mm,
     )
 
 
@@ -374,7 +394,7 @@ def _signature(
     c: Canvas, cert: CertificateData, t: CertificateTemplate, g: _Geometry
 ) -> None:
     size = 15.0
-    name_size = fonts.fit_size(cert.organiser, fonts.SERIF, size, 80 * mm, 9)
+    name_size = fonts.fit_size(cert.organiser, fonts.SERIF, size, 70 * mm, 9)
     c.setFillColorRGB(*INK)
     fonts.draw_text(
         c, g.sign_x, g.sign_y, cert.organiser, fonts.SERIF, name_size, "centre"
@@ -406,48 +426,47 @@ def _signature(
         )
 
 
+QUIET_MODULES = 4  # the quiet zone ISO/IEC 18004 asks for around the symbol
+
+
+def qr_box(cert: CertificateData, t: CertificateTemplate) -> tuple[float, float, float, float]:
+    """(x, y, width, height) in points of the QR code with its quiet zone: nothing else is
+    drawn there (tests check it on the rendered page)."""
+    g = _geometry(t)
+    code = qr_code(cert.qr_text, "M")
+    quiet = QUIET_MODULES * g.qr_size / code.size
+    return g.qr_x - quiet, g.qr_y - quiet, g.qr_size + 2 * quiet, g.qr_size + 2 * quiet
+
+
 def _verification(
     c: Canvas, cert: CertificateData, t: CertificateTemplate, g: _Geometry
 ) -> None:
     if cert.qr_text:
         code = qr_code(cert.qr_text, "M")
         draw_qr(c, code, g.qr_x, g.qr_y, g.qr_size)
-    c.setFillColorRGB(*INK)
+    y = g.info_y
     if cert.short_code:
-        fonts.draw_text(
-            c,
-            g.qr_x + g.qr_size / 2,
-            g.qr_y - 5.2 * mm,
-            cert.short_code,
-            fonts.SANS,
-            10.5,
-            "centre",
-        )
-    c.setFillColorRGB(*GREY)
-    fonts.draw_text(
-        c,
-        g.qr_x + g.qr_size / 2,
-        g.qr_y + g.qr_size + 2.6 * mm,
-        t.verify_hint,
-        fonts.SANS,
-        7.5,
-        "centre",
-    )
+        c.setFillColorRGB(*GREY)
+        w = fonts.draw_text(c, g.info_x, y, t.short_code_label + "：", fonts.SANS, 11)
+        c.setFillColorRGB(*INK)
+        fonts.draw_text(c, g.info_x + w, y, cert.short_code, fonts.SANS, 13)
+        y -= 7.5 * mm
     rows = [
         ("证书编号", cert.serial),
         ("身份证号", cert.id_masked),
         ("工作单位", cert.unit),
     ]
-    y = g.info_y
     for label, value in rows:
         if not value:
             continue
         c.setFillColorRGB(*GREY)
         w = fonts.draw_text(c, g.info_x, y, label + "：", fonts.SANS, 9.5)
         c.setFillColorRGB(*INK)
-        vs = fonts.fit_size(value, fonts.SANS, 9.5, 75 * mm, 6)
+        vs = fonts.fit_size(value, fonts.SANS, 9.5, 68 * mm, 6)
         fonts.draw_text(c, g.info_x + w, y, value, fonts.SANS, vs)
         y -= 6 * mm
+    c.setFillColorRGB(*GREY)
+    fonts.draw_text(c, g.info_x, y - 2 * mm, t.verify_hint, fonts.SANS, 8.5)
 
 
 def _duplicate_mark(c: Canvas, g: _Geometry) -> None:
@@ -506,6 +525,7 @@ def render_certificates(
         out if not isinstance(out, Path) else str(out),
         pagesize=t.pagesize,
         pageCompression=1,
+        initialFontName=fonts.SANS,  # never a reference to a font that is not embedded
     )
     c.setTitle("获奖证书")
     c.setCreator("匠心 Jiangxin")

@@ -68,6 +68,27 @@ def ensure_qt_libraries() -> None:
               file=sys.stderr)
 
 
+# the verification page's tests run it in a real browser (tests/browser.py)
+BROWSER_DEBS = ["chromium"]
+
+
+def ensure_browser() -> None:
+    """Debian's chromium for the verification page's tests (apt-get, as root, when missing)."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing chromium for the verification page's tests (apt-get) …", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        if run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *BROWSER_DEBS,
+               check=False, env=env, stdout=subprocess.DEVNULL) != 0:
+            run("apt-get", "update", "-qq", check=False, env=env)
+            run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *BROWSER_DEBS,
+                check=False, env=env, stdout=subprocess.DEVNULL)
+    if not shutil.which("chromium"):
+        print("warning: no chromium; the verification page's browser tests will be skipped "
+              "(on Debian: apt-get install chromium)", file=sys.stderr)
+
+
 # run before the tests; each must pass (configured in pyproject.toml)
 CHECKS: dict[str, list[str | Path]] = {
     "ruff": [PY, "-m", "ruff", "check", "."],
@@ -113,6 +134,7 @@ def main(argv: list[str]) -> int:
     if what == "setup":
         return 0
     if what == "test":
+        ensure_browser()
         failed = checks()
         if failed:
             print("checks failed / 检查未通过: " + ", ".join(failed), file=sys.stderr)

@@ -55,6 +55,20 @@ def cli(*argv: str | Path, who: str | None = None) -> int:
     return run(args)
 
 
+VERIFY_URL = "https://verify.hq.test/c"
+
+
+def example_competition(directory: Path) -> Path:
+    """The shared example's competition file with a verification address (headquarters'
+    page), as a real competition file must name one before certificates are printed."""
+    text = (EXAMPLES / "competition.toml").read_text(encoding="utf-8")
+    assert "verify_url" not in text
+    text = text.replace("[competition]\n", f'[competition]\nverify_url = "{VERIFY_URL}"\n', 1)
+    out = directory / "competition.toml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
 STAGES = ("init", "competitors", "drawn", "marked", "verified", "timed", "final", "locked",
           "decrypted")
 
@@ -67,7 +81,7 @@ def build_example(db: Path, *, stage: str = "final", start: str | None = None) -
     """
     e = EXAMPLES
     steps: list[tuple[str, tuple[object, ...], str]] = [
-        ("init", ("init", e / "competition.toml", "--db", db), "admin"),
+        ("init", ("init", example_competition(db.parent), "--db", db), "admin"),
         ("competitors", ("competitors", "import", e / "competitors.csv", "--db", db), "admin"),
         ("drawn", ("draw", "--event", "GJQG", "--from", e / "draw.csv", "--db", db), "admin"),
         ("marked", ("marks", "import", e / "marks.csv", "--db", db), "recorder"),

@@ -37,6 +37,9 @@ VERDICT_STYLE = {
     cc.GENUINE: ("#15803d", "#dcfce7"),
     cc.REVOKED: ("#b45309", "#fef3c7"),
     cc.INVALID: ("#b91c1c", "#fee2e2"),
+    cc.UNKNOWN_KEY: ("#b91c1c", "#fee2e2"),
+    cc.NOT_ISSUED: ("#b91c1c", "#fee2e2"),
+    cc.SIGNATURE_ONLY: ("#1d4ed8", "#dbeafe"),
 }
 
 
@@ -134,33 +137,50 @@ class VerifyScreen(QWidget):
         keys: dict[str, bytes] = {}
         revoked: set[str] = set()
         contest = self.state.contest
+        own_kid = None
         if contest is not None:
             own = cc.keys_from_contest(contest)
             keys.update(own.public_keys)
             revoked |= set(own.revoked)
-        if self.trust is not None:
-            keys.update(self.trust.public_keys)
-            revoked |= set(self.trust.revoked)
-        return cc.Keys(keys, frozenset(revoked), contest)
+            own_kid = own.contest_key_id
+        trust_list = self.trust.trust if self.trust is not None else None
+        if trust_list is not None:
+            keys.update(trust_list.public_keys)
+        return cc.Keys(keys, frozenset(revoked), contest, trust=trust_list,
+                       contest_key_id=own_kid)
 
-    def load_trust_file(self, path: str | Path) -> None:
+    def load_trust_file(self, path: str | Path, hq_key: str | None = None) -> None:
+        """A trust file counts only under headquarters' root key: ``hq_key`` (hex) or the one
+        pinned with `jiangxin trust pin` (shown with its fingerprint)."""
         try:
-            self.trust = cc.keys_from_trust_file(path)
+            self.trust = cc.keys_from_trust_file(path, hq_key)
         except JiangxinError as exc:
+            self.trust = None
+            self._show_source()
             self._show([cc.Verdict(cc.INVALID, str(exc))])
             return
         self._show_source()
 
     def _show_source(self) -> None:
+        from db.keys.trust import fingerprint, pinned_hq_key
+
         parts = []
         if self.state.contest is not None:
             parts.append(t(f"本赛事：{self.state.contest.competition.name}",
                            f"This contest: {self.state.contest.competition.name}"))
-        if self.trust is not None:
-            parts.append(t(f"信任文件：{len(self.trust.public_keys)} 个赛事密钥",
-                           f"Trust file: {len(self.trust.public_keys)} contest keys"))
-        self.source.setText(t("对照 ", "Checked against ") + "；".join(parts) if parts
-                            else t("未载入任何密钥", "No keys loaded"))
+        tl = self.trust.trust if self.trust is not None else None
+        if tl is not None:
+            n = len(tl.keys)
+            parts.append(t(f"信任文件（{tl.issued[:10]} 签发，{n} 个赛事密钥，总部公钥 "
+                           f"{fingerprint(tl.hq_public)}）",
+                           f"Trust file of {tl.issued[:10]} ({n} contest keys, headquarters "
+                           f"key {fingerprint(tl.hq_public)})"))
+        else:
+            pinned = pinned_hq_key()
+            parts.append(t(f"已固定总部公钥 {fingerprint(pinned)}", f"Pinned headquarters key "
+                           f"{fingerprint(pinned)}") if pinned is not None else
+                         t("未固定总部公钥", "No headquarters key pinned"))
+        self.source.setText(t("对照 ", "Checked against ") + "；".join(parts))
 
     # ---- checking ---------------------------------------------------------------------------
     def check_input(self) -> list[cc.Verdict]:
@@ -168,7 +188,11 @@ class VerifyScreen(QWidget):
         if not text:
             return []
         path = Path(text)
-        if len(text) < 1024 and path.is_file():
+        try:
+            is_file = len(text) < 1024 and path.is_file()
+        except (OSError, ValueError):  # a long QR text is no file name
+            is_file = False
+        if is_file:
             self.check_file(path)
             return []
         verdicts = [cc.check_text(text, self.keys())]
@@ -209,8 +233,7 @@ class VerifyScreen(QWidget):
                                    "printed under it."))
             self._fields(None)
         else:
-            overall = min(verdicts, key=lambda v: {cc.INVALID: 0, cc.REVOKED: 1,
-                                                   cc.GENUINE: 2}[v.status])
+            overall = cc.worst(verdicts)
             self._verdict(overall, len(verdicts))
             self._fields(verdicts[0])
             if len(verdicts) > 1:
@@ -223,7 +246,9 @@ class VerifyScreen(QWidget):
         self.verdict.setText(f"{zh}  {en}" if n == 1 else
                              t(f"{zh}（共 {n} 张）", f"{en} ({n} certificates)"))
         self.verdict.setStyleSheet(f"color: {fg}; background: {bg}; border-radius: 8px;")
-        self.message.setText(v.message)
+        self.message.setText(v.message + (t(f"\n二维码指向：{v.address}",
+                                              f"\nThe QR pointed to: {v.address}")
+                                            if v.address else ""))
 
     def _page_chosen(self, row: int) -> None:
         if 0 <= row < len(self.verdicts):

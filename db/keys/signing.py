@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -27,10 +25,6 @@ from judging.certificate import CertificateData
 from judging.errors import InputError, NotAllowed, Revoked, VerificationFailed
 
 WRAP_FORMAT = "jiangxin-wrapped-key-1"
-TRUST_FORMAT = "jiangxin-trust-1"
-TRUST_CONTEXT = (
-    b"jiangxin-trust-1\n"  # signed trust lists can never be mistaken for anything else
-)
 # The key-encryption KDF: scrypt N=2^17, r=8, p=1 (128 MiB of memory and ~0.3-0.5 s per
 # guess on a venue laptop; docs/keys.md has the figures). The parameters are stored in each
 # envelope, so they can be raised later and older envelopes still open. The test suite lowers
@@ -285,98 +279,3 @@ def verify_certificate(
     if unpacked.fields.serial in revoked:
         raise CertificateRevoked(result)
     return result
-
-
-# ---------------------------------------------------------------- trust files
-
-
-@dataclass(frozen=True)
-class TrustList:
-    """Headquarters' signed list: trusted contest keys (id → raw key) and revoked serials."""
-
-    keys: dict[str, bytes]
-    labels: dict[str, str]
-    revoked: frozenset[str]
-    issued: str
-    hq_key_id: str
-
-
-def _canonical(document: Mapping[str, Any]) -> bytes:
-    body = {k: v for k, v in document.items() if k != "signature"}
-    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return TRUST_CONTEXT + text.encode("utf-8")
-
-
-def make_trust_file(
-    path: str | Path | None,
-    hq_private: bytes,
-    keys: Mapping[str, bytes] | Iterable[bytes],
-    revoked: Iterable[str] = (),
-    *,
-    labels: Mapping[str, str] | None = None,
-    issued: str | None = None,
-) -> str:
-    """Write (if path is given) and return headquarters' signed trust list as JSON text.
-
-    ``keys`` are raw contest public keys, or a mapping of key id to raw key (checked);
-    ``labels`` optionally name each key's competition.
-    """
-    publics = list(keys.values()) if isinstance(keys, Mapping) else list(keys)
-    if isinstance(keys, Mapping):
-        for kid, public in keys.items():
-            if key_id(public) != kid:
-                raise InputError(f"key id {kid} does not match its public key")
-    hq_public = public_key(hq_private)
-    document: dict[str, Any] = {
-        "format": TRUST_FORMAT,
-        "issued": issued or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "hq_key_id": key_id(hq_public),
-        "hq_public_key": _b64(hq_public),
-        "keys": [
-            {
-                "key_id": key_id(p),
-                "public_key": _b64(p),
-                "label": (labels or {}).get(key_id(p), ""),
-            }
-            for p in sorted(publics, key=key_id)
-        ],
-        "revoked": sorted(set(revoked)),
-    }
-    document["signature"] = _b64(sign(hq_private, _canonical(document)))
-    text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
-    return text
-
-
-def load_trust_file(path: str | Path, hq_public_key: bytes | None = None) -> TrustList:
-    """Read and check a trust list; VerificationFailed if altered or not signed by the key.
-
-    Without ``hq_public_key`` the file is checked against the key it names itself, which
-    proves it is intact but not who made it: pass headquarters' published key where known.
-    """
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-        if document.get("format") != TRUST_FORMAT:
-            raise VerificationFailed(f"{path}: not a Jiangxin trust file")
-        embedded = _unb64(document["hq_public_key"])
-        signature = _unb64(document["signature"])
-        keys = {}
-        labels = {}
-        for entry in document["keys"]:
-            public = _unb64(entry["public_key"])
-            if key_id(public) != entry["key_id"]:
-                raise VerificationFailed(
-                    f"{path}: key id {entry['key_id']} does not match"
-                )
-            keys[entry["key_id"]] = public
-            labels[entry["key_id"]] = str(entry.get("label", ""))
-        revoked = frozenset(str(s) for s in document["revoked"])
-        issued = str(document["issued"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise VerificationFailed(f"{path}: unreadable trust file ({exc})") from exc
-    if hq_public_key is not None and hq_public_key != embedded:
-        raise VerificationFailed(f"{path}: signed by another key than headquarters'")
-    if not verify(embedded, _canonical(document), signature):
-        raise VerificationFailed(f"{path}: the trust file's signature does not match")
-    return TrustList(keys, labels, revoked, issued, key_id(embedded))

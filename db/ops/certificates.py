@@ -36,7 +36,7 @@ from db.ops.people import competitors
 from db.ops.results import is_decrypted, standings
 from db.store.changes import NOTHING, Changes
 from db.store.contest import Contest
-from judging.certificate import CertificateData
+from judging.certificate import CertificateData, certificate_award
 from judging.errors import InputError, StateError
 from judging.idnumber import mask_id_number
 
@@ -222,16 +222,26 @@ def set_template(c: Contest, t: CertificateTemplate | None = None, **settings: A
 # ---------------------------------------------------------------- state
 
 
+NO_ADDRESS = ("证书核验网址未设置：赛事文件 [competition] 中应有 verify_url"
+              "（总部核验页面的地址，由总部提供），否则证书上的二维码无处可验，不能打印 / the competition file names no verification "
+              "address ([competition] verify_url: headquarters' verification page, given by "
+              "headquarters); certificates are not printed without one, as their QR code would "
+              "lead nowhere")
+
+
 def verify_url(c: Contest) -> str:
     """The verification address as signed: scheme and host upper case (QR alphanumeric mode).
 
     Scheme and host are case-insensitive, so upper-casing them changes nothing for a browser;
-    the path is kept as written (it may be case-sensitive on the server). The stock example
-    address is upper-cased whole (it is a placeholder, no server serves it).
+    the path is kept as written (it may be case-sensitive on the server). The demo's
+    placeholder address is upper-cased whole. InputError (exit 2) when the competition file
+    names none: certificates are refused before anything is signed or printed.
     """
     from judging.scheme import DEFAULT_VERIFY_URL
 
-    url = c.competition.verify_url or DEFAULT_VERIFY_URL
+    url = c.competition.verify_url
+    if not url:
+        raise InputError(NO_ADDRESS, field="verify_url")
     if url == DEFAULT_VERIFY_URL:
         return url.upper()
     m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/#?]*)(.*)$", url)
@@ -273,7 +283,8 @@ def _current(c: Contest, event_id: str) -> dict[str, CertificateData]:
         p = people[s.key]
         out[s.key] = CertificateData(
             serial="", name=p.name, id_masked=mask_id_number(p.id_number), unit=p.unit,
-            competition=comp.name, event=ev.name, group=ev.group, award=s.award,
+            competition=comp.name, event=ev.name, group=ev.group,
+            award=certificate_award(s.award, ev.awards.rule),
             title=s.title, grade=s.grade, date=str(comp.date), organiser=comp.organiser,
             place=s.place)
     return out
@@ -488,6 +499,7 @@ def issue_certificates(c: Contest, user: str, pin: str | None,
         evs = list(dict.fromkeys(events))
         for ev in evs:
             _require_ready(c, ev)
+    verify_url(c)  # no address: refused before anything
     t = template_override or template(c)
     plan = _plan(c, evs, reissue_revoked=reissue_revoked)
     _check_glyphs([f for _e, _p, f, _r in plan.issue], t)
@@ -527,6 +539,7 @@ def reprint_certificates(c: Contest, user: str, pin: str | None, serials: Sequen
                          field="--reason")
     if not serials:
         raise InputError("which certificate? give its serial / 请给出证书编号", field="--reprint")
+    verify_url(c)
     revoked = revoked_serials(c)
     states = {s.serial: s for s in list_certificates(c) if s.serial}
     originals = {r.serial: r for r in issued_rows(c) if r.duplicate_of is None}

@@ -98,6 +98,7 @@ organiser = "省总工会"
 venue = "哈电集团实训基地"
 level = "provincial"
 date = 2026-09-25
+verify_url = "https://verify.jiangxin.example/c"
 {users}
 [[event]]
 id = "GJQG"

@@ -21,7 +21,7 @@ from db.store.changes import Kind
 from db.store.contest import Contest
 from judging import certificate_payload as payload
 from printing.certificates import CertificateTemplate
-from tests.conftest import EXAMPLES, USERS, cli, dump
+from tests.conftest import EXAMPLES, USERS, cli, dump, example_competition
 
 WINNERS = ["夏鑫", "范海军", "贺占鹏", "史凤伟", "史红霞", "黎海军", "何犇"]  # place order
 
@@ -75,7 +75,7 @@ def test_issue_print_scan_and_verify_every_certificate(
     assert [json.loads(str(r[2]))["name"] for r in recorded] == WINNERS
     assert all(r[3] is None for r in recorded)
     for text in texts:
-        assert text.startswith("HTTPS://VERIFY.JIANGXIN.EXAMPLE/C#")
+        assert text.startswith("HTTPS://VERIFY.HQ.TEST/c#")
         capsys.readouterr()
         assert cli("verify", text, "--db", db) == 0
         out = capsys.readouterr().out
@@ -111,7 +111,9 @@ def test_one_changed_character_fails_verification(
         flipped = digits[:i] + str((int(digits[i]) + 1) % 10) + digits[i + 1:]
         capsys.readouterr()
         assert cli("verify", f"{head}#{flipped}", "--db", db) == 3
-        assert "无效 INVALID" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        # a digit of the key id gives an unknown key; any other, a signature that fails
+        assert "伪 INVALID" in err or "未知密钥 UNKNOWN KEY" in err
     # a printed field changed and signed by another key
     from db.keys import signing
 
@@ -136,16 +138,21 @@ def test_revoked_serial_is_reported_revoked(
     assert cli("verify", pdf, "--db", db) == 4  # a genuine page and a revoked one
     # headquarters' trust file carries the revocation too
     from db.keys import signing
+    from db.keys import trust as trust_mod
 
-    hq_private, _ = signing.generate_key()
+    hq_private, hq_public = signing.generate_key()
     c = Contest.open(db)
-    _kid, public = contest_key(c)
+    kid, public = contest_key(c)
     c.close()
     trust = tmp_path / "trust.json"
-    signing.make_trust_file(trust, hq_private, [public], [serial])
-    assert cli("verify", texts[1], "--trust", trust) == 4
-    assert cli("verify", texts[0], "--trust", trust) == 0
+    records = tuple(trust_mod.record_id(payload.unpack(t).signed) for t in texts)
+    trust_mod.make_trust_file(trust, hq_private, [trust_mod.KeyEntry(public, records=records)],
+                              [(kid, serial, "冒名顶替")])
+    assert cli("verify", texts[1], "--trust", trust, "--hq-key", hq_public.hex()) == 4
+    assert cli("verify", texts[0], "--trust", trust, "--hq-key", hq_public.hex()) == 0
+    capsys.readouterr()
     assert cli("verify", texts[0], "--key", public.hex()) == 0
+    assert "signature only" in capsys.readouterr().out
     assert cli("verify", texts[0], "--key", signing.generate_key()[1].hex()) == 3
     assert cli("verify", texts[0]) == 2  # nothing to check against
     assert cli("verify", texts[0], "--db", tmp_path / "missing.db") == 2
@@ -243,6 +250,7 @@ def test_a_character_outside_the_fonts_is_caught_before_anything_is_written(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "example"
     shutil.copytree(EXAMPLES, src)
+    example_competition(src)
     people = src / "competitors.csv"
     text = people.read_text(encoding="utf-8-sig")
     people.write_text(text.replace("夏鑫", "夏\ue000鑫"), encoding="utf-8")

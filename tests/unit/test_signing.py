@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from db.keys import signing
+from db.keys import trust as trust_mod
 from judging import certificate_payload as p
 from judging.certificate import CertificateData
 from judging.errors import InputError, NotAllowed, Revoked, VerificationFailed
@@ -160,42 +161,60 @@ def test_unknown_key_and_revoked_serial(
     assert err.value.certificate.fields.name == "王建国"
 
 
+def _trust(path: Path, hq_private: bytes, key: tuple[bytes, bytes], signed: bytes,
+           revoked: list[tuple[str, str, str]] | None = None) -> None:
+    entry = trust_mod.KeyEntry(key[1], "HLJ-2020-GJQG-F", "2020年大赛", "省总工会",
+                               "2020-09-01", None, "", (trust_mod.record_id(signed),))
+    trust_mod.make_trust_file(path, hq_private, [entry], revoked or [],
+                              verify_url="https://verify.hq.test/c")
+
+
 def test_trust_file_round_trip_and_tampering(
     tmp_path: Path, key: tuple[bytes, bytes], issued: CertificateData
 ) -> None:
     hq_private, hq_public = signing.generate_key()
     path = tmp_path / "trust.json"
     kid = signing.key_id(key[1])
-    signing.make_trust_file(
-        path, hq_private, {kid: key[1]}, ["HLJ-2019-X-0001"], labels={kid: "2020年大赛"}
-    )
-    trust = signing.load_trust_file(path, hq_public)
-    assert trust.keys == {kid: key[1]}
-    assert trust.revoked == {"HLJ-2019-X-0001"}
-    assert trust.labels[kid] == "2020年大赛"
-    assert signing.verify_certificate(
-        issued.qr_text, trust.keys, trust.revoked
-    ).fields.name
-    # Not signed by the headquarters key we expect.
-    with pytest.raises(VerificationFailed):
-        signing.load_trust_file(path, signing.generate_key()[1])
+    signed = p.unpack(issued.qr_text).signed
+    _trust(path, hq_private, key, signed, [(kid, "HLJ-2019-X-0001", "lost")])
+    tl = trust_mod.load_trust_file(path, hq_public)
+    assert tl.public_keys == {kid: key[1]}
+    assert tl.revoked == {(kid, "HLJ-2019-X-0001"): "lost"}
+    assert tl.keys[kid].label == "2020年大赛" and tl.keys[kid].on_record(signed)
+    assert not tl.keys[kid].on_record(signed[:-1] + b"x")
+    assert tl.verify_url == "https://verify.hq.test/c"
+    # Not signed by the headquarters key we expect: the key written inside counts for nothing.
+    with pytest.raises(VerificationFailed, match="not signed by headquarters"):
+        trust_mod.load_trust_file(path, signing.generate_key()[1])
     # Someone removes a revocation or adds a key.
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["revoked"] = []
     path.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(VerificationFailed, match="signature"):
-        signing.load_trust_file(path, hq_public)
+    with pytest.raises(VerificationFailed, match="not signed"):
+        trust_mod.load_trust_file(path, hq_public)
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(VerificationFailed):
-        signing.load_trust_file(path)
+        trust_mod.load_trust_file(path, hq_public)
 
 
 def test_revocation_through_the_trust_file(
     tmp_path: Path, key: tuple[bytes, bytes], issued: CertificateData
 ) -> None:
+    from db.keys import certificate_check as cc
+
     hq_private, hq_public = signing.generate_key()
     path = tmp_path / "trust.json"
-    signing.make_trust_file(path, hq_private, [key[1]], [CERT.serial])
-    trust = signing.load_trust_file(path, hq_public)
-    with pytest.raises(Revoked):
-        signing.verify_certificate(issued.qr_text, trust.keys, trust.revoked)
+    kid = signing.key_id(key[1])
+    signed = p.unpack(issued.qr_text).signed
+    _trust(path, hq_private, key, signed)
+    keys = cc.keys_from_trust_file(path, hq_public)
+    assert cc.check_text(issued.qr_text, keys).status == cc.GENUINE
+    _trust(path, hq_private, key, signed, [(kid, CERT.serial, "misused")])
+    keys = cc.keys_from_trust_file(path, hq_public.hex())
+    v = cc.check_text(issued.qr_text, keys)
+    assert v.status == cc.REVOKED and v.exit_code == 4 and "misused" in v.message
+    # the same serial under another contest key is another certificate: not revoked
+    other = signing.generate_key()
+    _trust(path, hq_private, key, signed, [(signing.key_id(other[1]), CERT.serial, "x")])
+    assert cc.check_text(issued.qr_text, cc.keys_from_trust_file(path, hq_public)
+                         ).status == cc.GENUINE
