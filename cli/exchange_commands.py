@@ -89,8 +89,9 @@ def cmd_hq_report(args: argparse.Namespace) -> int:
 def cmd_hq_trust(args: argparse.Namespace) -> int:
     hq = _hq(args)
     info = hq.publish_trust(args.out)
-    print(f"wrote {args.out}: {info['keys']} contest keys, {info['revoked']} revoked serials, "
-          f"signed by headquarters key {info['hq_key_id']}")
+    print(f"wrote {args.out}: {info['keys']} contest keys, {info['records']} certificates on "
+          f"record, {info['revoked']} revocations, signed by headquarters key "
+          f"{info['hq_key_id']}")
     return 0
 
 
@@ -105,9 +106,21 @@ def cmd_hq_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_hq_revoke(args: argparse.Namespace) -> int:
+    from judging.errors import InputError
+
     hq = _hq(args)
-    hq.revoke(args.serial, args.reason, operator=getpass.getuser())
-    print(f"revoked {args.serial}; publish a new trust file (jiangxin hq trust)")
+    if args.withdraw:
+        if args.serial or not args.key:
+            raise InputError("--withdraw goes with --key KEYID and no serial", field="--withdraw")
+        hq.withdraw_key(args.key, args.withdraw, args.reason, operator=getpass.getuser())
+        print(f"withdrew contest key {args.key} from {args.withdraw}; publish a new trust file "
+              "(jiangxin hq trust) / 已撤回赛事密钥")
+        return 0
+    if not args.serial:
+        raise InputError("which serial? (or --key KEYID --withdraw DATE)", field="serial")
+    kid = hq.revoke(args.serial, args.reason, operator=getpass.getuser(), key_id=args.key)
+    print(f"revoked {args.serial} of contest key {kid}; publish a new trust file "
+          "(jiangxin hq trust)")
     return 0
 
 
@@ -162,9 +175,15 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
     sp = hq_cmd("keys", cmd_hq_keys, "list contest keys; --add registers one in advance")
     sp.add_argument("--add", metavar="PUBLIC_KEY_HEX")
     sp.add_argument("--label")
-    sp = hq_cmd("revoke", cmd_hq_revoke, "revoke a certificate serial")
-    sp.add_argument("serial")
+    sp = hq_cmd("revoke", cmd_hq_revoke, "revoke a certificate serial, or withdraw a whole "
+                                         "contest key from a date")
+    sp.add_argument("serial", nargs="?")
+    sp.add_argument("--key", metavar="KEYID", help="the contest key (16 hex) the serial is of")
+    sp.add_argument("--withdraw", metavar="DATE",
+                    help="with --key: withdraw that contest key from this date (YYYY-MM-DD)")
     sp.add_argument("--reason", required=True)
+    commands.GROUPS["hq"] = hq
+    commands.GROUPS["hq_cmd"] = hq_cmd  # for the other modules adding hq subcommands
 
 
 commands.EXTENSIONS.append(register)

@@ -404,6 +404,9 @@ class Importer:
         self.db.executemany(
             "INSERT INTO venue_revocations (contest_uid, serial, reason, at) VALUES (?,?,?,?)",
             [(f.contest_uid, r["serial"], r["reason"], r["at"]) for r in f.rows("revocations")])
+        from db.hq.register import register_file
+
+        register_file(self, f)  # the certificates on record, kept across replacements
 
     def _diff(self, contest_uid: str, f: ResultsFile) -> dict[str, Any]:
         """What replacing the held export of this competition by ``f`` changes."""

@@ -143,3 +143,13 @@ CREATE TABLE refusals (at TEXT NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NUL
 def h001_base(engine: Engine) -> None:
     for statement in ddl(engine, HQ_SQL):
         engine.execute(statement)
+
+
+@migration("h002_certificate_register")
+def h002_certificate_register(engine: Engine) -> None:
+    """Issue 11: the register of certificates, revocations by (contest key, serial), keys
+    withdrawn from a date (db/hq/register.py)."""
+    from db.hq.register import REGISTER_SQL
+
+    for statement in ddl(engine, REGISTER_SQL):
+        engine.execute(statement)

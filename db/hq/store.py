@@ -42,14 +42,12 @@ class Headquarters(Importer, Reports):
         try:
             schema.apply(engine)
             hq = cls(engine, target if is_server_url(target) else Path(target))
-            if hq.meta("hq_private") is None:
-                from db.keys import signing
-
-                private, _ = signing.generate_key()
+            if hq.meta("created_at") is None:
                 with hq.transaction():
-                    engine.execute("INSERT INTO hq_meta (key, value) VALUES ('hq_private', ?), "
-                                   "('created_at', ?) ON CONFLICT DO NOTHING",
-                                   [private.hex(), now()])
+                    engine.execute("INSERT INTO hq_meta (key, value) VALUES ('created_at', ?) "
+                                   "ON CONFLICT DO NOTHING", [now()])
+            # the root key is made when first needed, wrapped under the operator's passphrase
+            # (db/hq/register.py): never kept plain
         except BaseException:
             engine.close()
             raise
@@ -76,10 +74,12 @@ class Headquarters(Importer, Reports):
         return (self.files_dir / str(stored)).read_bytes()
 
     # ---- keys -------------------------------------------------------------------------------
-    def hq_public_key(self) -> bytes:
-        from db.keys import signing
+    def hq_public_key(self, passphrase: str | None = None) -> bytes:
+        """Headquarters' root public key (made now if new: that needs the operator's
+        passphrase, JIANGXIN_HQ_PASSPHRASE)."""
+        from db.hq import register
 
-        return signing.public_key(bytes.fromhex(self.meta("hq_private") or ""))
+        return register.ensure_root(self, passphrase)
 
     def register_key(self, public_hex: str, *, label: str = "", operator: str) -> str:
         """A contest key known in advance (e.g. sent by the organiser before the contest)."""
@@ -104,26 +104,26 @@ class Headquarters(Importer, Reports):
         return keys
 
     # ---- revocation and the trust file ------------------------------------------------------
-    def revoke(self, serial: str, reason: str, *, operator: str) -> None:
-        if not reason.strip():
-            raise InputError("a reason is needed / 需填写原因", field="--reason")
-        with self.transaction():
-            self.db.execute("INSERT INTO revocations (serial, reason, at, by) VALUES (?,?,?,?)",
-                            [serial.strip(), reason, now(), operator])
+    def revoke(self, serial: str, reason: str, *, operator: str,
+               key_id: str | None = None) -> str:
+        """Revoke a serial of one contest key (db.hq.register.revoke); returns the key id."""
+        from db.hq import register
+
+        return register.revoke(self, serial, reason, operator=operator, key_id=key_id)
+
+    def withdraw_key(self, key_id: str, from_date: str, reason: str, *, operator: str) -> None:
+        from db.hq import register
+
+        register.withdraw_key(self, key_id, from_date, reason, operator=operator)
 
     def revoked_serials(self) -> set[str]:
         return {str(r[0]) for r in self.db.execute(
             "SELECT serial FROM revocations UNION SELECT serial FROM venue_revocations")}
 
-    def publish_trust(self, out: str | Path | None) -> dict[str, Any]:
-        """Headquarters' trust file (db.keys.signing format): every trusted key, every revoked
-        serial."""
-        from db.keys import signing
+    def publish_trust(self, out: str | Path | None,
+                      passphrase: str | None = None) -> dict[str, Any]:
+        """Headquarters' trust file (db/keys/trust.py), signed by its root key: every contest
+        key with its certificates on record and withdrawal, every revocation."""
+        from db.hq import register
 
-        keys = {k["key_id"]: bytes.fromhex(k["public"]) for k in self.trusted_keys()}
-        labels = {k["key_id"]: k["label"] for k in self.trusted_keys()}
-        revoked = self.revoked_serials()
-        private = bytes.fromhex(self.meta("hq_private") or "")
-        text = signing.make_trust_file(out, private, keys, revoked, labels=labels)
-        return {"keys": len(keys), "revoked": len(revoked),
-                "hq_key_id": signing.key_id(signing.public_key(private)), "text": text}
+        return register.publish(self, out, passphrase)

@@ -223,10 +223,10 @@ def set_template(c: Contest, t: CertificateTemplate | None = None, **settings: A
 
 
 NO_ADDRESS = ("证书核验网址未设置：赛事文件 [competition] 中应有 verify_url"
-              "（总部核验页面的地址，由总部提供），否则证书上的二维码无处可验，不能打印 / the competition file names no verification "
-              "address ([competition] verify_url: headquarters' verification page, given by "
-              "headquarters); certificates are not printed without one, as their QR code would "
-              "lead nowhere")
+              "（总部核验页面的地址，由总部提供），否则证书上的二维码无处可验，不能打印 / the "
+              "competition file names no verification address ([competition] verify_url: "
+              "headquarters' verification page, given by headquarters); certificates are not "
+              "printed without one, as their QR code would lead nowhere")
 
 
 def verify_url(c: Contest) -> str:

@@ -73,7 +73,7 @@ def test_altered_and_revoked(qtbot, issued) -> None:
     i = len(text) - 20
     altered = text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
     [v] = scan(qtbot, w, altered)
-    assert v.status == "invalid" and "无效" in w.verdict.text()
+    assert v.status == "invalid" and "伪" in w.verdict.text()
     assert field_texts(w) == []  # nothing shown as if it were true
     state.apply(certs.revoke, done[1].serial, "冒名顶替")
     [v] = scan(qtbot, w, text)
@@ -114,21 +114,38 @@ def test_open_a_pdf_and_a_photo(qtbot, issued, tmp_path: Path) -> None:
     assert sig.args[0][0].status == "invalid" and "二维码" in w.message.text()
 
 
-def test_headquarters_with_a_trust_file_and_no_contest(qtbot, issued, tmp_path: Path) -> None:
+def test_headquarters_with_a_trust_file_and_no_contest(qtbot, issued, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    from db.keys import trust as trust_mod
+    from judging import certificate_payload as payload
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # nothing pinned yet
     state, _pdf, done = issued
-    _kid, public = contest_key(state.contest)
-    hq_private, _ = signing.generate_key()
+    kid, public = contest_key(state.contest)
+    hq_private, hq_public = signing.generate_key()
     trust = tmp_path / "trust.json"
-    signing.make_trust_file(trust, hq_private, [public], [done[3].serial])
+    records = tuple(trust_mod.record_id(payload.unpack(c.qr_text).signed) for c in done)
+    trust_mod.make_trust_file(trust, hq_private, [trust_mod.KeyEntry(public, records=records)],
+                              [(kid, done[3].serial, "lost")], issued="2026-11-30T08:00:00+00:00")
     w = make(qtbot, AppState())  # no contest open
+    assert "未固定总部公钥" in w.source.text() or "No headquarters key" in w.source.text()
     [v] = scan(qtbot, w, done[0].qr_text)
-    assert v.status == "invalid"  # unknown key
+    assert v.status == "unknown-key"
+    w.load_trust_file(trust)  # no key pinned: the file proves nothing
+    assert w.trust is None and "trust pin" in w.message.text()
+    trust_mod.pin_hq_key(hq_public)
     w.load_trust_file(trust)
-    assert "1" in w.source.text()
+    assert trust_mod.fingerprint(hq_public) in w.source.text()
+    assert "2026-11-30" in w.source.text()  # the trust file's date
     [v] = scan(qtbot, w, done[0].qr_text)
     assert v.status == "genuine"
     [v] = scan(qtbot, w, done[3].qr_text)
     assert v.status == "revoked"
+    other = signing.generate_key()[1]  # a file signed by another "headquarters"
+    trust_mod.make_trust_file(trust, signing.generate_key()[0],
+                              [trust_mod.KeyEntry(other)])
+    w.load_trust_file(trust)
+    assert w.trust is None and "not signed by headquarters" in w.message.text()
 
 
 def test_any_role_may_check(qtbot, signed_in: Callable[[str], AppState], issued) -> None:

@@ -228,14 +228,20 @@ def test_person_history_and_trade_ranking(province: str, files: dict[str, Any]) 
 
 
 def test_trust_file_lists_keys_and_revocations(province: str, tmp_path: Path) -> None:
+    from db.keys import trust as trust_mod
+
+    hq = Headquarters.open(province)
+    kid = hq.trusted_keys()[0]["key_id"]
+    # a serial on no record needs its contest key named (serials repeat across contests)
     assert hq_cli("revoke", "HLJ-0001", "--reason", "substitute sitting", "--hq",
-                  province) == 0
+                  province) == 2
+    assert hq_cli("revoke", "HLJ-0001", "--key", kid, "--reason", "substitute sitting",
+                  "--hq", province) == 0
     out = tmp_path / "trust.json"
     assert hq_cli("trust", "--hq", province, "--out", out) == 0
-    hq = Headquarters.open(province)
-    trust = signing.load_trust_file(out, hq.hq_public_key())
-    assert len(trust.keys) == 2 and "HLJ-0001" in trust.revoked
-    assert any("工具钳工" in label for label in trust.labels.values())
+    trust = trust_mod.load_trust_file(out, hq.hq_public_key())
+    assert len(trust.keys) == 2 and trust.revoked == {(kid, "HLJ-0001"): "substitute sitting"}
+    assert any("工具钳工" in e.label for e in trust.keys.values())
 
 
 def test_many_files_in_one_batch_are_each_checked_on_their_own(hq_target: New,
