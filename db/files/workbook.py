@@ -64,7 +64,8 @@ COMPETITION_ROWS = [("id", "赛事编号"), ("name", "赛事名称"), ("organise
                     ("verify_url", "核验网址")]
 COMPETITION_NOTES = {
     "id": "总工会的赛事编号 / headquarters' number", "level": "企业级 县级 市级 省级 国家级",
-    "date": "YYYY-MM-DD", "verify_url": "可不填 / optional: the certificates' QR address"}
+    "date": "YYYY-MM-DD",
+    "verify_url": "总部提供；不填则不能打印证书 / from headquarters: certificates need it"}
 
 # 赛项: (key, header)
 EVENT_COLUMNS: list[tuple[str, str]] = [
