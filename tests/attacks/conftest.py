@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from tests.conftest import _copy_db, build_example, cli
+from tests.conftest import build_example, cli, copy_db
 
 
 def qr_texts(pdf: Path, dpi: int = 150) -> list[str]:
@@ -46,7 +46,7 @@ def world(tmp_path_factory: pytest.TempPathFactory,
           example_cache: Callable[[str], Path]) -> World:
     base = tmp_path_factory.mktemp("world")
     a = base / "a.db"
-    _copy_db(example_cache("decrypted"), a)
+    copy_db(example_cache("decrypted"), a)
     pdf = base / "a.pdf"
     assert cli("certificates", "--out", pdf, "--db", a, who="admin") == 0
     (base / "b").mkdir()
