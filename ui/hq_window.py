@@ -205,12 +205,18 @@ class HqWindow(QMainWindow):
         answer = QMessageBox.question(self, t("替换旧版本？", "Replace the older export?"), text)
         return answer == QMessageBox.StandardButton.Yes
 
-    def publish_trust(self, out: str | Path) -> dict[str, Any]:
-        info = self.hq.publish_trust(out)
+    def publish_trust(self, out: str | Path) -> dict[str, Any] | None:
+        from ui.passphrase_dialog import hq_passphrase
+
+        secret = hq_passphrase(self)  # the root key signs the file
+        if secret is None:
+            return None
+        info = self.hq.publish_trust(out, secret)
         self.receipts.appendPlainText(t(f"信任文件已写入 {out}：{info['keys']}个密钥，"
-                                        f"{info['revoked']}个撤销编号",
+                                        f"{info['records']}张登记证书，{info['revoked']}项撤销",
                                         f"trust file written to {out}: {info['keys']} keys, "
-                                        f"{info['revoked']} revoked serials"))
+                                        f"{info['records']} certificates on record, "
+                                        f"{info['revoked']} revocations"))
         return info
 
     def look_up(self, id_number: str) -> dict[str, Any]:
@@ -244,7 +250,10 @@ class HqWindow(QMainWindow):
         path = files.save_file(self, t("信任文件", "Trust file"), "jiangxin-trust.json",
                                "JSON (*.json)", purpose="trust")
         if path:
-            self.publish_trust(path)
+            try:
+                self.publish_trust(path)
+            except JiangxinError as exc:  # e.g. a wrong headquarters passphrase (exit 5)
+                show_error(exc, self)
 
     def _show_breakdown(self) -> None:
         key = self.dimension.currentData() or "by_year"

@@ -31,3 +31,19 @@ def signing_passphrase(parent: QWidget | None, *, demo: bool = False) -> str | N
 def forget() -> None:
     """Drop the held passphrase (after it proved wrong), so that the next signing asks again."""
     pp.hold(None)
+
+
+def hq_passphrase(parent: QWidget | None) -> str | None:
+    """Headquarters' operator passphrase (JIANGXIN_HQ_PASSPHRASE, else JIANGXIN_PASSPHRASE),
+    else asked in a dialog each time (it signs trust files); None if cancelled."""
+    import os
+
+    known = os.environ.get("JIANGXIN_HQ_PASSPHRASE") or os.environ.get(pp.ENV)
+    if known:
+        return known
+    text, ok = QInputDialog.getText(
+        parent, t("总部口令", "Headquarters passphrase"),
+        t("输入总部操作员口令（签发信任文件用，至少12个字符）。",
+          "The headquarters operator's passphrase (it signs the trust file; at least 12 "
+          "characters)."), QLineEdit.EchoMode.Password)
+    return text if ok and text else None

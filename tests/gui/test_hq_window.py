@@ -104,5 +104,5 @@ def test_person_history_and_trust_file(window: HqWindow, files: dict[str, Path],
                                ).fetchone()[0]
     data = window.look_up(idn)
     assert window.history.rowCount() == 1 and data["participations"][0]["place"] == 1
-    info = window.publish_trust(tmp_path / "trust.json")
-    assert info["keys"] == 1 and (tmp_path / "trust.json").exists()
+    info = window.publish_trust(tmp_path / "trust.json")  # JIANGXIN_PASSPHRASE: no dialog
+    assert info is not None and info["keys"] == 1 and (tmp_path / "trust.json").exists()

@@ -36,3 +36,24 @@ def test_asked_once_then_held_and_forgotten_when_wrong(
         assert pp.current() is None
     finally:
         pp.hold(None)
+
+
+def test_the_headquarters_passphrase_is_asked_when_not_set(
+        qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import passphrase_dialog as dlg
+    from ui.qt import QInputDialog, QWidget
+
+    monkeypatch.delenv(pp.ENV)
+    monkeypatch.delenv("JIANGXIN_HQ_PASSPHRASE", raising=False)
+    asked: list[str] = []
+
+    def fake_get_text(*args: Any, **kwargs: Any) -> tuple[str, bool]:
+        asked.append(args[1])
+        return "hq operator passphrase", True
+
+    monkeypatch.setattr(QInputDialog, "getText", fake_get_text)
+    w = QWidget()
+    qtbot.addWidget(w)
+    assert dlg.hq_passphrase(w) == "hq operator passphrase" and len(asked) == 1
+    monkeypatch.setenv("JIANGXIN_HQ_PASSPHRASE", "from the environment")
+    assert dlg.hq_passphrase(w) == "from the environment" and len(asked) == 1
