@@ -1,1 +1,1 @@
-"""The desktop application (PySide6). The only package that imports Qt."""
+"""The desktop application; the only package that uses Qt, imported through ui/qt.py alone."""

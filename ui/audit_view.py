@@ -273,7 +273,3 @@ class AuditScreen(QWidget):
                                    "font-size: 14px;")
         self.verdict.show()
         self.verified.emit(report)
-
-
-SCREEN = (AuditScreen, "审计日志", "Audit log",
-          frozenset({"admin", "chief", "judge", "recorder", "encryption", "supervisor"}))

@@ -396,7 +396,3 @@ class BoardScreen(QWidget):
             w.showFullScreen()
         self.hall_window.raise_()
         return self.hall_window
-
-
-SCREEN = (BoardScreen, "工位看板", "Workstation board",
-          frozenset({"chief", "admin", "supervisor", "recorder"}))

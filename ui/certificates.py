@@ -570,6 +570,3 @@ def what_stamp() -> str:
     import time
 
     return time.strftime("%Y%m%d-%H%M%S") + f"-{time.perf_counter_ns() % 10**6:06d}"
-
-
-SCREEN = (CertificatesScreen, "证书打印", "Certificates", frozenset({"admin"}))

@@ -452,6 +452,3 @@ class CheckinScreen(QWidget):
                                    and bool(self.absent_reason.text().strip()))
         self.absent_btn.setToolTip("" if may_status else t("仅裁判长可记缺考",
                                                            "Only the chief judge marks absent"))
-
-
-SCREEN = (CheckinScreen, "检录", "Check-in", frozenset({"admin", "chief"}))

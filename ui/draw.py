@@ -385,6 +385,3 @@ class DrawScreen(QWidget):
         self.lots.set_errors(by_row)
         self.paper_errors.setText("\n".join(lines))
         self.paper_errors.show()
-
-
-SCREEN = (DrawScreen, "抽签", "Draw", frozenset({"admin", "supervisor", "encryption"}))

@@ -263,7 +263,3 @@ class HallScreen(QWidget):
     def hideEvent(self, event: object) -> None:
         self.timer.stop()
         super().hideEvent(event)  # type: ignore[arg-type]
-
-
-SCREEN = (HallScreen, "赛场大屏", "Hall display",
-          frozenset({"admin", "chief", "judge", "recorder", "encryption", "supervisor"}))

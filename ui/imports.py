@@ -437,6 +437,3 @@ class ImportsScreen(QWidget):
     def _export_failed(self, exc: BaseException) -> None:
         self.export_note.setText(t("导出失败", "Export failed"))
         show_error(exc, self)
-
-
-SCREEN = (ImportsScreen, "导入", "Import", frozenset({"admin", "chief", "recorder"}))

@@ -359,7 +359,3 @@ class ResultsScreen(QWidget):
                                       f"Error rate {rate:.1%}, not above 5 %: no full "
                                       "re-check."))
             self.rule_label.setStyleSheet("background: #dcf2dc; padding: 6px;")
-
-
-SCREEN = (ResultsScreen, "成绩", "Results",
-          frozenset({"admin", "chief", "judge", "recorder", "encryption", "supervisor"}))

@@ -287,7 +287,3 @@ class VerifyScreen(QWidget):
     def refresh(self, changes: Changes, initiator: object = None) -> None:
         if changes.touches(Kind.CERTIFICATES, Kind.SESSION):
             self._show_source()
-
-
-SCREEN = (VerifyScreen, "证书核验", "Verify certificate",
-          frozenset({"admin", "chief", "judge", "recorder", "encryption", "supervisor"}))

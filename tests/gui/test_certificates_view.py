@@ -14,7 +14,8 @@ from PySide6.QtPrintSupport import QPrinter
 
 from db.keys.certificate_check import check_text, keys_from_contest
 from db.ops import certificates as certs
-from ui.certificates import SCREEN, CertificatesScreen
+from ui.certificates import CertificatesScreen
+from ui.screens import SCREENS, screen_class
 from ui.state import AppState
 
 
@@ -56,8 +57,8 @@ def qr_texts(pdf: Path, dpi: int = 150) -> list[str]:
 
 
 def test_registry_entry() -> None:
-    cls, zh, _en, roles = SCREEN
-    assert cls is CertificatesScreen and zh == "证书打印" and roles == frozenset({"admin"})
+    spec = next(s for s in SCREENS if s.key == "certificates")
+    assert screen_class(spec) is CertificatesScreen and spec.roles == frozenset({"admin"})
 
 
 def test_lists_winners_not_issued_then_issues_them_with_progress(

@@ -12,8 +12,9 @@ from PySide6.QtCore import Qt
 from db.keys import signing
 from db.keys.contest_key import contest_key
 from db.ops import certificates as certs
+from ui.screens import SCREENS, screen_class
 from ui.state import AppState
-from ui.verify import SCREEN, VerifyScreen
+from ui.verify import VerifyScreen
 
 
 @pytest.fixture
@@ -50,8 +51,8 @@ def field_texts(w: VerifyScreen) -> list[str]:
 
 
 def test_registry_entry() -> None:
-    cls, zh, _en, roles = SCREEN
-    assert cls is VerifyScreen and zh == "证书核验" and "judge" in roles
+    spec = next(s for s in SCREENS if s.key == "verify")
+    assert screen_class(spec) is VerifyScreen and spec.zh == "证书核验" and "judge" in spec.roles
 
 
 def test_scanned_qr_is_genuine_and_shows_the_fields(qtbot, issued) -> None:
