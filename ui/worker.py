@@ -72,7 +72,9 @@ def run_work(work: Callable[[Progress], R], on_done: Callable[[R], None] | None 
     else:
         task.failed.connect(on_error)
     _running.add(task)
-    task.finished.connect(lambda: _running.discard(task))
+    # let go of the task on a later turn of the event loop: slots connected to ``finished``
+    # after this one (the caller's, run_task's) still run with their source alive
+    task.finished.connect(lambda: QTimer.singleShot(0, lambda: _running.discard(task)))
     runnable = _Runnable(task, work)
     # start on the next turn of the event loop: slots the caller connects to the returned
     # task right after this call are then in place before the work can finish
