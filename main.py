@@ -10,6 +10,7 @@ SUBCOMMANDS = {"demo", "init", "competitors", "draw", "marks", "times", "theory"
                "override", "audit", "backup", "certificates", "verify", "export", "hq",
                "merge", "forms", "scheme", "check", "restore", "template", "trust", "-h",
                "--help"}
+# (marks disagreements and draw verify live under their groups: cli/integrity_commands.py)
 
 
 def _hq_window(args: argparse.Namespace) -> int:
@@ -24,7 +25,15 @@ def main(argv: list[str] | None = None) -> int:
         from cli.commands import WINDOWS, run
 
         WINDOWS["hq"] = _hq_window
-        return run(args)
+        try:
+            return run(args)
+        finally:
+            try:  # a reader gone away (`| head`) must not turn the flush at exit into noise
+                sys.stdout.flush()
+            except BrokenPipeError:
+                import os
+
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     from ui.app import run_app
 
     return run_app(args)

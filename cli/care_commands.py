@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cli import commands
-from judging.errors import InputError, NotAllowed
+from judging.errors import InputError
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -22,6 +21,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     health = check_file(db, quick=not args.full, backup_folder=backup_folder_for(db))
     if health.ok:
         print(f"{db}: intact / 完好")
+        if health.advice:
+            print(health.advice)
         return 0
     for p in health.problems[:20]:
         print(p, file=sys.stderr)
@@ -35,10 +36,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from db.store.backups import authorise_restore, restore_from_backup
 
-    user = args.user or os.environ.get("JIANGXIN_USER")
-    pin = args.pin or os.environ.get("JIANGXIN_PIN")
-    if not user or not pin:
-        raise NotAllowed("sign in with --user NAME --pin PIN / 请提供用户名和PIN")
+    user, pin = commands._credentials(args)
     backup = Path(args.backup)
     if not backup.exists():
         raise InputError("no such backup / 找不到备份文件", file=str(backup))

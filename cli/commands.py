@@ -20,25 +20,44 @@ def _open(args: argparse.Namespace, *, sign_in: bool = True) -> Any:
 
     c = Contest.open(args.db)
     if sign_in:
-        user = args.user or os.environ.get("JIANGXIN_USER")
-        pin = args.pin or os.environ.get("JIANGXIN_PIN")
-        if not user or not pin:
-            raise NotAllowed("sign in with --user NAME --pin PIN (or JIANGXIN_USER and "
-                             "JIANGXIN_PIN) / 请提供用户名和PIN")
+        user, pin = _credentials(args)
         c.sign_in(user, pin)
     return c
 
 
 def _credentials(args: argparse.Namespace) -> tuple[str, str]:
-    user = args.user or os.environ.get("JIANGXIN_USER")
-    pin = args.pin or os.environ.get("JIANGXIN_PIN")
+    """The user and PIN: ``--user`` (or JIANGXIN_USER) and the PIN from JIANGXIN_PIN, else
+    asked for on the terminal. ``--pin`` still works but warns: other users of the computer
+    see it in the process list."""
+    user = getattr(args, "user", None) or os.environ.get("JIANGXIN_USER")
+    pin = getattr(args, "pin", None)
+    if pin:
+        print("jiangxin: warning: --pin shows the PIN to other users of this computer (ps); "
+              "set JIANGXIN_PIN or type it when asked / 警告：--pin 会被本机其他用户看到，"
+              "请改用环境变量 JIANGXIN_PIN 或按提示输入", file=sys.stderr)
+    else:
+        pin = os.environ.get("JIANGXIN_PIN")
+    if user and not pin and sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        try:
+            pin = getpass.getpass(f"PIN for {user} / {user}的PIN: ")
+        except (EOFError, KeyboardInterrupt):
+            pin = ""
     if not user or not pin:
-        raise NotAllowed("sign in with --user NAME --pin PIN / 请提供用户名和PIN")
+        raise NotAllowed("sign in with --user NAME and the PIN in JIANGXIN_PIN (or typed when "
+                         "asked) / 请提供用户名，并用环境变量 JIANGXIN_PIN 提供PIN或按提示输入")
     return user, pin
 
 
 def _say(text: str) -> None:
     print(text)
+
+
+def _copy_before_write(c: Any, label: str) -> None:
+    """A backup just before the command's write commits, of the state before it: a refused
+    command (bad file, locked event) writes nothing and leaves no copy behind."""
+    c.before_commit = lambda: _safety_copy(c, label)
 
 
 def _safety_copy(c: Any, label: str) -> None:
@@ -66,12 +85,22 @@ def cmd_init(args: argparse.Namespace) -> int:
                                  file=str(path))
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+            raise InputError(f"cannot read: {exc.strerror} / 无法读取文件",
+                             file=str(path)) from None
     from cli.keys_prompt import print_recovery_phrase, signing_passphrase
 
     c = Contest.create(args.db, text, str(path), user, pin,
                        passphrase=signing_passphrase(new=True))
     comp = c.competition
+    from judging.scheme import MIN_PIN_DIGITS, load_competition
+
+    short = [u.name for u in load_competition(text, str(path)).users
+             if len(u.pin) < MIN_PIN_DIGITS]
+    if short:
+        print(f"jiangxin: warning: {len(short)} user(s) have PINs shorter than "
+              f"{MIN_PIN_DIGITS} digits ({', '.join(short)}); kept for this competition dated "
+              f"before 2027, give them {MIN_PIN_DIGITS} digits next time "
+              f"/ 警告：有用户的PIN不足{MIN_PIN_DIGITS}位", file=sys.stderr)
     _say(f"created {args.db}: {comp.name} ({len(comp.events)} events, {len(comp.users)} users)")
     if c.recovery_phrase:
         print_recovery_phrase(c.recovery_phrase)
@@ -83,15 +112,19 @@ def cmd_competitors_import(args: argparse.Namespace) -> int:
     from db.ops.people import import_competitors
 
     c = _open(args)
-    _safety_copy(c, "before-import")
+    _copy_before_write(c, "before-import")
     n = import_competitors(c, args.file).value
     _say(f"added {n} competitors / 已添加{n}名选手")
     return 0
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
-    from db.ops.people import competitors, draw, draw_from_file, draw_record
+    from db.ops.people import competitors, draw, draw_fingerprint, draw_from_file, draw_record
 
+    if getattr(args, "action", None) == "verify":
+        from cli.integrity_commands import cmd_draw_verify
+
+        return cmd_draw_verify(args)
     c = _open(args)
     if args.seed is not None and args.from_file:
         raise InputError("give --seed or --from, not both", field="--seed")
@@ -102,7 +135,8 @@ def cmd_draw(args: argparse.Namespace) -> int:
     d = draw_record(c, args.event)
     assert d is not None  # the draw was just recorded
     _say(f"{args.event}: {d.method} draw, seed {d.seed}, at {d.at} by {d.by}; "
-         f"{len(competitors(c, args.event))} competitors")
+         f"{len(competitors(c, args.event))} competitors; fingerprint "
+         f"{draw_fingerprint(c, args.event)[:16]} / 抽签指纹")
     return 0
 
 
@@ -110,18 +144,38 @@ def cmd_marks_import(args: argparse.Namespace) -> int:
     from db.ops.marking import import_marks
 
     c = _open(args)
-    _safety_copy(c, "before-import")
+    _copy_before_write(c, "before-import")
     counts = import_marks(c, args.file)
     _say(", ".join(f"{k} {v}" for k, v in counts.counts.items()))
+    if counts.counts.get("disagreements"):
+        _say_disagreements(c)
     return 0
+
+
+def _say_disagreements(c: Any) -> None:
+    """Where the open disagreements are (no values: those are the chief judge's)."""
+    from db.ops.marking import slot_rows
+
+    s = c.session
+    for ev in c.competition.event_ids:
+        if s is None or not s.may_see_event(ev):
+            continue
+        for r in slot_rows(c, ev):
+            if r.status == "disagreement":
+                _say(f"  disagreement / 录入不一致: {ev} workstation {r.station} aspect "
+                     f"{r.aspect} judge {r.judge}")
+    _say("  the chief judge settles them: jiangxin marks disagreements, then jiangxin resolve "
+         "/ 由裁判长处理")
 
 
 def cmd_times_import(args: argparse.Namespace) -> int:
     from db.ops.timing import import_times
 
     c = _open(args)
-    _safety_copy(c, "before-import")
-    _say(f"recorded {import_times(c, args.file).value} times")
+    _copy_before_write(c, "before-import")
+    n = import_times(c, args.file, replace_clock_times=args.replace_clock_times,
+                     reason=args.reason or "").value
+    _say(f"recorded {n} times / 已记录用时")
     return 0
 
 
@@ -129,7 +183,7 @@ def cmd_theory_import(args: argparse.Namespace) -> int:
     from db.ops.people import import_theory
 
     c = _open(args)
-    _safety_copy(c, "before-import")
+    _copy_before_write(c, "before-import")
     _say(f"recorded {import_theory(c, args.file).value} theory scores")
     return 0
 
@@ -195,6 +249,8 @@ def cmd_results(args: argparse.Namespace) -> int:
                            decrypted=data["decrypted"])
         _say(f"wrote {args.xlsx}")
     else:
+        if data.get("provisional"):
+            _say("provisional results: not locked, no awards / 暂定成绩（未锁定，不评奖）")
         for r in data["rows"]:
             _say(f"{r['place'] or '-':>3}  {r['station'] or '--'}  {r['candidate'] or '':10} "
                  f"{r['name'] or '':8} {r['total']:>7} {r['status']:12} {r['award'] or ''}")
@@ -202,10 +258,18 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from db.ops.results import publish
+    from db.ops.results import publish, snapshot_changes
 
     c = _open(args)
-    _say(f"published {args.event} snapshot {publish(c, args.event, args.note or '').value}")
+    number = publish(c, args.event, args.note or "").value
+    _say(f"published {args.event} snapshot {number} / 已发布第{number}次公示")
+    changes = snapshot_changes(c, args.event, number)
+    if number > 1:
+        _say(f"changes from snapshot {number - 1} / 与第{number - 1}次公示相比: "
+             f"{len(changes)} workstation(s) / 个工位")
+    for ch in changes:
+        fields = "; ".join(f"{f.field} {f.old} → {f.new}" for f in ch.fields)
+        _say(f"  workstation {ch.station} ({ch.kind}): {fields}")
     return 0
 
 
@@ -234,8 +298,9 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     c = _open(args)
     resolve(c, args.event, args.station, args.aspect, args.judge,
             to_decimal(args.score) if args.score is not None else None, args.reason or "",
-            measured=to_decimal(args.measured) if args.measured is not None else None)
-    _say("resolved")
+            measured=to_decimal(args.measured) if args.measured is not None else None,
+            rescore=args.rescore)
+    _say("resolved / 已处理")
     return 0
 
 
@@ -319,7 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
     GROUPS["competitors"] = comp
     cmd("import", cmd_competitors_import, "add competitors from CSV/XLSX",
         parent=comp).add_argument("file")
-    sp = cmd("draw", cmd_draw, "draw candidate numbers and workstations")
+    sp = cmd("draw", cmd_draw, "draw candidate numbers and workstations; `draw verify` "
+             "recomputes a seeded draw (supervisor)")
+    sp.add_argument("action", nargs="?", choices=["verify"],
+                    help="verify: recompute the draw from --seed and compare")
     sp.add_argument("--event", required=True)
     sp.add_argument("--seed", type=int)
     sp.add_argument("--from", dest="from_file", help="paper lots: id_number,candidate,station")
@@ -329,7 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
         group = sub.add_parser(name, help=f"{name} files").add_subparsers(dest="sub",
                                                                           required=True)
         GROUPS[name] = group
-        cmd("import", handler, f"import a {name} file", parent=group).add_argument("file")
+        imp = cmd("import", handler, f"import a {name} file", parent=group)
+        imp.add_argument("file")
+        if name == "times":
+            imp.add_argument("--replace-clock-times", action="store_true",
+                             help="the file's times replace those the workstation clocks "
+                                  "measured (chief judge, with --reason)")
+            imp.add_argument("--reason", help="why the file wins over the clocks")
     sp = cmd("status", cmd_status, "discipline: set a competitor's status")
     sp.add_argument("--event", required=True)
     sp.add_argument("--station", required=True)
@@ -366,6 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument(f"--{a}", required=True)
     sp.add_argument("--score")
     sp.add_argument("--measured")
+    sp.add_argument("--rescore", action="store_true",
+                    help="keep a new value the judges gave on re-scoring (not one typed)")
     sp = cmd("override", cmd_override, "allow a conflict of interest or a J spread")
     sp.add_argument("kind", choices=["conflict", "spread"])
     for a in ("event", "station", "reason"):
@@ -413,15 +489,46 @@ def run(argv: Sequence[str]) -> int:
     try:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:
-        return 2 if exc.code not in (0, None) else 0
+        if exc.code not in (0, None):
+            print("jiangxin: 命令参数有误，见 --help / invalid arguments, see --help",
+                  file=sys.stderr)
+            return 2
+        return 0
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 2
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except JiangxinError as exc:
-        print(f"jiangxin: {exc}", file=sys.stderr)
+        print(f"jiangxin: {both_languages(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (`| head`): end quietly, the work is done."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+_CATEGORY_ZH = {2: "输入有误或当前状态不允许", 3: "校验失败", 4: "证书已撤销",
+                5: "无权限或PIN错误", 1: "存储或程序错误"}
+
+
+def both_languages(exc: JiangxinError) -> str:
+    """The message, with a Chinese word for what kind of refusal it is when the message
+    itself has no Chinese (every refusal reads in Chinese and English)."""
+    text = str(exc)
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text
+    return f"{text} / {_CATEGORY_ZH.get(exc.exit_code, '操作被拒绝')}"

@@ -18,6 +18,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lock": frozenset({"chief"}),
     "unlock": frozenset({"chief"}),
     "resolve": frozenset({"chief"}),
+    "disagreements": frozenset({"chief", "supervisor"}),
+    "draw_verify": frozenset({"supervisor", "chief", "admin"}),
     "override": frozenset({"chief"}),
     "publish": frozenset({"chief", "admin"}),
     "appeals": frozenset({"chief", "supervisor"}),

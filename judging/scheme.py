@@ -280,14 +280,17 @@ def load_competition(text: str, file: str = "competition.toml", *,
         dt.date.fromisoformat(date)
     except ValueError:
         r.err("competition.date", f"not a date (YYYY-MM-DD): {date!r}")
-    users = tuple(_user(r, u, i, pins) for i, u in enumerate(_list(r, data, "user")))
-    events = tuple(_event(r, e, i) for i, e in enumerate(_list(r, data, "event")))
+    # [[user]] and [[event]] tables are counted from 1, as a person counts them in the file
+    digits = pin_digits(date)
+    users = tuple(_user(r, u, i, pins, digits)
+                  for i, u in enumerate(_list(r, data, "user"), 1))
+    events = tuple(_event(r, e, i) for i, e in enumerate(_list(r, data, "event"), 1))
     if not events:
         r.err("event", "at least one [[event]] is needed")
     _unique(r, [e.id for e in events], "event.id")
     _unique(r, [u.name for u in users], "user.name")
     known = {e.id for e in events}
-    for i, u in enumerate(users):
+    for i, u in enumerate(users, 1):
         for ev in u.events or ():
             if ev not in known:
                 r.err(f"user[{i}].events", f"unknown event {ev!r}")
@@ -320,7 +323,23 @@ def _unique(r: _Reader, values: list[str], where: str) -> None:
         seen.add(v)
 
 
-def _user(r: _Reader, u: dict[str, Any], i: int, pins: bool) -> UserSpec:
+MIN_PIN_DIGITS = 6
+LEGACY_PIN_DIGITS = 4
+PIN_RULE_FROM = "2027-01-01"
+
+
+def pin_digits(date: str) -> int:
+    """How many digits a PIN needs in a competition file of this date.
+
+    New competitions need at least 6 digits. Competitions dated before 2027-01-01 (files
+    written, and demo contests, before the rule came in) keep their 4- or 5-digit PINs;
+    ``init`` warns about them.
+    """
+    return LEGACY_PIN_DIGITS if date[:10] < PIN_RULE_FROM else MIN_PIN_DIGITS
+
+
+def _user(r: _Reader, u: dict[str, Any], i: int, pins: bool,
+          digits: int = MIN_PIN_DIGITS) -> UserSpec:
     where = f"user[{i}]"
     role = r.text(u, "role", where)
     if role and role not in ROLES:
@@ -328,8 +347,9 @@ def _user(r: _Reader, u: dict[str, Any], i: int, pins: bool) -> UserSpec:
     pin = r.text(u, "pin", where, required=pins)
     if pins and not pin:
         r.err(f"{where}.pin", "missing / 缺少")
-    if pins and pin and (len(pin) < 4 or not pin.isdigit()):
-        r.err(f"{where}.pin", "a PIN is at least 4 digits")
+    if pins and pin and (len(pin) < digits or not pin.isdigit()):
+        r.err(f"{where}.pin", f"a PIN is at least {digits} digits (competitions dated from "
+                              f"{PIN_RULE_FROM}: {MIN_PIN_DIGITS}) / PIN至少{digits}位数字")
     events = u.get("events")
     if events is not None and (not isinstance(events, list)
                                or not all(isinstance(e, str) for e in events)):
@@ -356,7 +376,7 @@ def _event(r: _Reader, e: dict[str, Any], i: int) -> Event:
     if not isinstance(tie, list) or any(t not in TIE_BREAKS for t in tie):
         r.err(f"{where}.tie_break", f"items must be among {', '.join(TIE_BREAKS)}")
         tie = list(TIE_BREAKS)
-    modules = tuple(_module(r, m, where, j) for j, m in enumerate(_list(r, e, "module")))
+    modules = tuple(_module(r, m, where, j) for j, m in enumerate(_list(r, e, "module"), 1))
     if not modules:
         r.err(f"{where}.module", "at least one [[event.module]] is needed")
     aspect_ids = [a.id for m in modules for a in m.aspects]
@@ -389,7 +409,7 @@ def _event(r: _Reader, e: dict[str, Any], i: int) -> Event:
 def _module(r: _Reader, m: dict[str, Any], ev: str, j: int) -> Module:
     mid = r.text(m, "id", f"{ev}.module[{j}]")
     where = f"{ev}.module.{mid or j}"
-    aspects = tuple(_aspect(r, a, mid, where, k) for k, a in enumerate(_list(r, m, "aspect")))
+    aspects = tuple(_aspect(r, a, mid, where, k) for k, a in enumerate(_list(r, m, "aspect"), 1))
     if not aspects:
         r.err(f"{where}.aspect", "a module needs at least one aspect")
     return Module(id=mid, name=r.text(m, "name", where, required=False, default=mid),
@@ -502,7 +522,7 @@ def _titles(r: _Reader, t: Any, where: str) -> tuple[TitleRule, ...]:
     if not isinstance(t, list):
         r.err(f"{where}.titles", "expected a list of { places = [a, b], title, grade }")
         return ()
-    for i, item in enumerate(t):
+    for i, item in enumerate(t, 1):
         w = f"{where}.titles[{i}]"
         places = item.get("places") if isinstance(item, dict) else None
         if (not isinstance(places, list) or len(places) != 2

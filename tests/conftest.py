@@ -49,10 +49,19 @@ def cli(*argv: str | Path, who: str | None = None) -> int:
     from cli.commands import run
 
     args = [str(a) for a in argv]
-    if who is not None:
-        user, pin = USERS[who]
-        args += ["--user", user, "--pin", pin]
-    return run(args)
+    if who is None:
+        return run(args)
+    user, pin = USERS[who]
+    args += ["--user", user]
+    saved = os.environ.get("JIANGXIN_PIN")
+    os.environ["JIANGXIN_PIN"] = pin  # as a user should give it: not on the command line
+    try:
+        return run(args)
+    finally:
+        if saved is None:
+            os.environ.pop("JIANGXIN_PIN", None)
+        else:
+            os.environ["JIANGXIN_PIN"] = saved
 
 
 VERIFY_URL = "https://verify.hq.test/c"
@@ -73,6 +82,15 @@ STAGES = ("init", "competitors", "drawn", "marked", "verified", "timed", "final"
           "decrypted")
 
 
+def second_entry(marks: Path, folder: Path) -> Path:
+    """The second recorder's own typing of the same paper sheets: the same values, typed in
+    another order (a verification by file must not be the first entry's file itself)."""
+    lines = marks.read_text(encoding="utf-8-sig").splitlines()
+    out = folder / "marks-second-entry.csv"
+    out.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n", encoding="utf-8")
+    return out
+
+
 def build_example(db: Path, *, stage: str = "final", start: str | None = None) -> Path:
     """The shared example contest through the command line, up to ``stage``.
 
@@ -85,7 +103,8 @@ def build_example(db: Path, *, stage: str = "final", start: str | None = None) -
         ("competitors", ("competitors", "import", e / "competitors.csv", "--db", db), "admin"),
         ("drawn", ("draw", "--event", "GJQG", "--from", e / "draw.csv", "--db", db), "admin"),
         ("marked", ("marks", "import", e / "marks.csv", "--db", db), "recorder"),
-        ("verified", ("marks", "import", e / "marks.csv", "--db", db), "recorder2"),
+        ("verified", ("marks", "import", second_entry(e / "marks.csv", db.parent), "--db", db),
+         "recorder2"),
         ("timed", ("times", "import", e / "times.csv", "--db", db), "chief"),
         ("final", ("theory", "import", e / "theory.csv", "--db", db), "admin"),
         ("locked", ("lock", "--event", "GJQG", "--db", db), "chief"),

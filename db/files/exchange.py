@@ -186,14 +186,25 @@ def export(c: Contest, out: str | Path, pin: str | None = None, *,
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        tmp.replace(target)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write the results file: {exc.strerror} / 无法写入",
                          file=str(target)) from None
-    with c.write("export", reason=f"results file {target.name}") as w:
-        w.log(after={"sha256": digest, "head_seq": body["audit_head"]["seq"],
-                     "head_hash": body["audit_head"]["hash"], "file": target.name,
-                     "bytes": len(data)})
+    # the audit record first, the file visible after: a signed file never exists without
+    # its record (killed in between, the record stands beside a .part file, never the reverse)
+    try:
+        with c.write("export", reason=f"results file {target.name}") as w:
+            w.log(after={"sha256": digest, "head_seq": body["audit_head"]["seq"],
+                         "head_hash": body["audit_head"]["hash"], "file": target.name,
+                         "bytes": len(data)})
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        tmp.replace(target)
+    except OSError as exc:
+        raise InputError(f"cannot write the results file: {exc.strerror} (the export is "
+                         f"recorded; {tmp.name} holds it) / 无法写入", file=str(target)) from None
     return Done(digest, w.changes)
 
 

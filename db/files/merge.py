@@ -148,27 +148,34 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
     report.backup = backup_to(c, Path(backup_dir) if backup_dir else c.path.parent / "backups",
                               label="before-merge")
     reason = f"from device {f.device_id}, file {f.name} ({f.sha256[:16]})"
-    with c.write("merge", reason=reason) as w:
-        for table, rows in new.items():
-            for row in rows:
-                cols = ", ".join(row)
-                marks = ", ".join("?" for _ in row)
-                try:
-                    c.db.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
-                                      list(row.values()))
-                except sqlite3.IntegrityError as exc:
-                    raise InputError(
-                        f"{f.name}: {table} row {row['uid']} (by {row.get('by')} on device "
-                        f"{row.get('device', f.device_id)}) clashes with this laptop's data "
-                        f"({exc}): the same {table} was recorded on both laptops. Nothing was "
-                        "merged / 两台电脑记录了相同的数据，未合并") from None
-                w.log(table=table, row=row, action="merge",
-                      after={"source_device": row.get("device", f.device_id),
-                             "by": row.get("by"), "at": row.get("at")})
-            report.added[table] = len(rows)
-        w.insert("merges", {"source_device": f.device_id, "file_sha256": f.sha256,
-                            "counts": json.dumps(report.added, sort_keys=True)})
-        rebuild_derived(c)
+    try:
+        with c.write("merge", reason=reason) as w:
+            for table, rows in new.items():
+                for row in rows:
+                    cols = ", ".join(row)
+                    marks = ", ".join("?" for _ in row)
+                    w.admit(table, row)  # the lock gate (db/store/gate.py)
+                    try:
+                        c.db.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
+                                          list(row.values()))
+                    except sqlite3.IntegrityError as exc:
+                        raise InputError(
+                            f"{f.name}: {table} row {row['uid']} (by {row.get('by')} on "
+                            f"device {row.get('device', f.device_id)}) clashes with this "
+                            "laptop's data "
+                            f"({exc}): the same {table} was recorded on both laptops. Nothing "
+                            "was merged / 两台电脑记录了相同的数据，未合并") from None
+                    w.log(table=table, row=row, action="merge",
+                          after={"source_device": row.get("device", f.device_id),
+                                 "by": row.get("by"), "at": row.get("at")})
+                report.added[table] = len(rows)
+            w.insert("merges", {"source_device": f.device_id, "file_sha256": f.sha256,
+                                "counts": json.dumps(report.added, sort_keys=True)})
+            rebuild_derived(c)
+    except BaseException:
+        # refused (a clash, the lock gate): nothing was written, so no copy is left behind
+        report.backup.unlink(missing_ok=True)
+        raise
     report.changes = w.changes
     report.disagreements = int(c.db.execute(
         "SELECT COUNT(*) FROM slots WHERE status = 'disagreement'").fetchone()[0])

@@ -308,7 +308,6 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
     for i, ev in enumerate(events):
         draw(c, ev.id, seed=1000 + i, witness="监督员")
     now = time.time()
-    theory_rows = []
     for ev in events[:-1]:
         stations = sorted(by_station(c, ev.id))
         skills = {st: rng.uniform(0.45, 0.97) for st in stations}
@@ -333,14 +332,15 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
                     if flagged and flagged[0]:
                         override(c, ev.id, st, "spread", "演示：评分差异经裁判组复议维持",
                                  aspect=a.id)
+        theory_rows = [(ev.id, p_.uid, Decimal(rng.randint(550, 980)) / 10)
+                       for p_ in by_station(c, ev.id).values()]
+        _sign(c, "admin")  # theory before the lock: the lock gate refuses it after
+        with c.write("theory.import", reason="demo") as w:
+            for event_id, uid, score in theory_rows:
+                w.insert("theory", {"event": event_id, "competitor": uid,
+                                    "score": str(score), "source": "demo"})
+        _sign(c, "裁判长")
         lock(c, ev.id, reason="演示：评分完成")
-        for p_ in by_station(c, ev.id).values():
-            theory_rows.append((ev.id, p_.uid, Decimal(rng.randint(550, 980)) / 10))
-    _sign(c, "admin")
-    with c.write("theory.import", reason="demo") as w:
-        for event_id, uid, score in theory_rows:
-            w.insert("theory", {"event": event_id, "competitor": uid, "score": str(score),
-                                "source": "demo"})
     _sign(c, "保密员")
     for ev in events[:-1]:
         decrypt(c, ev.id)

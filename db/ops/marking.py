@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -11,10 +12,11 @@ from pathlib import Path
 
 from db.ops.auth import Session
 from db.ops.people import Competitor, by_station
+from db.store import gate
 from db.store.changes import NOTHING, Changes
 from db.store.contest import Contest, User
 from judging.decimals import canonical, to_decimal
-from judging.entries import DISAGREEMENT, SlotState, Typed, classify, replay
+from judging.entries import DISAGREEMENT, SlotState, Typed, classify, replay, same_value
 from judging.errors import InputError, InputErrors, NotAllowed, StateError
 from judging.roles import allowed
 from judging.scheme import Aspect, Event
@@ -41,6 +43,11 @@ SlotKey = tuple[str, str, str, str]  # event, station, aspect, judge
 
 def read_marks_file(path: str | Path) -> list[MarkInput]:
     """Parse `event,station,aspect,judge,score[,measured]`; number errors named by row."""
+    return read_marks_table(path)[0]
+
+
+def read_marks_table(path: str | Path) -> tuple[list[MarkInput], dict[str, str]]:
+    """The marks of a file and its header as the organiser wrote it ({field: header text})."""
     from db.files.tables import read_table
 
     file = str(path)
@@ -63,19 +70,51 @@ def read_marks_file(path: str | Path) -> list[MarkInput]:
                 nums[fld] = to_decimal(text)
             except ValueError:
                 errors.append(InputError(f"not a number: {text!r} / 不是数字", file=file,
-                                         row=tr.number, field=fld))
+                                         row=tr.number, field=table.label(fld)))
                 nums[fld] = None
         out.append(MarkInput(v.get("event", "").strip(), v.get("station", "").strip(),
                              v.get("aspect", "").strip(), v.get("judge", "").strip(),
                              nums["score"], nums["measured"], tr.number))
     if errors:
         raise InputErrors(errors)
-    return out
+    labels = {k: table.label(k) for k in ("event", "station", "aspect", "judge", "score",
+                                          "measured")}
+    return out, labels
 
 
 def import_marks(c: Contest, path: str | Path) -> MarksSaved:
-    """`jiangxin marks import`: type a file of marks as the signed-in user."""
-    return enter_marks(c, read_marks_file(path), file=str(path))
+    """`jiangxin marks import`: type a file of marks as the signed-in user.
+
+    A verification is a second, independent typing of the paper sheets: a file with the same
+    bytes as one another user imported is refused. The audit records each file (name and
+    SHA-256, action ``marks.file``) and every mark row says how it arrived (``via``).
+    """
+    c.require("marks")
+    inputs, labels = read_marks_table(path)
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror} / 无法读取文件", file=str(path)) from None
+    same_file_refusal(c, digest, str(path))
+    return enter_marks(c, inputs, file=str(path), source=(Path(path).name, digest),
+                       labels=labels)
+
+
+def same_file_refusal(c: Contest, digest: str, file: str) -> None:
+    """InputError when another user imported a marks file with exactly these bytes."""
+    assert c.session is not None
+    row = c.db.execute(
+        "SELECT user, at, json_extract(after, '$.file') FROM audit WHERE action = 'marks.file' "
+        "AND json_extract(after, '$.sha256') = ? AND user != ? ORDER BY seq LIMIT 1",
+        [digest, c.session.user]).fetchone()
+    if row is not None:
+        raise InputError(
+            f"this file is byte for byte the one {row[0]} imported at {row[1][:19]} "
+            f"({row[2]}, SHA-256 {digest[:16]}); a verification is a second person's own "
+            "typing of the paper sheets, so import the file you typed "
+            f"/ 该文件与{row[0]}已导入的文件完全相同；复核须由第二人独立录入，"
+            "请导入您自己录入的文件",
+            file=file)
 
 
 # ---- slot states ------------------------------------------------------------------------------
@@ -183,19 +222,28 @@ def typing_context(c: Contest, event_id: str) -> TypingContext:
     return c.cached(("typing", event_id), compute)
 
 
-def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = None
-                ) -> MarksSaved:
-    """Type marks as the signed-in user: validated as a whole, then one transaction."""
+def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = None,
+                source: tuple[str, str] | None = None,
+                labels: dict[str, str] | None = None) -> MarksSaved:
+    """Type marks as the signed-in user: validated as a whole, then one transaction.
+
+    ``source``: (file name, SHA-256) of an imported file; ``labels``: its header as the
+    organiser wrote it, for the messages."""
     s = c.require("marks")
     errors: list[InputError] = []
     contexts: dict[str, TypingContext] = {}
+    locks = gate.LockView(c)
     plan: list[tuple[SlotKey, MarkInput]] = []
+
+    def label(fld: str) -> str:  # the header as the organiser wrote it
+        return (labels or {}).get(fld, fld)
+
     for m in inputs:
         def bad(msg: str, fld: str, m: MarkInput = m) -> None:
-            errors.append(InputError(msg, file=file, row=m.row, field=fld))
+            errors.append(InputError(msg, file=file, row=m.row, field=label(fld)))
 
         try:
-            ev = c.event(m.event, file=file, row=m.row)
+            ev = c.event(m.event, file=file, row=m.row, field=label("event"))
         except InputError as exc:
             errors.append(exc)
             continue
@@ -210,13 +258,13 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
         ctx = contexts[ev.id]
         judge = ctx.users.get(m.judge)
         if judge is None or judge.role not in ("judge", "chief"):
-            raise NotAllowed(_where(file, m.row, "judge") +
+            raise NotAllowed(_where(file, m.row, label("judge")) +
                              f"{m.judge!r} is not a judge of this competition / 不是本赛事裁判")
         if not judge.may_see(ev.id):
-            raise NotAllowed(_where(file, m.row, "judge") +
+            raise NotAllowed(_where(file, m.row, label("judge")) +
                              f"judge {m.judge} is not assigned to {ev.id} / 裁判未分配到该赛项")
         if s.role == "judge" and m.judge != s.user:
-            raise NotAllowed(_where(file, m.row, "judge") +
+            raise NotAllowed(_where(file, m.row, label("judge")) +
                              f"a judge types their own marks only ({s.user}) "
                              "/ 裁判只能录入本人评分")
         station = ev.parse_station(m.station)
@@ -228,19 +276,20 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
         if problem:
             bad(problem, "measured" if m.measured is not None and m.score is None else "score")
             continue
-        if aspect.module in ctx.locked:
-            bad(f"module {aspect.module} is locked; the chief judge must unlock it first "
-                "/ 模块已锁定", "aspect")
+        refused = gate.refusal(locks, "marks", {"event": ev.id, "aspect": aspect.id})
+        if refused:  # the Writer's gate would refuse it too; said here with the row
+            bad(refused, "aspect")
             continue
         if (judge.unit and judge.unit == person.unit
                 and not has_override(c, ev.id, station, "conflict", judge=m.judge)):
-            bad(f"judge {m.judge} is from the same unit as the competitor at workstation "
-                f"{station} (回避); the chief judge may override with a reason", "judge")
+            # says that, not why: the reason would tell who sits at the workstation
+            bad(f"judge {m.judge} may not mark workstation {station}; ask the chief judge "
+                f"/ 裁判{m.judge}不能评定{station}号工位，请联系裁判长", "judge")
             continue
         plan.append(((ev.id, station, aspect.id, m.judge), m))
     if errors:
         raise InputErrors(errors)
-    return _write_marks(c, plan, file)
+    return _write_marks(c, plan, file, source, label("judge"))
 
 
 AspectSlots = dict[tuple[str, str, str], dict[str, tuple[str | None, str]]]
@@ -257,7 +306,7 @@ def _aspect_slots(c: Contest, keys: Iterable[tuple[str, str, str]]) -> AspectSlo
 
 
 def _check_judge_counts(c: Contest, plan: list[tuple[SlotKey, MarkInput]], slots: AspectSlots,
-                        file: str | None) -> None:
+                        file: str | None, judge_field: str = "judge") -> None:
     """At most ``judges`` distinct judges per (station, aspect), counting this plan."""
     errors = []
     judges = {k: {j for j, (_p, status) in v.items() if status != "retracted"}
@@ -270,7 +319,7 @@ def _check_judge_counts(c: Contest, plan: list[tuple[SlotKey, MarkInput]], slots
             errors.append(InputError(
                 f"aspect {aspect.id} at workstation {key[1]} takes {aspect.judges} judge(s); "
                 f"{m.judge} would be one too many / 评分裁判人数超出", file=file, row=m.row,
-                field="judge"))
+                field=judge_field))
     if errors:
         raise InputErrors(errors)
 
@@ -280,7 +329,8 @@ def _where(file: str | None, row: int | None, fld: str) -> str:
     return ", ".join(parts) + ": "
 
 
-def _write_marks(c: Contest, plan: list[tuple[SlotKey, MarkInput]], file: str | None
+def _write_marks(c: Contest, plan: list[tuple[SlotKey, MarkInput]], file: str | None,
+                 source: tuple[str, str] | None = None, judge_field: str = "judge"
                  ) -> MarksSaved:
     assert c.session is not None
     user = c.session.user
@@ -288,11 +338,14 @@ def _write_marks(c: Contest, plan: list[tuple[SlotKey, MarkInput]], file: str | 
     states: dict[SlotKey, list[Typed]] = {}
     written: dict[SlotKey, None] = {}  # in order, once each
     reason = f"from {Path(file).name}" if file else ""
+    # how each mark arrived, in its audit record: typed in the grid, or from which file
+    via: object = ({"file": source[0], "sha256": source[1]} if source is not None
+                   else {"file": Path(file).name} if file else "grid")
     with c.write("marks.enter", reason=reason) as w:
         # read inside the transaction (BEGIN IMMEDIATE): the judge count is checked against,
         # and the aspect marks computed from, what no other writer can change meanwhile
         aspect_slots = _aspect_slots(c, dict.fromkeys(k[:3] for k, _ in plan))
-        _check_judge_counts(c, plan, aspect_slots, file)
+        _check_judge_counts(c, plan, aspect_slots, file, judge_field)
         for key, m in plan:
             log = states.get(key)
             if log is None:
@@ -311,10 +364,13 @@ def _write_marks(c: Contest, plan: list[tuple[SlotKey, MarkInput]], file: str | 
                                       "score": canonical(m.score) if m.score is not None
                                       else None,
                                       "measured": canonical(m.measured)
-                                      if m.measured is not None else None})
+                                      if m.measured is not None else None, "via": via})
             log.append(Typed(row["uid"], user, "type", m.score, m.measured))
             written[key] = None
         slots, aspects = refresh(c, written, logs=states, known=aspect_slots)
+        if source is not None and w.written:
+            w.log(action="marks.file", after={"file": source[0], "sha256": source[1],
+                                              **dict(counts)})
     return MarksSaved({"entered": counts["enter"], "verified": counts["verify"],
                        "corrected": counts["correct"], "disagreements": counts["disagree"],
                        "unchanged": counts["noop"]}, w.changes, slots, aspects)
@@ -337,9 +393,6 @@ def retract_last(c: Contest, event: str, station: str, aspect: str, judge: str,
     mine = [t for t in mine if t.uid not in taken]
     if not mine or log[-1].uid != mine[-1].uid:
         raise StateError("nothing of yours to undo here (someone typed after you) / 无可撤销的录入")
-    ev = c.event(event)
-    if ev.aspects[aspect].module in locked_modules(c, event):
-        raise StateError("the module is locked / 模块已锁定")
     with c.write("marks.retract", reason=reason) as w:
         w.insert("marks", {"event": key[0], "station": key[1], "aspect": key[2],
                            "judge": key[3], "action": "retract", "score": None,
@@ -348,31 +401,101 @@ def retract_last(c: Contest, event: str, station: str, aspect: str, judge: str,
     return MarksSaved({"retracted": 1}, w.changes, slots, aspects)
 
 
+@dataclass(frozen=True)
+class Disagreement:
+    """One open disagreement: the values typed for a slot, each with who typed it."""
+
+    event: str
+    station: str
+    aspect: str
+    judge: str
+    values: tuple[tuple[str, str | None, str | None], ...]  # (typed by, score, measured)
+
+    def as_json(self) -> dict[str, object]:
+        return {"event": self.event, "station": self.station, "aspect": self.aspect,
+                "judge": self.judge,
+                "values": [{"by": u, "score": sc, "measured": me} for u, sc, me in self.values]}
+
+
+def disagreements(c: Contest, event: str | None = None) -> list[Disagreement]:
+    """`jiangxin marks disagreements`: every open disagreement (workstations only, no names)."""
+    s = c.require("disagreements", event)
+    events = [c.event(event).id] if event else [e for e in c.competition.event_ids
+                                                 if s.may_see_event(e)]
+    out: list[Disagreement] = []
+    for ev_id in events:
+        for r in slot_rows(c, ev_id):
+            if r.status != DISAGREEMENT:
+                continue
+            values = tuple((user, v[0], v[1] if len(v) > 1 else None)
+                           for user, v in sorted(r.candidates.items()))
+            out.append(Disagreement(ev_id, r.station, r.aspect, r.judge, values))
+    order = {e: i for i, e in enumerate(c.competition.event_ids)}
+    out.sort(key=lambda d: (order.get(d.event, 0), d.station, d.aspect, d.judge))
+    return out
+
+
+def _describe(values: Iterable[tuple[str, str | None, str | None]]) -> str:
+    return ", ".join(f"{sc if sc is not None else '-'}"
+                     f"{' (measured ' + me + ')' if me is not None else ''} by {u}"
+                     for u, sc, me in values)
+
+
 def resolve(c: Contest, event: str, station: str, aspect: str, judge: str,
-            value: Decimal | None, reason: str, *, measured: Decimal | None = None) -> Changes:
-    """The chief judge keeps one value of a disagreement (or sets it after a re-score)."""
+            value: Decimal | None, reason: str, *, measured: Decimal | None = None,
+            rescore: bool = False) -> Changes:
+    """The chief judge settles an open disagreement: keeps one of the values typed, or (with
+    ``rescore``, after the judges re-scored on paper) sets a new value. Both need a reason.
+
+    Only an open disagreement can be resolved, so no judge slot is ever created here: the
+    slot was made by typing, which admits only judges of the aspect's panel.
+    """
     c.require("resolve", event)
     if not reason.strip():
-        raise InputError("a reason is needed / 需填写原因", field="reason")
-    ev = c.event(event)
+        raise InputError("a reason is needed / 需填写原因", field="--reason")
+    ev = c.event(event, field="--event")
     st = ev.parse_station(station)
+    if st is None:
+        raise InputError(f"no workstation {station!r} in {ev.id} / 工位号无效", field="--station")
     a = ev.aspects.get(aspect)
-    if st is None or a is None:
-        raise InputError("unknown workstation or aspect / 工位或评分项无效")
+    if a is None:
+        raise InputError(f"unknown aspect {aspect!r} in {ev.id} / 未知评分项", field="--aspect")
+    key = (ev.id, st, aspect, judge)
+    state = slot_state(c, key)
+    if state.status != DISAGREEMENT:
+        here = [d for d in disagreements(c, ev.id) if d.station == st and d.aspect == aspect]
+        hint = ("; open here: " + "; ".join(f"judge {d.judge}: {_describe(d.values)}"
+                                             for d in here)
+                if here else "; there is none at this workstation and aspect")
+        raise InputError(
+            f"judge {judge!r} has no open disagreement at workstation {st} aspect {aspect}"
+            f"{hint} (jiangxin marks disagreements) / 该裁判在此工位此评分项没有待处理的录入不一致",
+            field="--judge")
+    typed = dict(state.candidates)
+    kept = any(same_value(v, (value, measured)) for v in typed.values())
+    if not kept and not rescore:
+        listed = _describe((u, canonical(v[0]) if v[0] is not None else None,
+                            canonical(v[1]) if v[1] is not None else None)
+                           for u, v in sorted(typed.items()))
+        raise InputError(
+            f"keep one of the values typed ({listed}); a new value after the judges re-scored "
+            "needs --rescore / 只能保留已录入的值之一；裁判重新评分后的新值须加 --rescore",
+            field="--score")
     problem = check_value(a, value, measured)
     if problem:
-        raise InputError(problem, field="score")
-    if a.module in locked_modules(c, event):
-        raise StateError("the module is locked / 模块已锁定")
-    key = (event, st, aspect, judge)
+        raise InputError(problem, field="--score")
     with c.write("marks.resolve", reason=reason) as w:
-        w.insert("marks", {"event": event, "station": st, "aspect": aspect, "judge": judge,
+        w.insert("marks", {"event": ev.id, "station": st, "aspect": aspect, "judge": judge,
                            "action": "resolve",
                            "score": canonical(value) if value is not None else None,
                            "measured": canonical(measured) if measured is not None else None,
                            "reason": reason, "target": None},
                  before={"candidates": {k: [str(x) for x in v] for k, v in
-                                        slot_state(c, key).candidates.items()}})
+                                        state.candidates.items()}},
+                 audit_row={"slot": list(key), "what": "keep" if kept else "rescore",
+                            "score": canonical(value) if value is not None else None,
+                            "measured": canonical(measured) if measured is not None
+                            else None})
         refresh(c, [key])
     return w.changes
 
@@ -554,6 +677,21 @@ def lock_problems(c: Contest, event_id: str, module_id: str) -> list[str]:
     return problems
 
 
+def _running_clocks(c: Contest, event_id: str) -> list[str]:
+    """A whole event locks only once no workstation clock still adds time (the lock gate
+    refuses clock events, so a clock left running would change a locked result)."""
+    from db.ops.timing import clocks
+
+    ev = c.event(event_id)
+    out = []
+    for st, cs in clocks(c, event_id).items():
+        if cs.state == "running" and not (ev.overtime.rule == "stop"
+                                          and cs.used_seconds >= cs.limit_seconds):
+            out.append(f"workstation {st}: the clock is still running; stop it first "
+                       "/ 计时未停止")
+    return out
+
+
 def lock(c: Contest, event_id: str, module: str | None = None, reason: str = "") -> Changes:
     c.require("lock", event_id)
     ev = c.event(event_id)
@@ -561,6 +699,8 @@ def lock(c: Contest, event_id: str, module: str | None = None, reason: str = "")
     problems = []
     for m in modules:
         problems += lock_problems(c, event_id, m)
+    if set(modules) | locked_modules(c, event_id) >= {m.id for m in ev.modules}:
+        problems += _running_clocks(c, event_id)
     order = ("disagreement", "J scores differ", "not verified", "not complete")
     problems.sort(key=lambda p: next((i for i, o in enumerate(order) if o in p), len(order)))
     if problems:

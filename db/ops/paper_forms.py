@@ -1,7 +1,9 @@
 """The paper forms of an event, gathered from the contest and handed to printing/forms.py.
 
-Marking and summary sheets show workstation numbers only; the draw sheet and check-in list show
-identities (masked ID numbers) and are for the organiser and chief judge; the results list
+Marking and summary sheets show workstation numbers only; the draw sheet ties names to numbers
+and is the encryption officer's until the event is decrypted; the check-in list shows
+identities (masked ID numbers), without numbers before decryption, for the organiser and chief
+judge; the results list
 (公示) shows names only once the event is decrypted, and the SHA-256 of the latest results
 file exported since the results last changed, else of the published snapshot or of the
 results as they stand (each labelled as what it is).
@@ -46,16 +48,31 @@ class FormDigest:
     source: str  # export, snapshot, results
 
 
-def _require(c: Contest, event_id: str) -> None:
+def _require(c: Contest, event_id: str, kind: str = "") -> None:
     s = c.session
     if s is None:
         raise NotAllowed("sign in first / 请先登录")
+    if kind == "draw" and s.role != "encryption" and not _decrypted(c, event_id):
+        # the draw sheet ties names to candidate numbers and workstations: before
+        # decryption it is the encryption officer's, printed for the sealed envelope
+        raise NotAllowed(f"{s.user} ({s.role}) may not print the draw sheet before decryption; "
+                         "it is the encryption officer's / 解密前抽签记录表仅由加密裁判打印")
+    if kind == "draw" and s.role == "encryption":
+        if not s.may_see_event(event_id):
+            raise NotAllowed(f"{s.user} is not assigned to event {event_id} / 未分配到该赛项")
+        c.event(event_id)
+        return
     if s.role not in FORM_ROLES:
         raise NotAllowed(f"{s.user} ({s.role}) may not print forms; the organiser or the chief "
                          "judge prints them / 仅组委会或裁判长可打印表格")
     if not s.may_see_event(event_id):
         raise NotAllowed(f"{s.user} is not assigned to event {event_id} / 未分配到该赛项")
     c.event(event_id)
+
+
+def _decrypted(c: Contest, event_id: str) -> bool:
+    return c.db.execute("SELECT 1 FROM decryptions WHERE event = ?",
+                        [event_id]).fetchone() is not None
 
 
 def form_event(c: Contest, event_id: str) -> FormEvent:
@@ -111,7 +128,7 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
 
     if kind not in KINDS:
         raise InputError(f"unknown form {kind!r}; one of {', '.join(KINDS)}", field="form")
-    _require(c, event_id)
+    _require(c, event_id, kind)
     fe = form_event(c, event_id)
     target: Any = str(out) if isinstance(out, Path) else out
     ev = c.event(event_id)
@@ -130,8 +147,11 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
                              witness=rec.witness if rec else "")
         else:  # by unit and name: an order by number would give numbers away to anyone
             people.sort(key=lambda p: (p.unit, p.name))
+            # and no numbers at all before decryption: the list is at the door for all to see
+            shown = _decrypted(c, event_id)
             rows = [forms.PersonRow(p.name, p.unit, mask_id_number(p.id_number),
-                                    p.candidate or "", p.station or "") for p in people]
+                                    (p.candidate or "") if shown else "",
+                                    (p.station or "") if shown else "") for p in people]
             forms.checkin_list(fe, rows, target, ev.late_limit_min)
     else:
         from db.ops.results import results

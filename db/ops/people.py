@@ -13,7 +13,7 @@ from typing import Protocol
 from db.store.changes import NOTHING, Changes, Done
 from db.store.contest import Contest
 from judging.decimals import canonical
-from judging.draw import Lot, electronic_draw
+from judging.draw import Lot, electronic_draw, fingerprint
 from judging.errors import InputError, InputErrors, StateError
 from judging.ranking import STATUSES
 
@@ -137,20 +137,57 @@ def draw_record(c: Contest, event: str) -> DrawRecord | None:
 def draw(c: Contest, event_id: str, *, seed: int | None = None, witness: str = "") -> Changes:
     """Electronic draw with a recorded seed (a random one when none is given)."""
     c.require("draw", event_id)
-    ev = c.event(event_id)
     if is_drawn(c, event_id):
         raise StateError(f"{event_id} is drawn already / 该赛项已抽签")
+    if seed is None:
+        seed = secrets.randbelow(10**12)
+    lots = seeded_lots(c, event_id, seed)
+    return _record_draw(c, event_id, "electronic", str(seed), witness, None, lots)
+
+
+def seeded_lots(c: Contest, event_id: str, seed: int) -> list[Lot]:
+    """The seeded draw (judging/draw.py) of the event's competitor list, keyed by row uid.
+
+    A function of the seed, the ID numbers and the workstation labels only: the same list
+    and seed give the same draw in any contest file on any machine.
+    """
+    ev = c.event(event_id)
     people = competitors(c, event_id)
     if not people:
         raise StateError(f"{event_id} has no competitors to draw / 没有选手")
-    if seed is None:
-        seed = secrets.randbelow(10**12)
     stations = [ev.station_label(i) for i in range(1, ev.stations + 1)]
+    uid_of = {p.id_number: p.uid for p in people}
     try:
-        lots = electronic_draw(event_id, [p.uid for p in people], stations, seed)
+        lots = electronic_draw(event_id, list(uid_of), stations, seed)
     except ValueError as exc:
         raise StateError(f"{event_id}: {exc}") from None
-    return _record_draw(c, event_id, "electronic", str(seed), witness, None, lots)
+    return [Lot(uid_of[lot.key], lot.candidate, lot.station) for lot in lots]
+
+
+def draw_fingerprint(c: Contest, event_id: str, lots: Sequence[Lot] | None = None) -> str:
+    """The fingerprint (judging/draw.py) of the recorded draw, or of ``lots`` (by uid)."""
+    people = {p.uid: p for p in competitors(c, event_id)}
+    if lots is None:
+        lots = [Lot(p.uid, p.candidate, p.station) for p in people.values()
+                if p.candidate is not None and p.station is not None]
+    return fingerprint([Lot(people[lot.key].id_number, lot.candidate, lot.station)
+                        for lot in lots])
+
+
+def verify_draw(c: Contest, event_id: str, seed: int) -> tuple[bool, str, str]:
+    """`jiangxin draw verify`: recompute the seeded draw from the list and ``seed`` and
+    compare it with the recorded one: (matches, recorded fingerprint, recomputed one)."""
+    c.require("draw_verify", event_id)
+    rec = draw_record(c, event_id)
+    if rec is None:
+        raise StateError(f"{event_id} is not drawn yet / 该赛项尚未抽签")
+    if rec.method != "electronic":
+        raise StateError(f"{event_id} was drawn with paper lots (file SHA-256 "
+                         f"{rec.file_sha256}); there is no seed to recompute "
+                         "/ 该赛项为纸签抽签，无种子可复算")
+    recorded = draw_fingerprint(c, event_id)
+    again = draw_fingerprint(c, event_id, seeded_lots(c, event_id, seed))
+    return recorded == again, recorded, again
 
 
 def draw_from_file(c: Contest, event_id: str, path: str | Path, *, witness: str = "") -> Changes:

@@ -19,6 +19,7 @@ from judging.decimals import ZERO, fmt
 from judging.errors import StateError
 from judging.ranking import Standing, rank
 from judging.scoring import practical_from_raw, total_score
+from judging.snapshots import Change, diff
 
 
 def is_decrypted(c: Contest, event_id: str) -> bool:
@@ -45,7 +46,8 @@ def standings(c: Contest, event_id: str, now: float | None = None,
         raw[st] = Decimal(int(plus) - int(minus)).scaleb(-ev.decimals)
     theory = theory_scores(c, event_id)
     times = times_used(c, event_id, time.time() if now is None else now)
-    rows = []
+    rows: list[Standing] = []
+    unmarked: list[Standing] = []
     for p in people if people is not None else competitors(c, event_id):
         station = p.station
         used, extra = times.get(station or "", (None, 0))
@@ -53,10 +55,12 @@ def standings(c: Contest, event_id: str, now: float | None = None,
         r = raw.get(station or "")
         practical = practical_from_raw(ev, r, used, extra) if r is not None else ZERO
         th = theory.get(p.uid)
-        rows.append(Standing(key=p.uid, station=station, candidate=p.candidate, theory=th,
-                             practical=practical, total=total_score(ev, th, practical),
-                             time_used_s=used, status=p.status))
-    return rank(ev, rows)
+        s = Standing(key=p.uid, station=station, candidate=p.candidate, theory=th,
+                     practical=practical, total=total_score(ev, th, practical),
+                     time_used_s=used, status=p.status)
+        # nobody is placed on marks nobody typed: no marks at all, no place (yet)
+        (rows if r is not None or p.status != "ok" else unmarked).append(s)
+    return rank(ev, rows) + sorted(unmarked, key=lambda s: (s.station or "", s.key))
 
 
 def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, Any]:
@@ -64,6 +68,9 @@ def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, An
     c.require("results", event_id)
     ev = c.event(event_id)
     decrypted = is_decrypted(c, event_id)
+    # provisional until every module is locked (locking needs every mark complete and
+    # verified): no awards, titles or grades before that
+    locked = event_locked(c, event_id)
     everyone = competitors(c, event_id)
     people = {p.uid: p for p in everyone}
     d = ev.decimals
@@ -75,15 +82,16 @@ def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, An
             "name": p.name if decrypted else None, "unit": p.unit if decrypted else None,
             "theory": fmt(s.theory, d), "practical": fmt(s.practical, d),
             "total": fmt(s.total, d), "time_used_s": s.time_used_s, "status": s.status,
-            "award": s.award, "title": s.title, "grade": s.grade,
+            "award": s.award if locked else None, "title": s.title if locked else None,
+            "grade": s.grade if locked else None,
         }
         if ev.scale:
             row["scale"] = s.scale
         out_rows.append(row)
     return {"competition": c.competition.name, "competition_id": c.competition.id,
             "event": ev.id, "event_name": ev.name, "group": ev.group,
-            "snapshot": snapshot_count(c, event_id), "locked": event_locked(c, event_id),
-            "decrypted": decrypted, "rows": out_rows}
+            "snapshot": snapshot_count(c, event_id), "locked": locked,
+            "provisional": not locked, "decrypted": decrypted, "rows": out_rows}
 
 
 def decrypt(c: Contest, event_id: str) -> Changes:
@@ -101,8 +109,16 @@ def decrypt(c: Contest, event_id: str) -> Changes:
 
 
 def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
-    """Freeze the current results as the next numbered snapshot (公示); returns its number."""
+    """Freeze the current results as the next numbered snapshot (公示); returns its number.
+
+    Only a locked event is published (before that results are provisional).
+    """
     c.require("publish", event_id)
+    c.event(event_id)
+    if not event_locked(c, event_id):
+        raise StateError(f"{event_id} is not locked: its results are provisional and cannot be "
+                         "published; the chief judge locks the event first "
+                         "/ 成绩尚未锁定，为暂定成绩，不能公示；请裁判长先锁定")
     number = snapshot_count(c, event_id) + 1
     data = results(c, event_id)
     data["snapshot"] = number
@@ -113,6 +129,13 @@ def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
                                "note": note},
                  audit_row={"event": event_id, "number": number})
     return Done(number, w.changes)
+
+
+def snapshot_changes(c: Contest, event_id: str, number: int) -> list[Change]:
+    """What changed from snapshot ``number - 1`` to ``number`` (nothing for the first)."""
+    if number <= 1:
+        return []
+    return diff(snapshot(c, event_id, number - 1)["rows"], snapshot(c, event_id, number)["rows"])
 
 
 def record_recheck(c: Contest, event_id: str, seed: int, stations: list[str]) -> Changes:

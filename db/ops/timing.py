@@ -77,9 +77,17 @@ def clock_action(c: Contest, event_id: str, stations: list[str], kind: str, *,
     return w.changes
 
 
-def import_times(c: Contest, path: str | Path) -> Done[int]:
-    """`event,station,used_seconds[,extra_seconds]`; a later import replaces, history kept."""
+def import_times(c: Contest, path: str | Path, *, replace_clock_times: bool = False,
+                 reason: str = "") -> Done[int]:
+    """`event,station,used_seconds[,extra_seconds]`; a later import replaces, history kept.
+
+    A workstation whose clock ran has its time measured already: the file is refused there
+    unless the chief judge says the file wins (``replace_clock_times`` with a reason).
+    """
     c.require("times")
+    if replace_clock_times and not reason.strip():
+        raise InputError("--replace-clock-times needs a reason / 以文件替换计时须填写原因",
+                         field="--reason")
     from db.files.tables import read_table
 
     file = str(path)
@@ -122,14 +130,30 @@ def import_times(c: Contest, path: str | Path) -> Done[int]:
                 break
             nums.append(seconds)
         else:
+            if not replace_clock_times and st in _clocked(c, ev.id):
+                errors.append(InputError(
+                    f"workstation {st}'s clock measured its time already; to let this file "
+                    "replace it the chief judge adds --replace-clock-times --reason TEXT "
+                    "/ 该工位已由计时器计时；如以文件为准须加 --replace-clock-times 并说明原因",
+                    file=file, row=tr.number, field=table.label("station")))
+                continue
             rows.append((ev.id, st, nums[0], nums[1], tr.number))
     if errors:
         raise InputErrors(errors)
-    with c.write("times.import", reason=f"from {Path(path).name}") as w:
+    note = f"from {Path(path).name}" + (f"; replaces clock times: {reason}"
+                                        if replace_clock_times else "")
+    with c.write("times.import", reason=note) as w:
         for event_id, st, used, extra, row in rows:
             w.insert("times", {"event": event_id, "station": st, "used_seconds": used,
                                "extra_seconds": extra, "source": f"{Path(path).name}:{row}"})
     return Done(len(rows), w.changes)
+
+
+def _clocked(c: Contest, event_id: str) -> set[str]:
+    """The workstations of an event whose clock was started."""
+    return {str(r[0]) for r in c.db.execute(
+        "SELECT DISTINCT station FROM clock_events WHERE event = ? AND kind = ?",
+        [event_id, START]).fetchall()}
 
 
 def times_used(c: Contest, event_id: str, now: float | None = None

@@ -241,13 +241,38 @@ def _ro_connect(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True)
 
 
+def _ro_immutable(path: Path) -> sqlite3.Connection:
+    """A file on a read-only medium (a write-protected stick, a CD): SQLite cannot make the
+    WAL's -shm beside it, so it is read as immutable (nobody can be writing to it)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True)
+
+
+def read_only_medium(path: Path) -> bool:
+    """True when the contest file (or its folder) cannot be written: a read-only medium."""
+    import os
+
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
 def _check(path: Path, *, quick: bool) -> list[str]:
     if not path.is_file():
         return [f"{path}: no such file / 文件不存在"]
     try:
         con = _ro_connect(path)
+        if read_only_medium(path):
+            con.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
     except sqlite3.Error as exc:
-        return [f"cannot be opened: {exc}"]
+        if not read_only_medium(path):
+            return [f"cannot be opened: {exc}"]
+        con = None  # try as immutable below
+    if con is None or read_only_medium(path):
+        try:
+            if con is not None:
+                con.close()
+            con = _ro_immutable(path)
+        except sqlite3.Error as exc:
+            return [f"cannot be opened: {exc}"]
     try:
         rows = con.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check"
                            ).fetchall()
@@ -277,6 +302,10 @@ def check_file(path: str | Path, *, quick: bool = True,
     p = Path(path)
     problems = _check(p, quick=quick)
     if not problems:
+        if read_only_medium(p):
+            return Health(p, True, advice=f"{p.name} is intact, on a read-only medium: it can "
+                          "be read, not written; copy it to a writable drive to go on "
+                          "/ 文件完好，位于只读介质上：可读不可写，请复制到可写磁盘后继续")
         return Health(p, True)
     good = None
     if backup_folder is not None:
@@ -331,6 +360,7 @@ def restore_from_backup(backup: str | Path, target: str | Path) -> Path | None:
     if problems:
         raise StorageError(f"{src}: this backup is damaged too; choose an older one "
                            f"/ 该备份也已损坏，请选择更早的备份 ({problems[0]})")
+    same_contest(src, dst)
     tmp = dst.with_name(dst.name + ".restoring")
     try:
         tmp.unlink(missing_ok=True)
@@ -359,6 +389,62 @@ def restore_from_backup(backup: str | Path, target: str | Path) -> Path | None:
         raise StorageError(f"{dst}: restore failed / 恢复失败: {exc}") from exc
     return kept
 
+
+
+def contest_identity(path: str | Path) -> tuple[str, str] | None:
+    """(competition id, contest public key) of a contest file, read-only; None when the file
+    cannot say (missing, damaged, not a contest)."""
+    import tomllib
+
+    try:
+        con = _ro_connect(Path(path))
+        try:
+            comp = con.execute("SELECT value FROM meta WHERE key = 'competition'").fetchone()
+            key = con.execute("SELECT public FROM keys ORDER BY rowid LIMIT 1").fetchone()
+        finally:
+            con.close()
+        if comp is None or key is None:
+            return None
+        cid = tomllib.loads(comp[0]).get("competition", {}).get("id")
+        return (str(cid), str(key[0])) if cid else None
+    except (sqlite3.Error, tomllib.TOMLDecodeError, AttributeError, OSError):
+        return None
+
+
+def same_contest(backup: Path, target: Path) -> None:
+    """Refuse (exit 2) a backup of another contest: its competition id and contest key must
+    be those of the file it replaces or, when that file is too damaged to say, of the newest
+    readable backup in the contest's own backup folder. With neither, it is refused too."""
+    from judging.errors import InputError
+
+    theirs = contest_identity(backup)
+    ours = contest_identity(target) if target.exists() else None
+    where = "the contest file"
+    if ours is None:  # too damaged to say: ask the contest's own backup folder
+        inside = False
+        for d in _candidate_folders(backup_folder_for(target), target):
+            for b in list_backups(d):  # newest first
+                if b.path.resolve() == backup.resolve():
+                    inside = True
+                    continue
+                if ours is None:
+                    ours = contest_identity(b.path)
+                    where = f"its backup {b.path.name}"
+        if ours is None and inside:
+            ours = theirs  # the only copy in the contest's own folder speaks for itself
+    if ours is None:
+        if not target.exists():
+            return  # nothing is replaced: putting a backup where no contest is harms none
+        raise InputError(f"{target} cannot say which contest it is, and no backup of it was "
+                         "found to tell; copy the backup by hand if you are sure "
+                         "/ 无法确认原赛事，未恢复", file=str(backup))
+    if theirs != ours:
+        got = theirs[0] if theirs else "unknown"
+        raise InputError(
+            f"this backup is of another contest (competition {got}, key "
+            f"{(theirs[1][:16] if theirs else '-')}) than {where} (competition {ours[0]}, key "
+            f"{ours[1][:16]}); nothing was restored / 该备份属于另一个赛事，未恢复",
+            file=str(backup))
 
 
 # ---- where a contest's backups go -------------------------------------------------------------

@@ -51,7 +51,9 @@ def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
     """
     p = Path(path)
     if not create and not p.exists():
-        raise StorageError(f"{p}: no such contest file / 找不到赛事数据库文件")
+        err = StorageError(f"{p}: no such contest file / 找不到赛事数据库文件")
+        err.exit_code = 2  # bad input (a mistyped path), not a bug
+        raise err
     if not create and not writable(p):
         return _connect_read_only(p)
     try:
@@ -186,6 +188,18 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise storage_error(exc, db_path(db)) from exc
 
 
+def _no_space(path: Path | None, margin: int = 1 << 20) -> bool:
+    """Is the drive of ``path`` (nearly) full?"""
+    import shutil
+
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent if path.suffix else path).free < margin
+    except OSError:
+        return False
+
+
 def db_path(db: sqlite_utils.Database) -> Path | None:
     """The file behind a connection (for messages), if it can be read."""
     try:
@@ -200,6 +214,8 @@ def storage_error(exc: BaseException, path: Path | None) -> StorageError:
     msg = str(exc).lower()
     where = f"{path}: " if path else ""
     code = getattr(exc, "sqlite_errorcode", None)
+    if ("disk i/o error" in msg or code == sqlite3.SQLITE_IOERR) and _no_space(path):
+        msg += " full"  # SQLite says "disk I/O error" when the disk filled up under it
     if "full" in msg or code == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) == errno.ENOSPC:
         text = ("the disk is full; nothing more was saved. Free space or save to another "
                 "drive / 磁盘已满")
@@ -212,6 +228,9 @@ def storage_error(exc: BaseException, path: Path | None) -> StorageError:
     elif "locked" in msg or "busy" in msg:
         text = ("the contest file is busy in another window or program; try again "
                 "/ 赛事文件正被其他程序使用")
+    elif "disk i/o error" in msg or code == sqlite3.SQLITE_IOERR:
+        text = ("the drive could not be written or read (I/O error); nothing more was saved. "
+                "Check the drive or save to another one / 磁盘读写错误，未保存")
     elif "unable to open" in msg:
         text = "the contest file cannot be opened / 无法打开赛事文件"
     else:

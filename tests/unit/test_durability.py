@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from judging.errors import StorageError
-from tests.conftest import EXAMPLES, ROOT, cli, copy_db, dump
+from tests.conftest import EXAMPLES, ROOT, cli, copy_db, dump, second_entry
 from tests.unit._kill_worker import plan
 
 PY = sys.executable
@@ -329,8 +329,8 @@ def test_write_to_read_only_medium_is_refused_plainly(
         pytest.skip("cannot make a read-only mount here")
     try:
         capsys.readouterr()
-        code = cli("marks", "import", EXAMPLES / "marks.csv", "--db", mnt / "contest.db",
-                   who="recorder2")
+        code = cli("marks", "import", second_entry(EXAMPLES / "marks.csv", tmp_path), "--db",
+                   mnt / "contest.db", who="recorder2")
         err = capsys.readouterr().err
     finally:
         _umount(mnt)

@@ -112,6 +112,15 @@ class Case:
     allowed: frozenset[str]
     writes: bool = True
     needs: str | None = None  # a subcommand that must exist (helpers' commands)
+    prepare: Callable[[Path, Path], None] | None = None  # (db, tmp): set the stage up
+
+
+def _disagree(db: Path, tmp: Path) -> None:
+    """A second recorder types 6 where the first typed 7.0 (05 A4 赵一): a disagreement."""
+    f = tmp / "second.csv"
+    f.write_text("event,station,aspect,judge,score,measured\nGJQG,05,A4,赵一,6,\n",
+                 encoding="utf-8")
+    assert cli("marks", "import", f, "--db", db, who="recorder2") == 0
 
 
 def _own_marks(tmp: Path) -> Path:
@@ -153,7 +162,7 @@ CASES = [
     Case("resolve", "marked",
          lambda db, t: ["resolve", "--event", "GJQG", "--station", "05", "--aspect", "A4",
                         "--judge", "赵一", "--score", "6", "--reason", "re-measured"],
-         CONTRACT["resolve"]),
+         CONTRACT["resolve"], prepare=_disagree),
     Case("lock", "final", lambda db, t: ["lock", "--event", "GJQG"], CONTRACT["lock"]),
     Case("lock --module", "final", lambda db, t: ["lock", "--event", "GJQG", "--module", "A"],
          CONTRACT["lock"]),
@@ -162,7 +171,7 @@ CASES = [
          CONTRACT["unlock"]),
     Case("decrypt", "locked", lambda db, t: ["decrypt", "--event", "GJQG"],
          CONTRACT["decrypt"]),
-    Case("publish", "final", lambda db, t: ["publish", "--event", "GJQG"],
+    Case("publish", "locked", lambda db, t: ["publish", "--event", "GJQG"],
          PERMISSIONS["publish"]),
     Case("results", "final", lambda db, t: ["results", "--event", "GJQG", "--json"],
          CONTRACT["results"], writes=False),
@@ -191,6 +200,8 @@ def test_every_command_against_every_role(case: Case, role: str,
     if case.needs and case.needs not in COMMANDS:
         pytest.skip(f"`jiangxin {case.needs}` does not exist yet")
     db = example_db(case.stage)
+    if case.prepare is not None:
+        case.prepare(db, tmp_path)
     before = dump(db)
     capsys.readouterr()
     code = cli(*case.argv(db, tmp_path), "--db", db, who=role)

@@ -332,7 +332,7 @@ weights = { theory = 0.5, practical = 0.6 }
     with pytest.raises(InputErrors) as e:
         load_competition(text, "bad.toml")
     fields = {err.field for err in e.value.errors}
-    assert {"competition.level", "user[0].role", "user[0].pin", "event.E.stations",
+    assert {"competition.level", "user[1].role", "user[1].pin", "event.E.stations",
             "event.E.weights", "event.E.module.A.aspect.A1.judges"} <= fields
 
 
