@@ -459,7 +459,7 @@ def read_workbook(path: str | Path, *, admin: str | None = None,
     table = _sheet_table(p, USERS_SHEET, user_cols, ["name", "role"])
     users: list[dict[str, Any]] = []
     for row in table.rows:
-        i = len(users)
+        i = len(users) + 1  # as the competition loader counts them: from 1
         u: dict[str, Any] = {"name": row.get("name")}
         raw_role = row.get("role")
         u["role"] = ROLE_WORDS.get(raw_role, raw_role.casefold())
@@ -475,8 +475,8 @@ def read_workbook(path: str | Path, *, admin: str | None = None,
         if not pin:
             errors.add(USERS_SHEET, row.number, table.label("pin") if table.has("pin") else "PIN",
                        f"{u['name'] or 'this user'} has no PIN: each person types their own "
-                       f"PIN (at least 4 digits) here before the contest is created "
-                       f"(请本人在此填写PIN, 至少4位数字)")
+                       f"PIN (at least 6 digits; 4 for a competition dated before 2027) here "
+                       f"before the contest is created (请本人在此填写PIN, 至少6位数字)")
         u["pin"] = pin
         for key in ("name", "role", "unit", "events", "pin"):
             column = table.label(key) if table.has(key) else dict(USER_COLUMNS)[key]
@@ -492,7 +492,7 @@ def read_workbook(path: str | Path, *, admin: str | None = None,
     table = _sheet_table(p, EVENTS_SHEET, event_cols, ["id", "name"])
     events: list[dict[str, Any]] = []
     for row in table.rows:
-        e = _read_event(table, row, errors, out, len(events))
+        e = _read_event(table, row, errors, out, len(events) + 1)
         events.append(e)
     data["event"] = events
 
