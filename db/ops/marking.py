@@ -14,7 +14,7 @@ from db.ops.auth import Session
 from db.ops.people import Competitor, by_station
 from db.store import gate
 from db.store.changes import NOTHING, Changes
-from db.store.contest import Contest, User
+from db.store.contest import Contest, User, Writer
 from judging.decimals import canonical, to_decimal
 from judging.entries import DISAGREEMENT, SlotState, Typed, classify, replay, same_value
 from judging.errors import InputError, InputErrors, NotAllowed, StateError
@@ -228,7 +228,22 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
     """Type marks as the signed-in user: validated as a whole, then one transaction.
 
     ``source``: (file name, SHA-256) of an imported file; ``labels``: its header as the
-    organiser wrote it, for the messages."""
+    organiser wrote it, for the messages. The marks are checked inside the write transaction,
+    so the lock state they are checked against is the one the lock gate sees.
+    """
+    c.require("marks")
+    reason = f"from {Path(file).name}" if file else ""
+    with c.write("marks.enter", reason=reason) as w:
+        plan, contexts = _plan_marks(c, inputs, file=file, labels=labels)
+        for ev_id, ctx in contexts.items():
+            w.locks.seed(ev_id, ctx.locked)  # read in this transaction: no second read
+        return _write_marks(c, w, plan, file, source, (labels or {}).get("judge", "judge"))
+
+
+def _plan_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None,
+                labels: dict[str, str] | None
+                ) -> tuple[list[tuple[SlotKey, MarkInput]], dict[str, TypingContext]]:
+    """Check every mark (all problems at once, InputErrors) and plan the slots written."""
     s = c.require("marks")
     errors: list[InputError] = []
     contexts: dict[str, TypingContext] = {}
@@ -256,6 +271,7 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
         if ev.id not in contexts:
             contexts[ev.id] = typing_context(c, ev.id)
         ctx = contexts[ev.id]
+        locks.seed(ev.id, ctx.locked)
         judge = ctx.users.get(m.judge)
         if judge is None or judge.role not in ("judge", "chief"):
             raise NotAllowed(_where(file, m.row, label("judge")) +
@@ -289,7 +305,7 @@ def enter_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None = N
         plan.append(((ev.id, station, aspect.id, m.judge), m))
     if errors:
         raise InputErrors(errors)
-    return _write_marks(c, plan, file, source, label("judge"))
+    return plan, contexts
 
 
 AspectSlots = dict[tuple[str, str, str], dict[str, tuple[str | None, str]]]
@@ -329,48 +345,47 @@ def _where(file: str | None, row: int | None, fld: str) -> str:
     return ", ".join(parts) + ": "
 
 
-def _write_marks(c: Contest, plan: list[tuple[SlotKey, MarkInput]], file: str | None,
-                 source: tuple[str, str] | None = None, judge_field: str = "judge"
-                 ) -> MarksSaved:
+def _write_marks(c: Contest, w: Writer, plan: list[tuple[SlotKey, MarkInput]],
+                 file: str | None, source: tuple[str, str] | None = None,
+                 judge_field: str = "judge") -> MarksSaved:
     assert c.session is not None
     user = c.session.user
     counts: dict[str, int] = defaultdict(int)
     states: dict[SlotKey, list[Typed]] = {}
     written: dict[SlotKey, None] = {}  # in order, once each
-    reason = f"from {Path(file).name}" if file else ""
+    reason = w.reason
     # how each mark arrived, in its audit record: typed in the grid, or from which file
     via: object = ({"file": source[0], "sha256": source[1]} if source is not None
                    else {"file": Path(file).name} if file else "grid")
-    with c.write("marks.enter", reason=reason) as w:
-        # read inside the transaction (BEGIN IMMEDIATE): the judge count is checked against,
-        # and the aspect marks computed from, what no other writer can change meanwhile
-        aspect_slots = _aspect_slots(c, dict.fromkeys(k[:3] for k, _ in plan))
-        _check_judge_counts(c, plan, aspect_slots, file, judge_field)
-        for key, m in plan:
-            log = states.get(key)
-            if log is None:
-                log = states[key] = slot_log(c, key)
-            what = classify(replay(log), user, m.score, m.measured)
-            counts[what] += 1
-            if what == "noop":
-                continue
-            row = w.insert("marks", {"event": key[0], "station": key[1], "aspect": key[2],
-                                     "judge": key[3], "action": "type",
-                                     "score": canonical(m.score) if m.score is not None
-                                     else None,
-                                     "measured": canonical(m.measured) if m.measured is not None
-                                     else None, "reason": reason, "target": None},
-                           audit_row={"slot": list(key), "what": what,
-                                      "score": canonical(m.score) if m.score is not None
-                                      else None,
-                                      "measured": canonical(m.measured)
-                                      if m.measured is not None else None, "via": via})
-            log.append(Typed(row["uid"], user, "type", m.score, m.measured))
-            written[key] = None
-        slots, aspects = refresh(c, written, logs=states, known=aspect_slots)
-        if source is not None and w.written:
-            w.log(action="marks.file", after={"file": source[0], "sha256": source[1],
-                                              **dict(counts)})
+    # inside the caller's transaction (BEGIN IMMEDIATE): the judge count is checked against,
+    # and the aspect marks computed from, what no other writer can change meanwhile
+    aspect_slots = _aspect_slots(c, dict.fromkeys(k[:3] for k, _ in plan))
+    _check_judge_counts(c, plan, aspect_slots, file, judge_field)
+    for key, m in plan:
+        log = states.get(key)
+        if log is None:
+            log = states[key] = slot_log(c, key)
+        what = classify(replay(log), user, m.score, m.measured)
+        counts[what] += 1
+        if what == "noop":
+            continue
+        row = w.insert("marks", {"event": key[0], "station": key[1], "aspect": key[2],
+                                 "judge": key[3], "action": "type",
+                                 "score": canonical(m.score) if m.score is not None
+                                 else None,
+                                 "measured": canonical(m.measured) if m.measured is not None
+                                 else None, "reason": reason, "target": None},
+                       audit_row={"slot": list(key), "what": what,
+                                  "score": canonical(m.score) if m.score is not None
+                                  else None,
+                                  "measured": canonical(m.measured)
+                                  if m.measured is not None else None, "via": via})
+        log.append(Typed(row["uid"], user, "type", m.score, m.measured))
+        written[key] = None
+    slots, aspects = refresh(c, written, logs=states, known=aspect_slots)
+    if source is not None and w.written:
+        w.log(action="marks.file", after={"file": source[0], "sha256": source[1],
+                                          **dict(counts)})
     return MarksSaved({"entered": counts["enter"], "verified": counts["verify"],
                        "corrected": counts["correct"], "disagreements": counts["disagree"],
                        "unchanged": counts["noop"]}, w.changes, slots, aspects)

@@ -19,6 +19,7 @@ row to name the row in the message; the Writer checks again whatever they do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from judging.errors import StateError
@@ -63,6 +64,11 @@ class LockView:
 
     def forget(self) -> None:
         self._locked.clear()
+
+    def seed(self, event_id: str, modules: Iterable[str]) -> None:
+        """The locked modules of an event as the caller read them inside this same write
+        transaction (so nobody can have changed them since): saves reading them again."""
+        self._locked[event_id] = set(modules)
 
     def locked(self, event_id: str) -> set[str]:
         hit = self._locked.get(event_id)
