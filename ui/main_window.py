@@ -18,6 +18,7 @@ from db.store.changes import EVERYTHING, NOTHING, Changes, Kind
 from db.store.contest import Contest
 from judging.errors import JiangxinError
 from ui import files, i18n
+from ui.about import HelpMenu
 from ui.contest_files import ContestFileActions
 from ui.errors import show_error
 from ui.i18n import role_label, t
@@ -178,6 +179,7 @@ class MainWindow(ContestFileActions):
         self.a_hall.setShortcut(QKeySequence("F11"))
         self.m_view.addAction(self.a_hall)
         self.a_hall.setEnabled(screen_class(HALL) is not None)
+        self.m_help = HelpMenu(self)
 
     def retranslate(self) -> None:
         self.setWindowTitle(t("匠心 · 职工技能大赛评分", "Jiangxin · skills contest judging"))
@@ -198,6 +200,7 @@ class MainWindow(ContestFileActions):
         self.a_lock.setText(t("锁定屏幕", "Lock screen"))
         self.a_switch.setText(t("切换用户", "Switch user"))
         self.a_hall.setText(t("大屏显示（投影）", "Hall display (projector)"))
+        self.m_help.retranslate()
         self.signin.retranslate()
         for i, spec in enumerate(self.specs):
             item = self.nav.item(i)

@@ -18,7 +18,18 @@ import sqlite_utils
 from db.store.schema import MIGRATIONS, SCHEMA_NAMES
 from judging.errors import StorageError
 
-APP_VERSION = "0.1.0"
+
+def _app_version() -> str:
+    """The installed package's version (pyproject.toml's, carried into the bundle's metadata)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("jiangxin")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
+APP_VERSION = _app_version()
 
 
 def now_iso() -> str:
