@@ -36,6 +36,8 @@ def cmd_certificates(args: argparse.Namespace) -> int:
     tpl = certs.template(c)
     if args.portrait:
         tpl = dataclasses.replace(tpl, orientation=PORTRAIT.orientation)
+    if args.preprinted:
+        tpl = dataclasses.replace(tpl, preprinted=True)
     if args.revoke:
         if args.reprint or args.event:
             raise InputError("--revoke stands alone (no --event or --reprint)", field="--revoke")
@@ -184,6 +186,8 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--seal", metavar="SEAL.png",
                     help="the organiser's seal (PNG with transparency), printed over its name; "
                          "kept for later prints")
+    sp.add_argument("--preprinted", action="store_true",
+                    help="套打: only the variable text, for pre-printed certificate stock")
     sp.add_argument("--reprint", action="append", metavar="SERIAL",
                     help="print an issued certificate again as a duplicate (补发); repeatable")
     sp.add_argument("--revoke", metavar="SERIAL", help="revoke a certificate's serial")

@@ -53,6 +53,9 @@ class CertificateTemplate:
     draw_frame: bool = True  # the vector border; off when a background already has one
     verify_hint: str = "手机扫码核验 Scan to verify"
     short_code_label: str = "验证码"
+    # 套打: pre-printed stock already has the border, the heading and the seal line, so only
+    # the variable text (name, wording, organiser, date, serial, QR) is printed
+    preprinted: bool = False
 
     @property
     def pagesize(self) -> tuple[float, float]:
@@ -339,6 +342,9 @@ def _geometry(template: CertificateTemplate) -> _Geometry:
 def _page(
     c: Canvas, cert: CertificateData, t: CertificateTemplate, g: _Geometry
 ) -> None:
+    if t.preprinted:
+        _variable_text(c, cert, t, g)
+        return
     if t.background:
         c.drawImage(t.background, 0, 0, g.w, g.h, preserveAspectRatio=False)
     if t.draw_frame:
@@ -355,6 +361,12 @@ def _page(
     for ch in chars:
         x += fonts.draw_text(c, x, g.heading_y, ch, fonts.SERIF_BOLD, size) + gap
     _heading_ornament(c, g.w / 2, g.heading_y - 8 * mm, 62 * mm)
+    _variable_text(c, cert, t, g)
+
+
+def _variable_text(
+    c: Canvas, cert: CertificateData, t: CertificateTemplate, g: _Geometry
+) -> None:
     values = _values(cert)
     # Salutation: the name large.
     y = g.body_top
@@ -408,12 +420,12 @@ def _signature(
         size,
         "centre",
     )
-    if t.seal:
+    if t.seal and not t.preprinted:
         d = 42 * mm
         c.drawImage(
             t.seal, g.sign_x - d / 2, g.sign_y - 4.5 * mm - d / 2, d, d, mask="auto"
         )
-    elif t.seal_placeholder:
+    elif t.seal_placeholder and not t.preprinted:
         c.setFillColorRGB(*GREY)
         fonts.draw_text(
             c,
@@ -529,7 +541,7 @@ def render_certificates(
     )
     c.setTitle("获奖证书")
     c.setCreator("匠心 Jiangxin")
-    if t.draw_frame:
+    if t.draw_frame and not t.preprinted:
         c.beginForm("frame")
         _frame(c, g.w, g.h)
         c.endForm()
