@@ -1,6 +1,9 @@
 """证书打印 Certificates: award winners per event with the state of their certificate; issue and
-print on a worker with a progress bar, preview, print through Qt, save the PDF, reprint (补发)
-with a reason, revoke, template settings, and the paper forms.
+print on a worker with a progress bar, preview, print (the system's print dialog chooses the
+printer, pages, copies and paper; the pages go to the queue as vector PDF through
+printing.spool, with progress and cancel), 套打 on pre-printed stock with a calibration page
+and per-printer offsets, save the PDF, reprint (补发) with a reason, revoke, template
+settings, and the paper forms.
 
 Issuing signs with the contest key, which the organiser's PIN unlocks: the PIN is typed into
 the screen for each batch and never kept. The batch runs on a worker thread with its own
@@ -10,6 +13,7 @@ preview shows it and the organiser prints it or saves a copy.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,17 +24,22 @@ from db.ops.paper_forms import KIND_LABELS, KINDS, write_form
 from db.store.changes import Changes, Kind
 from db.store.contest import Contest
 from judging.errors import InputError, JiangxinError, NotAllowed
+from printing import printer_settings
+from printing.paper import PAPERS
+from printing.spool import PrintCancelled, PrintResult
 from ui import files
 from ui.errors import show_error
 from ui.event_picker import EventPicker
 from ui.i18n import t
 from ui.models import Column, RowsModel
-from ui.pdf_view import PdfPreview, prepare_printer, print_pdf
+from ui.pdf_view import PdfPreview
+from ui.print_job import PrintRunner, job_from_printer, open_dialog, prepare_printer, print_dialog
 from ui.qt import (
     QAbstractItemView,
+    QCheckBox,
     QColor,
     QComboBox,
-    QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -38,7 +47,6 @@ from ui.qt import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPrintDialog,
     QPrinter,
     QProgressBar,
     QPushButton,
@@ -72,7 +80,8 @@ class CertificatesScreen(QWidget):
     reprinted = Signal(object)  # list[CertificateData]
     revoked = Signal(str)  # serial
     pdf_ready = Signal(object)  # Path of the PDF now in the preview
-    printed = Signal(int)  # pages sent to the printer
+    printed = Signal(int)  # sheets sent to the printer (pages × copies)
+    print_cancelled = Signal()
     task_failed = Signal(str)  # the message of a failed batch
     template_saved = Signal()
 
@@ -83,6 +92,10 @@ class CertificatesScreen(QWidget):
         self.pdf: Path | None = None
         self.busy = False
         self._printer: QPrinter | None = None
+        self.print_dialog: Any = None  # the open QPrintDialog, if any
+        self.runner = PrintRunner(self)
+        self.pdf_preprinted = False  # the previewed PDF is a 套打 layout
+        self.last_printer: str | None = None
 
         # ---- winners ----------------------------------------------------------------------
         self.model = RowsModel(self._columns(), self)
@@ -118,6 +131,10 @@ class CertificatesScreen(QWidget):
         self.revoke_btn = QPushButton(t("撤销所选", "Revoke selected"))
         self.progress = QProgressBar()
         self.progress.setVisible(False)
+        self.preprinted = QCheckBox(t("套打（预印证书纸，只印变量文字）",
+                                      "Pre-printed stock (套打: variable text only)"))
+        self.cancel_print_btn = QPushButton(t("取消打印", "Cancel printing"))
+        self.cancel_print_btn.setVisible(False)
         self.status = QLabel()
         self.status.setWordWrap(True)
 
@@ -181,6 +198,34 @@ class CertificatesScreen(QWidget):
                              "empty: the default")))
         form.addRow(self.wording)
         form.addRow(self.save_template_btn)
+        # ---- 套打 calibration (this laptop's printers) --------------------------------------
+        self.cal_paper = QComboBox()
+        for key, paper in PAPERS.items():
+            self.cal_paper.addItem(paper.label, key)
+        self.cal_print_btn = QPushButton(t("打印校准页…", "Print calibration page…"))
+        self.cal_x, self.cal_y = QDoubleSpinBox(), QDoubleSpinBox()
+        for box in (self.cal_x, self.cal_y):
+            box.setRange(0.5, 59.5)
+            box.setDecimals(1)
+            box.setSingleStep(0.5)
+            box.setValue(20.0)
+            box.setSuffix(" mm")
+        self.cal_save_btn = QPushButton(t("保存校准", "Save calibration"))
+        self.cal_status = QLabel()
+        self.cal_status.setWordWrap(True)
+        cal_box = QGroupBox(t("套打校准（本机打印机）",
+                              "Pre-printed stock: calibration (this laptop)"))
+        cf = QFormLayout(cal_box)
+        cf.addRow(t("纸张", "Paper"), self.cal_paper)
+        cf.addRow(self.cal_print_btn)
+        measured = QHBoxLayout()
+        measured.addWidget(QLabel(t("十字A 距左边 X", "Cross A from left X")))
+        measured.addWidget(self.cal_x)
+        measured.addWidget(QLabel(t("距上边 Y", "from top Y")))
+        measured.addWidget(self.cal_y)
+        measured.addWidget(self.cal_save_btn)
+        cf.addRow(measured)
+        cf.addRow(self.cal_status)
 
         # ---- forms ------------------------------------------------------------------------
         self.form_event = EventPicker()
@@ -199,6 +244,7 @@ class CertificatesScreen(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.pin)
         actions.addWidget(self.issue_btn)
+        actions.addWidget(self.preprinted)
         actions.addStretch(1)
         again = QHBoxLayout()
         again.addWidget(self.reason, 1)
@@ -214,6 +260,7 @@ class CertificatesScreen(QWidget):
         settings = QWidget()
         sl = QVBoxLayout(settings)
         sl.addWidget(tpl_box)
+        sl.addWidget(cal_box)
         sl.addStretch(1)
         paper = QWidget()
         pl = QVBoxLayout(paper)
@@ -239,6 +286,7 @@ class CertificatesScreen(QWidget):
         left.addWidget(self.status)
         out_buttons = QHBoxLayout()
         out_buttons.addWidget(self.print_btn)
+        out_buttons.addWidget(self.cancel_print_btn)
         out_buttons.addWidget(self.save_btn)
         right = QVBoxLayout()
         right.addWidget(QLabel(t("预览", "Preview")))
@@ -259,7 +307,13 @@ class CertificatesScreen(QWidget):
         self.issue_btn.clicked.connect(self.issue)
         self.reprint_btn.clicked.connect(self.reprint_selected)
         self.revoke_btn.clicked.connect(self.revoke_selected)
-        self.print_btn.clicked.connect(self.open_print_dialog)
+        self.print_btn.clicked.connect(lambda: self.open_print_dialog())
+        self.cancel_print_btn.clicked.connect(self.runner.cancel)
+        self.cal_print_btn.clicked.connect(self.print_calibration)
+        self.cal_save_btn.clicked.connect(self.save_calibration)
+        self.runner.progressed.connect(self._print_progressed)
+        self.runner.succeeded.connect(self._print_done)
+        self.runner.failed.connect(self._print_failed)
         self.save_btn.clicked.connect(self._ask_save)
         self.save_template_btn.clicked.connect(self.save_template)
         self.bg_btn.clicked.connect(lambda: self._pick_image(self.background))
@@ -356,13 +410,17 @@ class CertificatesScreen(QWidget):
         out = Path(self._tmp.name) / f"{what_stamp()}.pdf"
         user = c.session.user
 
+        preprinted = self.preprinted.isChecked()
+
         def job(contest: Contest, progress: Any) -> Any:
-            return work(contest, user, pin, passphrase, out, lambda d, n: progress(d, n, ""))
+            tpl = dataclasses.replace(certs.template(contest), preprinted=preprinted)
+            return work(contest, user, pin, passphrase, out, lambda d, n: progress(d, n, ""),
+                        tpl)
 
         # end-of-task handling lives in the done/error callbacks: they are connected before
         # the worker starts, whereas a slot connected to Task.finished after run_task returns
         # can miss a task that already finished
-        run_task(self.state, job, lambda result: self._done(result, out, done),
+        run_task(self.state, job, lambda result: self._done(result, out, done, preprinted),
                  on_error=self._fail, on_progress=self._progressed)
 
     def issue(self) -> None:
@@ -371,9 +429,9 @@ class CertificatesScreen(QWidget):
             return
 
         def work(c: Contest, user: str, pin: str, passphrase: str, out: Path,
-                 progress: Any) -> Any:
+                 progress: Any, tpl: Any) -> Any:
             return certs.issue_certificates(c, user, pin, out=out, progress=progress,
-                                            passphrase=passphrase)
+                                            passphrase=passphrase, template_override=tpl)
 
         self._start(t("正在颁发并生成证书…", "Issuing certificates…"), work, self.issued)
 
@@ -386,9 +444,10 @@ class CertificatesScreen(QWidget):
         reason = self.reason.text().strip()
 
         def work(c: Contest, user: str, pin: str, passphrase: str, out: Path,
-                 progress: Any) -> Any:
+                 progress: Any, tpl: Any) -> Any:
             return certs.reprint_certificates(c, user, pin, serials, reason, out=out,
-                                              progress=progress, passphrase=passphrase)
+                                              progress=progress, passphrase=passphrase,
+                                              template_override=tpl)
 
         self._start(t("正在补发…", "Reprinting…"), work, self.reprinted)
 
@@ -396,10 +455,10 @@ class CertificatesScreen(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
-    def _done(self, result: list[Any], out: Path, signal: Any) -> None:
+    def _done(self, result: list[Any], out: Path, signal: Any, preprinted: bool = False) -> None:
         n = len(result)
         if n and out.exists():
-            self.show_pdf(out)
+            self.show_pdf(out, preprinted=preprinted)
             self.status.setText(t(f"已颁发 {n} 张，已记录。请预览后打印或另存。",
                                   f"{n} certificates recorded. Preview, then print or save."))
         else:
@@ -441,44 +500,111 @@ class CertificatesScreen(QWidget):
         self.status.setText(t(f"已撤销 {len(chosen)} 张", f"Revoked {len(chosen)}"))
 
     # ---- preview, printing, saving ----------------------------------------------------------
-    def show_pdf(self, pdf: Path) -> None:
+    def show_pdf(self, pdf: Path, preprinted: bool = False) -> None:
         self.pdf = pdf
+        self.pdf_preprinted = preprinted
         self.preview.show_pdf(pdf)
         self.print_btn.setEnabled(True)
         self.save_btn.setEnabled(True)
         self.pdf_ready.emit(pdf)
 
-    def open_print_dialog(self) -> None:
-        """The system's print dialog (printer, copies, pages); printing starts on OK."""
-        if self.pdf is None:
-            return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        prepare_printer(printer, self.pdf)
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle(t("打印证书", "Print certificates"))
-        dialog.accepted.connect(lambda: self.print_to(printer))
-        self._printer = printer
-        QDialog.open(dialog)  # window-modal; the binding types only open(receiver, member)
-
-    def print_to(self, printer: QPrinter, pdf: Path | None = None) -> None:
-        """Print a PDF (the previewed one by default) on a worker thread; emits printed."""
+    def open_print_dialog(self, pdf: Path | None = None, *, calibration: bool = False) -> Any:
+        """The system's print dialog (printer, pages, copies, paper); printing starts on OK."""
         target = pdf or self.pdf
-        if target is None:
+        if target is None or self.runner.busy:
+            return None
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        prepare_printer(printer, target)
+        dialog = print_dialog(printer, self, t("打印校准页", "Print the calibration page")
+                              if calibration else t("打印", "Print"))
+        dialog.accepted.connect(lambda: self.print_to(printer, target, calibration=calibration))
+        self._printer = printer
+        self.print_dialog = dialog
+        open_dialog(dialog)
+        return dialog
+
+    def print_to(self, printer: QPrinter, pdf: Path | None = None, *,
+                 calibration: bool = False) -> None:
+        """Send a PDF (the previewed one by default) to what ``printer`` names, on a thread.
+
+        A 套打 PDF and the calibration page get the printer's remembered offset.
+        """
+        target = pdf or self.pdf
+        if target is None or self.runner.busy:
             return
-        self._printer = printer  # keep it alive while the worker paints on it
+        name = printer.printerName() or None
+        offset = (printer_settings.offsets(name) if calibration or self.pdf_preprinted
+                  else (0.0, 0.0))
+        try:
+            job = job_from_printer(printer, target, offset_mm=offset, title=target.name)
+            if calibration:
+                job = dataclasses.replace(job, paper=None)  # the page is made for its paper
+        except JiangxinError as exc:
+            self._fail(exc)
+            return
+        self.last_printer = name
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
+        self.cancel_print_btn.setVisible(True)
+        self.print_btn.setEnabled(False)
         self.status.setText(t("正在打印…", "Printing…"))
+        self.runner.start(job)
 
-        def job(_c: Contest, progress: Any) -> int:
-            return print_pdf(printer, target, lambda d, n: progress(d, n, ""))
+    def _print_progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(t(f"正在打印 {done}/{total} 页…", f"Printing page {done}/{total}…"))
 
-        def done(pages: int) -> None:
-            self.progress.setVisible(False)
-            self.status.setText(t(f"已送打印 {pages} 页", f"{pages} pages sent to the printer"))
-            self.printed.emit(pages)
+    def _print_finished(self) -> None:
+        self.progress.setVisible(False)
+        self.cancel_print_btn.setVisible(False)
+        self.print_btn.setEnabled(self.pdf is not None)
 
-        run_task(self.state, job, done, on_error=self._fail, on_progress=self._progressed)
+    def _print_done(self, result: PrintResult) -> None:
+        self._print_finished()
+        job = f"（{result.job_id}）" if result.job_id else ""
+        self.status.setText(t(f"已送打印 {result.pages} 页 × {result.copies} 份 → "
+                              f"{result.destination}{job}",
+                              f"{result.pages} pages × {result.copies} sent to "
+                              f"{result.destination} {result.job_id or ''}"))
+        self.printed.emit(result.sheets)
+
+    def _print_failed(self, exc: BaseException) -> None:
+        self._print_finished()
+        if isinstance(exc, PrintCancelled):
+            self.status.setText(t("已取消打印，打印机未收到任务。", "Printing cancelled: "
+                                                                   "nothing reached the printer."))
+            self.print_cancelled.emit()
+            return
+        self._fail(exc)
+
+    # ---- 套打 calibration -------------------------------------------------------------------
+    def print_calibration(self) -> Any:
+        """Make the calibration page for the chosen paper and open the print dialog for it."""
+        from printing.calibration import calibration_page
+
+        paper = PAPERS[self.cal_paper.currentData()]
+        out = Path(self._tmp.name) / f"calibration-{paper.key}-{what_stamp()}.pdf"
+        current = printer_settings.offsets(self.last_printer)
+        calibration_page(out, paper, landscape=self.orientation.currentData() != "portrait",
+                         current=current, printer=self.last_printer or "")
+        return self.open_print_dialog(out, calibration=True)
+
+    def save_calibration(self) -> None:
+        """Remember the offset from cross A's measured position, for the last printer used."""
+        from printing.calibration import corrected_offset
+
+        try:
+            current = printer_settings.offsets(self.last_printer)
+            dx, dy = corrected_offset(current, (self.cal_x.value(), self.cal_y.value()))
+            printer_settings.set_offsets(self.last_printer, dx, dy)
+        except JiangxinError as exc:
+            self._fail(exc)
+            return
+        who = self.last_printer or t("默认打印机", "default printer")
+        self.cal_status.setText(t(f"{who}：套打偏移 右 {dx:g} mm，下 {dy:g} mm（已保存在本机）",
+                                  f"{who}: offset right {dx:g} mm, down {dy:g} mm (saved on "
+                                  "this laptop)"))
 
     def _ask_save(self) -> None:
         dialog = files.make_dialog(self, t("另存PDF", "Save PDF"), "pdf", "PDF (*.pdf)")

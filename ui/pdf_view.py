@@ -1,35 +1,17 @@
-"""PDF pages on screen and on paper: a scrolling preview and printing through QPrinter.
+"""PDF pages on screen: a scrolling preview (printing is ui/print_job.py, as vector PDF).
 
 pdfium is not thread-safe, so every use of pypdfium2 in the app goes through :data:`PDFIUM`
-(a lock): the preview renders on the GUI thread, printing and QR decoding on workers.
-Printing renders each page at the printer's resolution (at most :data:`MAX_PRINT_DPI`) and
-paints it over the whole paper; the page orientation follows the PDF's first page.
+(a lock): the preview renders on the GUI thread, QR decoding on workers.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
-from ui.qt import (
-    QImage,
-    QLabel,
-    QLayout,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QPixmap,
-    QPrinter,
-    QRect,
-    QScrollArea,
-    Qt,
-    QVBoxLayout,
-    QWidget,
-)
+from ui.qt import QImage, QLabel, QLayout, QPixmap, QScrollArea, Qt, QVBoxLayout, QWidget
 
 PDFIUM = threading.RLock()
-MAX_PRINT_DPI = 600
 
 
 def _qimage(page: object, scale: float, grey: bool = False) -> QImage:
@@ -64,71 +46,6 @@ def render_pages(pdf: Path | bytes, dpi: float = 72, limit: int | None = None) -
             return [_qimage(doc[i], dpi / 72) for i in range(n)]
         finally:
             doc.close()
-
-
-def first_page_landscape(pdf: Path) -> bool:
-    import pypdfium2 as pdfium
-
-    with PDFIUM:
-        doc = pdfium.PdfDocument(str(pdf))
-        try:
-            w, h = doc[0].get_size()
-        finally:
-            doc.close()
-    return bool(w > h)
-
-
-def prepare_printer(printer: QPrinter, pdf: Path) -> None:
-    """A4, orientation of the document, the whole paper as the painting area."""
-    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    printer.setPageOrientation(QPageLayout.Orientation.Landscape if first_page_landscape(pdf)
-                               else QPageLayout.Orientation.Portrait)
-    printer.setFullPage(True)
-
-
-def print_pdf(printer: QPrinter, pdf: Path,
-              progress: Callable[[int, int], None] | None = None) -> int:
-    """Paint every page of ``pdf`` on ``printer`` (any thread); returns the pages printed.
-
-    Copies: when the printer cannot make them itself (e.g. PDF output), pages are repeated.
-    """
-    import pypdfium2 as pdfium
-
-    dpi = min(printer.resolution(), MAX_PRINT_DPI)
-    copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
-    painter = QPainter()
-    if not painter.begin(printer):
-        raise OSError("the printer could not be opened / 无法打开打印机")
-    printed = 0
-    try:
-        with PDFIUM:
-            doc = pdfium.PdfDocument(str(pdf))
-            try:
-                n = len(doc)
-                total = n * copies
-                for copy in range(copies):
-                    for i in range(n):
-                        if printed:
-                            printer.newPage()
-                        image = _qimage(doc[i], dpi / 72)
-                        paper = printer.paperRect(QPrinter.Unit.DevicePixel).toRect()
-                        target = _fit(image.width(), image.height(), paper)
-                        painter.drawImage(target, image)
-                        printed += 1
-                        if progress:
-                            progress(copy * n + i + 1, total)
-            finally:
-                doc.close()
-    finally:
-        painter.end()
-    return printed
-
-
-def _fit(w: int, h: int, area: QRect) -> QRect:
-    scale = min(area.width() / w, area.height() / h)
-    tw, th = int(w * scale), int(h * scale)
-    return QRect(area.x() + (area.width() - tw) // 2, area.y() + (area.height() - th) // 2,
-                 tw, th)
 
 
 class PdfPreview(QScrollArea):

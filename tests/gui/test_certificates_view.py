@@ -108,7 +108,7 @@ def test_print_through_qprinter_to_a_pdf_file(qtbot, screen: CertificatesScreen,
     out = tmp_path / "printed.pdf"
     printer.setOutputFileName(str(out))
     printer.setResolution(200)
-    from ui.pdf_view import prepare_printer
+    from ui.print_job import prepare_printer
 
     prepare_printer(printer, w.pdf)
     with qtbot.waitSignal(w.printed, timeout=60_000) as sig:
