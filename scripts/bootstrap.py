@@ -2,6 +2,7 @@
 
     python3 scripts/bootstrap.py app     # set up, then open the ready demo contest
     python3 scripts/bootstrap.py test    # set up, check (ruff, mypy, lint-imports), then test
+    python3 scripts/bootstrap.py bundle  # set up, then build dist/jiangxin/ (PyInstaller)
 
 Set-up: a virtual environment in .venv with the project and its test extra installed; on
 Debian/Ubuntu run as root, the system libraries Qt needs are installed with apt-get when
@@ -128,11 +129,42 @@ def ensure_postgresql() -> None:
               "skipped (on Debian: apt-get install postgresql)", file=sys.stderr)
 
 
+# The printing tests print to a real CUPS queue: cupsd and the cups-pdf printer (Debian).
+PRINT_DEBS = ["cups", "cups-client", "printer-driver-cups-pdf"]
+
+
+def ensure_print_queue() -> None:
+    """Install CUPS and cups-pdf for the printing tests (Debian/Ubuntu, as root)."""
+    if shutil.which("cupsd") and Path("/usr/lib/cups/backend/cups-pdf").exists():
+        return
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        print("note: the printing tests need CUPS and cups-pdf (Debian: apt-get install "
+              + " ".join(PRINT_DEBS) + ")", file=sys.stderr)
+        return
+    print("installing CUPS and cups-pdf for the printing tests (apt-get) …", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *PRINT_DEBS,
+           check=False, env=env, stdout=subprocess.DEVNULL) != 0:
+        run("apt-get", "update", "-qq", check=False, env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *PRINT_DEBS,
+            check=False, env=env, stdout=subprocess.DEVNULL)
+
+
+def bundle(argv: list[str]) -> int:
+    """dist/jiangxin/: the one-folder bundle described by packaging/jiangxin.spec."""
+    run(PY, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test,bundle]")
+    return run(PY, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+               "--distpath", ROOT / "dist", "--workpath", ROOT / "build" / "pyinstaller",
+               *argv, ROOT / "packaging" / "jiangxin.spec", check=False, cwd=ROOT)
+
+
 def main(argv: list[str]) -> int:
     what = argv[0] if argv else "app"
     setup()
     if what == "setup":
         return 0
+    if what == "bundle":
+        return bundle(argv[1:])
     if what == "test":
         ensure_browser()
         failed = checks()
@@ -140,6 +172,7 @@ def main(argv: list[str]) -> int:
             print("checks failed / 检查未通过: " + ", ".join(failed), file=sys.stderr)
             return 1
         ensure_postgresql()
+        ensure_print_queue()
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         return run(PY, "-m", "pytest", *argv[1:], check=False, cwd=ROOT, env=env)
     if what == "check":
