@@ -6,17 +6,19 @@ import platform
 import sys
 
 from db.store.connection import APP_VERSION
+from ui import qt
 from ui.i18n import t
-from ui.qt import PYSIDE_VERSION, QMainWindow, QMenu, QMessageBox, QWidget, qaction, qVersion
+from ui.qt import QMainWindow, QMenu, QMessageBox, QWidget, qaction, qVersion
 
 
 def about_text() -> str:
     bundle = t("（独立安装包）", " (bundle)") if getattr(sys, "frozen", False) else ""
+    binding = getattr(qt, "PYSIDE_VERSION", "?")
     return (f"<h3>匠心 Jiangxin {APP_VERSION}</h3>"
             + t("<p>职工技能大赛评分系统，离线运行。</p>",
                 "<p>Offline judging for worker skills competitions.</p>")
             + f"<p>Python {platform.python_version()}{bundle} · Qt {qVersion()} · "
-              f"PySide6 {PYSIDE_VERSION} · {platform.system()} {platform.release()}</p>")
+              f"PySide6 {binding} · {platform.system()} {platform.release()}</p>")
 
 
 class HelpMenu(QMenu):

@@ -200,8 +200,8 @@ class CertificatesScreen(QWidget):
         form.addRow(self.save_template_btn)
         # ---- 套打 calibration (this laptop's printers) --------------------------------------
         self.cal_paper = QComboBox()
-        for key, paper in PAPERS.items():
-            self.cal_paper.addItem(paper.label, key)
+        for key, size in PAPERS.items():
+            self.cal_paper.addItem(size.label, key)
         self.cal_print_btn = QPushButton(t("打印校准页…", "Print calibration page…"))
         self.cal_x, self.cal_y = QDoubleSpinBox(), QDoubleSpinBox()
         for box in (self.cal_x, self.cal_y):

@@ -23,8 +23,8 @@ from printing.calibration import calibration_page, corrected_offset
 from printing.paper import MM, PAPERS, paper
 from printing.scan import qr_texts_in_pdf
 from tests.conftest import cli
-from tests.unit.test_exchange import copy_db
 from tests.print_queue import Queue, cups_queue  # noqa: F401 (the fixture)
+from tests.unit.test_exchange import copy_db
 
 SERIAL = re.compile(r"[A-Z]+-\d{4}(?:-[A-Z0-9]+)+-\d{4}")
 
