@@ -12,8 +12,7 @@ from pathlib import Path
 
 import main as main_module
 from db.store.connection import APP_VERSION
-from tests.conftest import cli
-from tests.unit.test_exchange import copy_db
+from tests.conftest import cli, copy_db
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,9 +22,8 @@ from printing import printer_settings, spool
 from printing.calibration import calibration_page, corrected_offset
 from printing.paper import MM, PAPERS, paper
 from printing.scan import qr_texts_in_pdf
-from tests.conftest import cli
+from tests.conftest import cli, copy_db
 from tests.print_queue import Queue, cups_queue  # noqa: F401 (the fixture)
-from tests.unit.test_exchange import copy_db
 
 SERIAL = re.compile(r"[A-Z]+-\d{4}(?:-[A-Z0-9]+)+-\d{4}")
 
