@@ -95,11 +95,23 @@ def _vector(pdf: Path, out: Path, queue: str | None) -> dict[str, float]:
     return figures
 
 
+def _peak_mib() -> float:
+    """This process's peak resident memory. Linux: VmHWM (ru_maxrss survives exec, so a
+    child would report its parent's peak); elsewhere ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(way: str, pdf: Path, out: Path, dpi: int, queue: str | None) -> None:
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _peak_mib()
     figures = _vector(pdf, out, queue) if way == "vector" else _bitmap(pdf, out, dpi)
-    figures["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures["start_mib"] = base / 1024
+    figures["peak_mib"] = _peak_mib()
+    figures["start_mib"] = base
     figures["spool_bytes"] = out.stat().st_size
     print(json.dumps(figures))
 
@@ -245,7 +257,7 @@ def document(bundle: dict[str, object], printing: dict[str, object], when: str) 
               f"{_mib(b['spool_bytes'])} |",
               f"| peak memory of the printing process | {v['peak_mib']:.0f} MiB | "
               f"{b['peak_mib']:.0f} MiB |",
-              f"| of which before printing (Python, libraries) | {v['start_mib']:.0f} MiB | "
+              f"| the bare Python process, for comparison | {v['start_mib']:.0f} MiB | "
               f"{b['start_mib']:.0f} MiB |", ""]
     if "queue_seconds" in v:
         lines += [f"Handing the vector job to a real CUPS queue (cups-pdf) with `lp` took "
@@ -253,10 +265,11 @@ def document(bundle: dict[str, object], printing: dict[str, object], when: str) 
     lines += [f"Vector: `printing.spool.print_ready` (the pages copied by pdfium, fonts once; "
               "what goes to `lp`, or to GDI page by page on Windows). Bitmap: the app's former "
               f"`print_pdf`, each page rendered by pdfium at {printing['dpi']} dpi and painted "
-              "through QPrinter (on Linux Qt hands CUPS a PDF of page images; Windows spools "
-              "EMF/bitmaps of the same size), measured to a QPrinter PDF file. The spool "
-              "ratio grows with the count: 1,000 certificates are ten times these figures "
-              "for both, but the vector path's memory stays flat (one page at a time).",
+              "through QPrinter (on Linux Qt hands CUPS a PDF of page images; on Windows the "
+              "GDI spool of such pages is of the same order, not measured here), measured to "
+              "a QPrinter PDF file. Both spools grow with the count (1,000 certificates: about "
+              "ten times); the bitmap path's memory is that of the biggest page images, the "
+              "vector path's that of the PDF itself.",
               "",
               f"Reproduce: `python3 scripts/bootstrap.py bundle && .venv/bin/python "
               f"bench/bench_bundle.py --n {n} --write`."]
@@ -299,6 +312,8 @@ def main() -> int:
 
     printing = printing_figures(a.n, a.dpi, a.queue)
     bundle = bundle_figures(a.runs)
+    Path(tempfile.gettempdir(), "jiangxin-bench-bundle.json").write_text(
+        json.dumps({"printing": printing, "bundle": bundle}))
     text = document(bundle, printing, dt.date.today().isoformat())
     print(text)
     if a.write:
