@@ -48,25 +48,42 @@ def _hq(args: argparse.Namespace) -> Any:
     return Headquarters.open(args.hq)
 
 
+RECEIPTS_SHOWN = 20  # more files than this: the summary, and receipts only with --receipts
+
+
 def cmd_hq_import(args: argparse.Namespace) -> int:
+    from db.hq import bulk
     from judging.errors import JiangxinError
 
-    hq = _hq(args)
-    worst = 0
+    paths = bulk.expand(args.files)
+    show_receipts = not args.json and (args.receipts or len(paths) <= RECEIPTS_SHOWN)
+    tty = sys.stderr.isatty()
+    every = max(1, len(paths) // 100)
     receipts = []
-    for _, result in hq.import_files(args.files, accept_key=args.accept_key, force=args.force,
-                                     dry_run=args.dry_run, operator=getpass.getuser()):
+
+    def on_result(path: str, result: Any, progress: bulk.Progress) -> None:
         if isinstance(result, JiangxinError):
+            if tty:
+                sys.stderr.write("\r\x1b[K")
             print(f"jiangxin: {result}", file=sys.stderr)
-            worst = max(worst, result.exit_code)
-            continue
-        receipts.append(result)
-        if not args.json:
-            print(result.text())
+        else:
+            receipts.append(result)
+            if show_receipts:
+                print(result.text(), flush=True)
+        if len(paths) > 1 and (tty or progress.done % every == 0
+                               or progress.done == progress.total):
+            end = "" if tty and progress.done < progress.total else "\n"
+            sys.stderr.write(("\r\x1b[K" if tty else "") + progress.line() + end)
+            sys.stderr.flush()
+    progress = bulk.import_many(args.hq, paths, jobs=args.jobs, on_result=on_result,
+                                accept_key=args.accept_key, force=args.force,
+                                dry_run=args.dry_run, operator=getpass.getuser())
     if args.json:
         sys.stdout.write(json.dumps([r.as_dict() for r in receipts], ensure_ascii=False,
                                     indent=1, sort_keys=True) + "\n")
-    return worst
+    if len(paths) > 1:
+        print(progress.summary(), file=sys.stderr if args.json else sys.stdout)
+    return progress.exit_code
 
 
 def cmd_hq_report(args: argparse.Namespace) -> int:
@@ -158,7 +175,13 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
         return p
 
     sp = hq_cmd("import", cmd_hq_import, "verify and import venue results files")
-    sp.add_argument("files", nargs="+")
+    sp.add_argument("files", nargs="+", metavar="FILE|FOLDER|WILDCARD",
+                    help="results files, folders (every *.jxr in them) or wildcards such as "
+                    "venue-*.jxr (expanded here, also on Windows)")
+    sp.add_argument("--jobs", type=int, default=1, metavar="N",
+                    help="import with N processes at once (PostgreSQL writes side by side)")
+    sp.add_argument("--receipts", action="store_true",
+                    help=f"print every receipt also when importing more than {RECEIPTS_SHOWN}")
     sp.add_argument("--accept-key", action="store_true",
                     help="accept (and record) a contest key headquarters does not know yet")
     sp.add_argument("--force", action="store_true",

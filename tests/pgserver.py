@@ -30,10 +30,19 @@ def find_bin() -> Path | None:
     return Path(on_path).parent if on_path and shutil.which("initdb") else None
 
 
+TEST_SETTINGS = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off",
+                 "max_connections": "60", "shared_buffers": "64MB"}
+
+
 class Server:
-    def __init__(self, bindir: Path) -> None:
+    """``settings``: postgres -c options; the tests' default trades durability for speed
+    (bench/bench_hq.py passes durable ones)."""
+
+    def __init__(self, bindir: Path, *, settings: dict[str, str] | None = None,
+                 parent: str | None = None) -> None:
         self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="jx-pg-"))
+        self.settings = TEST_SETTINGS if settings is None else settings
+        self.root = Path(tempfile.mkdtemp(prefix="jx-pg-", dir=parent))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -54,8 +63,8 @@ class Server:
                       "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
         if r.returncode:
             raise RuntimeError(f"initdb failed: {r.stderr or r.stdout}")
-        opts = (f"-k {self.root} -c listen_addresses='' -c fsync=off -c full_page_writes=off "
-                "-c synchronous_commit=off -c max_connections=60 -c shared_buffers=64MB")
+        opts = f"-k {self.root} -c listen_addresses=''" + "".join(
+            f" -c {k}={v}" for k, v in self.settings.items())
         r = self._run(self.bindir / "pg_ctl", "-D", str(self.data), "-l", str(self.log),
                       "-o", opts, "-w", "-t", "60", "start")
         if r.returncode:

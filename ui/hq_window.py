@@ -1,9 +1,10 @@
 """Headquarters' window: import venue results files, see the submissions with their receipts,
 the province-wide report, and one person's history (``jiangxin hq``).
 
-Imports run on the GUI thread, one file after another: a file is a few megabytes and is
-verified and stored in well under a second, and a replacement needs the operator to confirm
-the difference in between. Bulk loads of hundreds of files go through ``jiangxin hq import``.
+Imports run on a worker thread with its own connection (db/hq/bulk.py's folder and wildcard
+expansion, one transaction per file), with a progress bar; refusals are summed up in one
+message at the end, and each newer export that would replace a held one waits, unwritten,
+until the operator has seen its difference and confirmed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from db.hq.store import Headquarters, Receipt, diff_text
-from judging.errors import JiangxinError
+from judging.errors import JiangxinError, StorageError
 from ui import files
 from ui.errors import show_error
 from ui.i18n import t
@@ -31,15 +32,20 @@ from ui.qt import (
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
+    QRunnable,
     QSortFilterProxyModel,
     QTableView,
     QTabWidget,
+    QThreadPool,
+    QTimer,
     QToolBar,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.worker import Task
 
 Row = dict[str, Any]
 
@@ -90,6 +96,56 @@ def default_hq_path() -> Path:
     return Path(user_data_dir("Jiangxin", appauthor=False)) / "headquarters.db"
 
 
+class Outcome:
+    """What one import on the worker gave: receipts, refusals, replacements to confirm."""
+
+    def __init__(self) -> None:
+        self.receipts: list[Receipt] = []
+        self.refused: list[tuple[str, JiangxinError]] = []
+        self.to_confirm: list[tuple[str, Receipt]] = []
+
+
+def import_work(hq: Headquarters, paths: Sequence[str | Path], *, accept_key: bool,
+                replace: bool, operator: str, progress: Any) -> Outcome:
+    """The worker's part (no widget touched): each file in its own transaction; a file that
+    would replace a held export is only checked, unless ``replace``."""
+    out = Outcome()
+    for i, path in enumerate(paths, start=1):
+        try:
+            r = hq.import_file(path, accept_key=accept_key, replace=replace, operator=operator)
+        except StorageError:
+            raise
+        except JiangxinError as exc:
+            out.refused.append((str(path), exc))
+        else:
+            if r.dry_run:
+                out.to_confirm.append((str(path), r))
+            else:
+                out.receipts.append(r)
+        progress(i, len(paths), Path(path).name)
+    return out
+
+
+class _Import(QRunnable):
+    def __init__(self, task: Task, target: str | Path, work: Any) -> None:
+        super().__init__()
+        self.task, self.target, self.work = task, target, work
+
+    def run(self) -> None:  # pool thread: its own connection
+        hq: Headquarters | None = None
+        try:
+            hq = Headquarters.open(self.target)
+            result = self.work(hq, self.task.progressed.emit)
+        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never dropped
+            self.task.failed.emit(exc)
+        else:
+            self.task.succeeded.emit(result)
+        finally:
+            if hq is not None:
+                hq.close()
+            self.task.finished.emit()
+
+
 def _table(model: RowsModel[Any]) -> QTableView:
     view = QTableView()
     proxy = QSortFilterProxyModel(view)
@@ -111,6 +167,8 @@ class HqWindow(QMainWindow):
         hq = Headquarters.open(hq_path)  # before Qt: a refusal leaves no half-made window
         super().__init__(parent)
         self.hq = hq
+        self.target = hq_path
+        self.task: Task | None = None
         where = hq.db.location
         self.setWindowTitle(t(f"匠心 · 总部 — {where}", f"Jiangxin · Headquarters — {where}"))
         self.submissions = RowsModel(SUBMISSION_COLUMNS, self)
@@ -165,6 +223,11 @@ class HqWindow(QMainWindow):
         lay.addWidget(_table(self.history))
         tabs.addTab(person, t("个人履历", "Person"))
         self.setCentralWidget(tabs)
+        self.progress = QProgressBar()
+        self.progress_label = QLabel()
+        self.statusBar().addWidget(self.progress_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.progress.hide()
 
         self.import_action.triggered.connect(self._choose_files)
         self.trust_action.triggered.connect(self._choose_trust_file)
@@ -174,27 +237,73 @@ class HqWindow(QMainWindow):
         self.refresh()
 
     # ---- actions ------------------------------------------------------------------------------
-    def import_paths(self, paths: Sequence[str | Path]) -> list[Receipt]:
-        """Import files one by one; a refused file shows why and the others go on."""
-        done = []
-        for path in paths:
-            try:
-                check = self.hq.import_file(path, accept_key=self.accept_key.isChecked(),
-                                            dry_run=True, operator=_operator())
-                if check.status == "replaced" and not self.confirm_replace(check):
-                    continue
-                receipt = self.hq.import_file(path, accept_key=self.accept_key.isChecked(),
-                                              operator=_operator())
-            except JiangxinError as exc:
-                self.file_refused.emit(str(path), str(exc))
-                self.receipts.appendPlainText(f"✗ {exc}\n")
-                show_error(exc, self)
-                continue
-            done.append(receipt)
-            self.receipts.appendPlainText(receipt.text() + "\n")
+    def import_paths(self, paths: Sequence[str | Path], *, replace: bool = False,
+                     carried: list[Receipt] | None = None) -> Task:
+        """Import files (folders and wildcards expanded) on a worker thread, with progress.
+
+        Emits ``file_refused`` per refused file and, once every confirmed replacement is in
+        too, ``files_imported`` with all receipts; refusals are shown in one message.
+        """
+        from db.hq.bulk import expand
+
+        try:
+            files = expand(paths)
+        except JiangxinError as exc:
+            show_error(exc, self)
+            files = []
+        accept, operator = self.accept_key.isChecked(), _operator()
+        task = Task()
+        self.task = task
+        self.import_action.setEnabled(False)
+        self.progress.setRange(0, max(len(files), 1))
+        self.progress.setValue(0)
+        self.progress.show()
+        task.progressed.connect(self._progressed)
+        task.succeeded.connect(lambda out: self._imported(out, carried or []))
+        task.failed.connect(self._import_failed)
+
+        def work(hq: Headquarters, progress: Any) -> Outcome:
+            return import_work(hq, files, accept_key=accept, replace=replace,
+                               operator=operator, progress=progress)
+        runnable = _Import(task, self.target, work)
+        QTimer.singleShot(0, lambda: QThreadPool.globalInstance().start(runnable))
+        return task
+
+    def _progressed(self, done: int, total: int, name: str) -> None:
+        self.progress.setValue(done)
+        self.progress_label.setText(t(f"导入 {done}/{total}：{name}",
+                                      f"importing {done}/{total}: {name}"))
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self._finish_import()
+        show_error(exc, self)
+
+    def _finish_import(self) -> None:
+        self.progress.hide()
+        self.import_action.setEnabled(True)
+        self.task = None
+
+    def _imported(self, out: Outcome, carried: list[Receipt]) -> None:
+        for r in out.receipts:
+            self.receipts.appendPlainText(r.text() + "\n")
+        for path, exc in out.refused:
+            self.file_refused.emit(path, str(exc))
+            self.receipts.appendPlainText(f"✗ {exc}\n")
         self.refresh()
+        self._finish_import()
+        done = carried + out.receipts
+        self.progress_label.setText(t(
+            f"导入 {len(out.receipts)} 个，拒绝 {len(out.refused)} 个",
+            f"{len(out.receipts)} imported, {len(out.refused)} refused"))
+        if out.refused:
+            lines = [f"{len(out.refused)} of the files were refused / 共{len(out.refused)}个"
+                     "文件被拒绝:"] + [f"• {exc}" for _, exc in out.refused]
+            show_error(JiangxinError("\n".join(lines)), self)
+        confirmed = [path for path, check in out.to_confirm if self.confirm_replace(check)]
+        if confirmed:
+            self.import_paths(confirmed, replace=True, carried=done)
+            return
         self.files_imported.emit(done)
-        return done
 
     def confirm_replace(self, check: Receipt) -> bool:
         """Show what a newer export changes before it replaces the one held."""

@@ -17,19 +17,22 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from db.files.exchange import ResultsFile, canonical, read_results_file
+from db.hq import groups
 from db.hq.engine import Engine
 from judging.errors import InputError, JiangxinError, StorageError, VerificationFailed
 
 RESULT_FIELDS = ("place", "station", "candidate", "name", "unit", "theory", "practical",
                  "total", "time_used_s", "status", "award", "title", "grade", "scale")
+# one participation row as the importer writes it
+COLUMNS = ("contest_uid", "event", "ord", "trade", "grp", "year", "level", "id_number", "gender",
+           "region", *RESULT_FIELDS, "person_unit")
 COMPARED = ("name", "unit", "place", "theory", "practical", "total", "time_used_s", "status",
             "award", "title", "grade")
 
@@ -115,8 +118,12 @@ class Importer:
 
     def import_file(self, path: str | Path, *, accept_key: bool = False, force: bool = False,
                     dry_run: bool = False, operator: str = "hq",
-                    data: bytes | None = None) -> Receipt:
-        """Verify one results file and import it (or say why not: VerificationFailed, exit 3)."""
+                    data: bytes | None = None, replace: bool = True) -> Receipt:
+        """Verify one results file and import it (or say why not: VerificationFailed, exit 3).
+
+        With ``replace=False`` a newer export that would replace the held one is only checked
+        (its receipt, with the difference, comes back with ``dry_run`` set), to be confirmed.
+        """
         name = Path(path).name
         try:
             raw = data if data is not None else Path(path).read_bytes()
@@ -137,7 +144,9 @@ class Importer:
                 # the same file or contest from two importers at once: one waits for the other
                 self.db.lock(f"file:{f.sha256}", f"contest:{f.contest_uid}")
                 receipt = self._check(f, accept_key=accept_key, force=force)
-                if receipt.status != "duplicate":
+                if receipt.status == "replaced" and not replace:
+                    receipt.dry_run = True
+                elif receipt.status != "duplicate":
                     self._write(f, raw, receipt, rows, operator)
             return receipt
         except VerificationFailed as exc:
@@ -150,7 +159,9 @@ class Importer:
 
     def import_files(self, paths: Sequence[str | Path], *, accept_key: bool = False,
                      force: bool = False, dry_run: bool = False, operator: str = "hq",
-                     batch: int | None = None) -> list[tuple[str, Receipt | JiangxinError]]:
+                     batch: int | None = None,
+                     on_result: Callable[[str, Receipt | JiangxinError], None] | None = None
+                     ) -> list[tuple[str, Receipt | JiangxinError]]:
         """Import many files: each verified and refused on its own.
 
         Every file is checked completely before anything of it is written, exactly as with
@@ -160,22 +171,29 @@ class Importer:
         commits on its own (default 1), so that other importers never wait long. Later files
         of a batch see the earlier ones. A storage failure undoes the uncommitted part of the
         batch and is raised; importing again is safe (files already in are no-ops).
+        ``on_result(path, receipt or error)`` is called for each file once its batch is
+        committed, so a file it names is in for good.
         """
         if batch is None:
             batch = 50 if self.db.kind == "sqlite" else 1
         out: list[tuple[str, Receipt | JiangxinError]] = []
         for start in range(0, len(paths), max(batch, 1)):
             chunk = paths[start:start + max(batch, 1)]
+            done: list[tuple[str, Receipt | JiangxinError]] = []
             with self.transaction():
                 for path in chunk:
                     try:
-                        out.append((str(path), self.import_file(
+                        done.append((str(path), self.import_file(
                             path, accept_key=accept_key, force=force, dry_run=dry_run,
                             operator=operator)))
                     except StorageError:
                         raise
                     except JiangxinError as exc:
-                        out.append((str(path), exc))
+                        done.append((str(path), exc))
+            out += done
+            if on_result is not None:
+                for path_text, result in done:
+                    on_result(path_text, result)
         return out
 
     def _duplicate(self, digest: str) -> Receipt | None:
@@ -255,6 +273,11 @@ class Importer:
                              f.sha256, at, operator])
         self.db.execute("INSERT INTO files (sha256, name, size, stored) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT DO NOTHING", [f.sha256, f.name, len(raw), stored.name])
+        deltas = []
+        if receipt.replaces:  # first: at most one current submission per contest
+            self.db.execute("UPDATE submissions SET state = 'replaced' WHERE id = ?",
+                            [receipt.replaces])
+            deltas.append(self._forget_contest(f.contest_uid))
         receipt.submission = int(self.db.one(
             "INSERT INTO submissions (sha256, file, contest_uid, competition_id, competition, "
             "key_id, device_id, exported_at, audit_seq, audit_head, exports, counts, state, "
@@ -267,10 +290,10 @@ class Importer:
              canonical(receipt.diff) if receipt.diff is not None else None,
              int(receipt.key_accepted), at, operator]))
         if receipt.replaces:
-            self.db.execute("UPDATE submissions SET state = 'replaced', replaced_by = ? "
-                            "WHERE id = ?", [receipt.submission, receipt.replaces])
-            self._forget_contest(f.contest_uid)
-        self._store(f, receipt.submission, rows)
+            self.db.execute("UPDATE submissions SET replaced_by = ? WHERE id = ?",
+                            [receipt.submission, receipt.replaces])
+        deltas.append(self._store(f, receipt.submission, rows))
+        groups.bump(self.db, *deltas)  # the rows every importer touches: last
 
     def _keep_file(self, sha256: str, raw: bytes) -> Path:
         """Write the file (synced) into :attr:`files_dir`, inside the import's transaction.
@@ -291,24 +314,14 @@ class Importer:
             tmp.replace(target)
         return target
 
-    def _forget_contest(self, contest_uid: str) -> None:
-        """Remove what the held submission of a contest contributed (inside the transaction)."""
-        old_people = [r[0] for r in self.db.execute(
-            "SELECT DISTINCT person FROM participations WHERE contest_uid = ? AND person IS "
-            "NOT NULL", [contest_uid])]
-        old_units = [r[0] for r in self.db.execute(
-            "SELECT DISTINCT unit_id FROM participations WHERE contest_uid = ? AND unit_id IS "
-            "NOT NULL", [contest_uid])]
+    def _forget_contest(self, contest_uid: str) -> groups.Deltas:
+        """Remove what the held submission of a contest contributed (inside the transaction);
+        gives what it takes from the report's groups."""
+        deltas = groups.remove(self.db, groups.participations_of(self.db, contest_uid))
         for t in ("competitions", "events", "participations", "certificates",
-                  "venue_revocations", "tallies", "region_tallies", "region_events"):
+                  "venue_revocations"):
             self.db.execute(f"DELETE FROM {t} WHERE contest_uid = ?", [contest_uid])
-        # people and units seen nowhere else any more are no longer counted
-        self.db.executemany(
-            "DELETE FROM people WHERE id = ? AND NOT EXISTS (SELECT 1 FROM participations p "
-            "WHERE p.id_number = people.id_number)", [(i,) for i in old_people])
-        self.db.executemany(
-            "DELETE FROM units WHERE id = ? AND NOT EXISTS (SELECT 1 FROM participations p "
-            "WHERE p.person_unit = units.name)", [(i,) for i in old_units])
+        return deltas
 
     def _counts(self, f: ResultsFile) -> dict[str, int]:
         ids = {r["id_number"] for r in f.rows("competitors")}
@@ -340,20 +353,8 @@ class Importer:
                             *(r.get(k) for k in RESULT_FIELDS), p.get("unit")))
         return out
 
-    def _ids(self, table: str, column: str, values: set[str]) -> dict[str, int]:
-        """Integer ids of resident ID numbers or unit names (made on first sight)."""
-        items = sorted(values)  # one order for every importer: no waiting in a circle
-        self.db.executemany(f"INSERT INTO {table} ({column}) VALUES (?) ON CONFLICT DO NOTHING",
-                            [(v,) for v in items])
-        out: dict[str, int] = {}
-        for i in range(0, len(items), 500):
-            chunk = items[i:i + 500]
-            out.update((str(k), int(v)) for v, k in self.db.execute(
-                f"SELECT id, {column} FROM {table} WHERE {column} IN "
-                f"({','.join('?' for _ in chunk)})", chunk))
-        return out
-
-    def _store(self, f: ResultsFile, submission: int, rows: list[tuple[Any, ...]]) -> None:
+    def _store(self, f: ResultsFile, submission: int, rows: list[tuple[Any, ...]]
+               ) -> groups.Deltas:
         comp = f.competition
         self.db.execute("INSERT INTO competitions (contest_uid, submission, competition_id, name, "
                         "organiser, venue, level, date, year) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -369,32 +370,7 @@ class Importer:
                             [f.contest_uid, ev_id, str(res.get("event_name") or ev_id),
                              str(res.get("group") or ""), len(res["rows"]), int(scaled),
                              canonical(header)])
-        cols = ("contest_uid, event, ord, trade, grp, year, level, id_number, gender, region, "
-                + ", ".join(RESULT_FIELDS) + ", person_unit, person, unit_id")
-        marks = ", ".join("?" for _ in cols.split(","))
-        persons = self._ids("people", "id_number", {r[7] for r in rows if r[7]})
-        units = self._ids("units", "name", {r[-1] for r in rows if r[-1]})
-        self.db.executemany(f"INSERT INTO participations ({cols}) VALUES ({marks})",
-                            [(*r, persons.get(r[7]), units.get(r[-1])) for r in rows])
-        award_at = 10 + RESULT_FIELDS.index("award")
-        tally: Counter[tuple[Any, ...]] = Counter(
-            (r[0], r[1], r[5], r[6], r[3], r[award_at], r[award_at + 1], r[award_at + 2])
-            for r in rows)
-        self.db.executemany(
-            "INSERT INTO tallies (contest_uid, event, year, level, trade, award, title, grade, n)"
-            " VALUES (?,?,?,?,?,?,?,?,?)", [(*k, n) for k, n in tally.items()])
-        regions: dict[tuple[Any, ...], list[int]] = {}
-        for r in rows:
-            acc = regions.setdefault((r[0], r[9], r[award_at]), [0, 0, 0])
-            acc[0] += r[award_at + 1] is not None
-            acc[1] += r[award_at + 2] is not None
-            acc[2] += 1
-        self.db.executemany(
-            "INSERT INTO region_tallies (contest_uid, region, award, titles, grades, n) "
-            "VALUES (?,?,?,?,?,?)", [(*k, *v) for k, v in regions.items()])
-        self.db.executemany(
-            "INSERT INTO region_events (contest_uid, event, region) VALUES (?,?,?)",
-            sorted({(r[0], r[1], r[9]) for r in rows}))
+        self.db.insert_rows("participations", COLUMNS, rows)
         people = {r["uid"]: r["id_number"] for r in f.rows("competitors")}
         self.db.executemany(
             "INSERT INTO certificates (contest_uid, serial, event, id_number, duplicate_of, at) "
@@ -407,6 +383,7 @@ class Importer:
         from db.hq.register import register_file
 
         register_file(self, f)  # the certificates on record, kept across replacements
+        return groups.add(self.db, groups.as_participations(rows, COLUMNS))
 
     def _diff(self, contest_uid: str, f: ResultsFile) -> dict[str, Any]:
         """What replacing the held export of this competition by ``f`` changes."""

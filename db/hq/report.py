@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from db.hq import groups
 from db.hq.engine import Engine
 from db.hq.importer import RESULT_FIELDS
 from judging.errors import InputError
 
 LEVELS = ("enterprise", "county", "city", "provincial", "national")
+MEASURES = ("participations", "awarded", "titles_given", "promotions")
 
 
 def mask_id(id_number: str | None) -> str | None:
@@ -53,59 +55,31 @@ class Reports:
         return out
 
     def report(self) -> dict[str, Any]:
-        """Province-wide statistics; the same files give the same dict on either engine."""
-        q = self.db.execute
-        zero = {"participations": 0, "awarded": 0, "titles_given": 0, "promotions": 0}
-        out: dict[str, Any] = dict(zero)
-        row = q("SELECT SUM(n), SUM(CASE WHEN award IS NOT NULL THEN n END), SUM(CASE WHEN "
-                "title IS NOT NULL THEN n END), SUM(CASE WHEN grade IS NOT NULL THEN n END) "
-                "FROM tallies").fetchone()
-        out.update({k: _int(v) for k, v in zip(zero, row)})
+        """Province-wide statistics; the same files give the same dict on either engine.
+
+        Read from the figures kept at import (db/hq/groups.py): a few rows per year, region,
+        level and trade, whatever the number of participations.
+        """
+        sizes, tallies = groups.read(self.db)
+        whole, people = tallies.get(("all", ""), {}), sizes.get(("all", ""), {})
+        out: dict[str, Any] = {k: whole.get(k, 0) for k in MEASURES}
         out["competitions"] = _int(self.db.one("SELECT COUNT(*) FROM competitions"))
         out["events"] = _int(self.db.one("SELECT COUNT(*) FROM events"))
-        out["persons"] = _int(self.db.one("SELECT COUNT(*) FROM people"))
-        out["units"] = _int(self.db.one("SELECT COUNT(*) FROM units"))
         out["submissions"] = _int(self.db.one("SELECT COUNT(*) FROM submissions"))
-        for name, column in (("awards", "award"), ("titles", "title"), ("grades", "grade")):
-            out[name] = {str(k): _int(n) for k, n in q(
-                f"SELECT {column}, SUM(n) FROM tallies WHERE {column} IS NOT NULL AND "
-                f"{column} != '' GROUP BY {column}")}
-        for name in ("year", "region", "level", "trade"):
-            out[f"by_{name}"] = self._summary(name)
+        out["persons"], out["units"] = people.get("person", 0), people.get("unit", 0)
+        for name, prefix in (("awards", "award:"), ("titles", "title:"), ("grades", "grade:")):
+            out[name] = {k[len(prefix):]: n for k, n in whole.items()
+                         if k.startswith(prefix) and k != prefix}
+        for dim in ("year", "region", "level", "trade"):
+            out[f"by_{dim}"] = {grp: {
+                **{k: t.get(k, 0) for k in MEASURES},
+                "competitions": sizes.get((d, grp), {}).get("competition", 0),
+                "events": sizes.get((d, grp), {}).get("event", 0),
+                "persons": sizes.get((d, grp), {}).get("person", 0),
+                "units": sizes.get((d, grp), {}).get("unit", 0),
+                "awards": {k[6:]: n for k, n in t.items() if k.startswith("award:")}}
+                for (d, grp), t in tallies.items() if d == dim and t.get("participations")}
         return _sorted(out)
-
-    def _summary(self, dim: str) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        table = "region_tallies" if dim == "region" else "tallies"
-        sql = (f"SELECT {dim}, COUNT(DISTINCT contest_uid), COUNT(DISTINCT contest_uid || "
-               "'/' || event), SUM(n), SUM(CASE WHEN award IS NOT NULL THEN n ELSE 0 END), "
-               "SUM(CASE WHEN title IS NOT NULL THEN n ELSE 0 END), SUM(CASE WHEN grade IS NOT "
-               f"NULL THEN n ELSE 0 END) FROM tallies GROUP BY {dim}")
-        if dim == "region":  # a competitor's region: tallied apart, per contest and award
-            sql = ("SELECT region, COUNT(DISTINCT contest_uid), NULL, SUM(n), SUM(CASE WHEN "
-                   "award IS NOT NULL THEN n ELSE 0 END), SUM(titles), SUM(grades) FROM "
-                   "region_tallies GROUP BY region")
-        for key, comps, events, parts, awarded, titles, grades in self.db.execute(sql):
-            out[str(key)] = {"competitions": _int(comps),
-                             "events": None if events is None else _int(events),
-                             "participations": _int(parts), "awarded": _int(awarded),
-                             "titles_given": _int(titles), "promotions": _int(grades),
-                             "persons": 0, "units": 0, "awards": {}}
-        for field_name, column in (("persons", "person"), ("units", "unit_id")):
-            for key, n in self.db.execute(
-                    f"SELECT {dim}, COUNT(*) FROM (SELECT DISTINCT {dim}, {column} FROM "
-                    f"participations WHERE {column} IS NOT NULL) d GROUP BY {dim}"):
-                if str(key) in out:
-                    out[str(key)][field_name] = _int(n)
-        if dim == "region":
-            for key, n in self.db.execute("SELECT region, COUNT(*) FROM region_events "
-                                          "GROUP BY region"):
-                out[str(key)]["events"] = _int(n)
-        for key, award, n in self.db.execute(
-                f"SELECT {dim}, award, SUM(n) FROM {table} WHERE award IS NOT NULL "
-                f"GROUP BY {dim}, award"):
-            out[str(key)]["awards"][str(award)] = _int(n)
-        return out
 
     def trade_ranking(self, trade: str, *, year: str | None = None) -> dict[str, Any]:
         """Each person's best result across the contests of one trade, ranked.

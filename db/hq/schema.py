@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from db.hq import groups
 from db.hq.engine import Engine, ddl
 from judging.errors import StorageError
 
@@ -153,3 +154,39 @@ def h002_certificate_register(engine: Engine) -> None:
 
     for statement in ddl(engine, REGISTER_SQL):
         engine.execute(statement)
+
+
+GROUPS_SQL = """
+CREATE TABLE group_members (dim TEXT NOT NULL, grp TEXT NOT NULL, kind TEXT NOT NULL,
+  member TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (dim, grp, kind, member)) {without_rowid};
+CREATE TABLE group_sizes (dim TEXT NOT NULL, grp TEXT NOT NULL, kind TEXT NOT NULL,
+  n BIGINT NOT NULL, PRIMARY KEY (dim, grp, kind));
+CREATE TABLE group_tallies (dim TEXT NOT NULL, grp TEXT NOT NULL, measure TEXT NOT NULL,
+  n BIGINT NOT NULL, PRIMARY KEY (dim, grp, measure));
+CREATE UNIQUE INDEX submissions_one_current ON submissions (contest_uid) WHERE state = 'current';
+DROP INDEX participations_unit;
+DROP INDEX participations_year_person;
+DROP INDEX participations_year_unit_id;
+DROP INDEX participations_region_person;
+DROP INDEX participations_region_unit_id;
+DROP INDEX participations_level_person;
+DROP INDEX participations_level_unit_id;
+DROP INDEX participations_trade_person;
+DROP INDEX participations_trade_unit_id;
+DROP TABLE tallies;
+DROP TABLE region_tallies;
+DROP TABLE region_events;
+DROP TABLE people;
+DROP TABLE units
+"""
+
+
+@migration("h003_groups")
+def h003_groups(engine: Engine) -> None:
+    """The report's figures kept at import (db/hq/groups.py) instead of read from per-contest
+    tallies and indexes over the participations; at most one current submission per contest,
+    enforced. The tables dropped held only figures derived from the participations, which
+    are counted into the new ones here."""
+    for statement in ddl(engine, GROUPS_SQL):
+        engine.execute(statement)
+    groups.rebuild(engine)

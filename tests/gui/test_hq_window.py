@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,9 +51,16 @@ def window(qtbot, hq_target: Callable[[], str]) -> HqWindow:  # type: ignore[no-
     return w
 
 
-def test_models_are_sound(qtmodeltester, window: HqWindow, files: dict[str, Path]
+def imported(qtbot, window: HqWindow, paths: list[Path]) -> list[Any]:  # type: ignore[no-untyped-def]
+    """Import on the window's worker and wait for the end; the receipts."""
+    with qtbot.waitSignal(window.files_imported, timeout=60000) as sig:
+        window.import_paths(paths)
+    return list(sig.args[0])
+
+
+def test_models_are_sound(qtmodeltester, qtbot, window: HqWindow, files: dict[str, Path]
                           ) -> None:  # type: ignore[no-untyped-def]
-    window.import_paths([files["v1"]])
+    imported(qtbot, window, [files["v1"]])
     window.look_up(window.hq.db.execute(
         "SELECT id_number FROM participations LIMIT 1").fetchone()[0])
     for model in (window.submissions, window.metrics, window.breakdown, window.history):
@@ -62,8 +70,11 @@ def test_models_are_sound(qtmodeltester, window: HqWindow, files: dict[str, Path
 def test_import_shows_the_submission_its_receipt_and_the_report(
         qtbot, window: HqWindow, files: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(window.files_imported) as sig:
-        window.import_paths([files["v1"]])
-    assert len(sig.args[0]) == 1
+        task = window.import_paths([files["v1"]])
+        assert window.hq.count("submissions") == 0  # not on the GUI thread: later
+        steps: list[tuple[int, int, str]] = []
+        task.progressed.connect(lambda *a: steps.append(a))
+    assert len(sig.args[0]) == 1 and steps == [(1, 1, "v1.jxr")]
     assert window.submissions.rowCount() == 1
     assert "SHA-256" in window.receipts.toPlainText()
     metrics = dict(window.metrics.rows)
@@ -85,25 +96,48 @@ def test_a_damaged_file_is_refused_with_its_reason(qtbot, window: HqWindow,
     reporter.last_dialog.close()
 
 
+def test_many_refusals_are_summed_up_once_at_the_end(qtbot, window: HqWindow,
+                                                     files: dict[str, Path], tmp_path: Path
+                                                     ) -> None:  # type: ignore[no-untyped-def]
+    from ui.errors import reporter
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.jxr", "b.jxr", "c.jxr"):
+        (folder / name).write_bytes(files["bad"].read_bytes())
+    (folder / "good.jxr").write_bytes(files["v1"].read_bytes())
+    shown: list[str] = []
+    refused: list[str] = []
+    reporter.error_shown.connect(lambda kind, text: shown.append(text))
+    window.file_refused.connect(lambda path, msg: refused.append(path))
+    receipts = imported(qtbot, window, [folder])  # a folder: every *.jxr in it
+    assert [r.status for r in receipts] == ["imported"]
+    assert sorted(Path(p).name for p in refused) == ["a.jxr", "b.jxr", "c.jxr"]
+    assert len(shown) == 1 and "3 of the files were refused" in shown[0]
+    assert all(n in shown[0] for n in ("a.jxr", "b.jxr", "c.jxr"))
+    assert window.hq.count("refusals") == 3 and window.submissions.rowCount() == 1
+    reporter.last_dialog.close()
+
+
 def test_newer_export_replaces_only_after_confirming(qtbot, window: HqWindow,
                                                      files: dict[str, Path], monkeypatch
                                                      ) -> None:  # type: ignore[no-untyped-def]
-    window.import_paths([files["v1"]])
+    imported(qtbot, window, [files["v1"]])
     shown = []
     monkeypatch.setattr(window, "confirm_replace", lambda r: shown.append(r) or False)
-    assert window.import_paths([files["v2"]]) == []
+    assert imported(qtbot, window, [files["v2"]]) == []
     assert shown and shown[0].diff["changed"]
     assert window.submissions.rowCount() == 1
     monkeypatch.setattr(window, "confirm_replace", lambda r: True)
-    receipts = window.import_paths([files["v2"]])
+    receipts = imported(qtbot, window, [files["v2"]])
     assert receipts[0].status == "replaced"
     states = [r["state"] for r in window.submissions.rows]
     assert states == ["replaced", "current"]
 
 
-def test_person_history_and_trust_file(window: HqWindow, files: dict[str, Path],
-                                       tmp_path: Path) -> None:
-    window.import_paths([files["v1"]])
+def test_person_history_and_trust_file(qtbot, window: HqWindow, files: dict[str, Path],
+                                       tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    imported(qtbot, window, [files["v1"]])
     idn = window.hq.db.execute("SELECT id_number FROM participations WHERE place = 1"
                                ).fetchone()[0]
     data = window.look_up(idn)
