@@ -30,6 +30,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -298,6 +299,24 @@ def generate(directory: Path, files: int, per_file: int, workers: int,
     return [directory / f"venue-{i:05d}.jxr" for i in range(files)]
 
 
+class Arriving(Sequence[Path]):
+    """The files, each waited for until it exists (--follow: another process makes them)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        p = self.paths[i]
+        while not p.exists():
+            time.sleep(0.5)
+        return p
+
+
 def _pg_server(parent: Path) -> Any:
     """A PostgreSQL server of its own for the bench (Debian's binaries, durable settings)."""
     sys.path.insert(0, str(ROOT))
@@ -315,7 +334,8 @@ def _pg_server(parent: Path) -> Any:
     return server
 
 
-def run_engine(engine: str, paths: list[Path], args: argparse.Namespace) -> dict[str, Any]:
+def run_engine(engine: str, paths: Sequence[Path], args: argparse.Namespace
+               ) -> dict[str, Any]:
     from db.hq import bulk
     from db.hq.store import Headquarters
 
@@ -410,13 +430,19 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=0,
                     help="importing processes (default: 2 on PostgreSQL, 1 on SQLite)")
     ap.add_argument("--keep", action="store_true", help="keep the imported copies afterwards")
+    ap.add_argument("--follow", action="store_true",
+                    help="do not generate: import the files of --dir as another process "
+                    "makes them, waiting for each")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
     persons = args.persons or max(PERSONS, 150 * args.files)
-    paths = generate(args.dir / "files", args.files, args.per_file, args.workers, persons)
-    size = sum(p.stat().st_size for p in paths)
+    if args.follow:
+        paths: Sequence[Path] = Arriving([args.dir / "files" / f"venue-{i:05d}.jxr"
+                                          for i in range(args.files)])
+    else:
+        paths = generate(args.dir / "files", args.files, args.per_file, args.workers, persons)
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
-    figures: dict[str, Any] = {"files": len(paths), "file_bytes_total": size,
+    figures: dict[str, Any] = {"files": len(paths), "follow": args.follow,
                                "persons_pool": persons, "per_file": args.per_file,
                                "machine": f"{os.cpu_count()} CPU, load at start "
                                           f"{os.getloadavg()[0]:.1f}",
@@ -425,6 +451,7 @@ def main() -> int:
         figures[engine] = run_engine(engine, paths, args)
         figures[engine]["load_after"] = round(os.getloadavg()[0], 1)
         print(json.dumps(figures[engine], indent=1), flush=True)
+    figures["file_bytes_total"] = sum(p.stat().st_size for p in paths)
     if len(engines) == 2:
         same = ((args.dir / "report-sqlite.json").read_bytes()
                 == (args.dir / "report-postgresql.json").read_bytes())

@@ -149,7 +149,7 @@ def import_many(target: str | Path, paths: Sequence[str | Path], *, jobs: int = 
     ctx = multiprocessing.get_context("spawn")  # the same on Windows and Linux
     with ctx.Pool(jobs, initializer=_worker_open, initargs=(str(target),)) as pool:
         for path, kind, payload in pool.imap_unordered(
-                _worker_import, [(str(p), options) for p in paths], chunksize=1):
+                _worker_import, ((str(p), options) for p in paths), chunksize=1):
             if kind == "storage":
                 pool.terminate()
                 raise StorageError(payload)

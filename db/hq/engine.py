@@ -79,6 +79,23 @@ class Engine:
         marks = ", ".join("?" for _ in columns)
         self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    def add_counts(self, table: str, keys: Sequence[str], rows: Sequence[Params]
+                   ) -> list[tuple[Any, ...]]:
+        """Add ``n`` to each row keyed by ``keys`` (made if new: ``rows`` are the key values
+        then n); gives each row's keys and n after the addition. The rows are written in
+        the order given (sort them, so that concurrent writers never wait in a circle)."""
+        out: list[tuple[Any, ...]] = []
+        cols = ", ".join([*keys, "n"])
+        marks = "(" + ", ".join("?" for _ in range(len(keys) + 1)) + ")"
+        per = max(1, 30000 // (len(keys) + 1))  # within SQLite's 32,766 parameters
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            out += [tuple(r) for r in self.execute(
+                f"INSERT INTO {table} ({cols}) VALUES {', '.join(marks for _ in chunk)} "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table}.n + excluded.n "
+                f"RETURNING {cols}", [x for r in chunk for x in r]).fetchall()]
+        return out
+
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One transaction; used inside another one, a savepoint."""
         raise NotImplementedError
@@ -207,6 +224,25 @@ class PostgresEngine(Engine):
                     f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    def add_counts(self, table: str, keys: Sequence[str], rows: Sequence[Params]
+                   ) -> list[tuple[Any, ...]]:
+        # one statement whatever the number of rows: the values as arrays (text keys, bigint n)
+        if not rows:
+            return []
+        cols = ", ".join([*keys, "n"])
+        columns = list(zip(*rows))
+        arrays = ", ".join(["%b::text[]"] * len(keys) + ["%b::bigint[]"])
+        sql = (f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) "
+               f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table}.n + excluded.n "
+               f"RETURNING {cols}")
+        try:  # %b: the arrays sent in binary, by psycopg's C dumpers (text is several times
+            # slower); the SQL is psycopg's own here, not converted from ? placeholders
+            with self.conn.cursor() as cur:
+                cur.execute(sql, [list(c) for c in columns])
+                return [tuple(r) for r in cur.fetchall()]
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
 

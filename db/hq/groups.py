@@ -28,7 +28,6 @@ from db.hq.engine import Engine
 
 DIMENSIONS = ("all", "year", "region", "level", "trade")
 KINDS = ("person", "unit", "competition", "event")
-CHUNK = 500  # rows per multi-row statement (5 parameters each: well inside both limits)
 
 # the participation fields the groups read, by name (see Participation below)
 Participation = dict[str, Any]
@@ -75,17 +74,11 @@ def add(engine: Engine, rows: Iterable[Participation]) -> Deltas:
     gives the (sizes, tallies) deltas for :func:`bump`."""
     members, tallies = contributions(rows)
     sizes: Counter[tuple[str, str, str]] = Counter()
-    items = sorted(members.items())
-    for i in range(0, len(items), CHUNK):
-        chunk = items[i:i + CHUNK]
-        values = ", ".join("(?, ?, ?, ?, ?)" for _ in chunk)
-        params: list[Any] = [x for key, n in chunk for x in (*key, n)]
-        for dim, grp, kind, member, n in engine.execute(
-                f"INSERT INTO group_members (dim, grp, kind, member, n) VALUES {values} "
-                "ON CONFLICT (dim, grp, kind, member) DO UPDATE SET n = group_members.n + "
-                "excluded.n RETURNING dim, grp, kind, member, n", params).fetchall():
-            if int(n) == members[(dim, grp, kind, member)]:  # it was not there before
-                sizes[(dim, grp, kind)] += 1
+    for dim, grp, kind, member, n in engine.add_counts(
+            "group_members", ("dim", "grp", "kind", "member"),
+            [(*key, n) for key, n in sorted(members.items())]):
+        if int(n) == members[(dim, grp, kind, member)]:  # it was not there before
+            sizes[(dim, grp, kind)] += 1
     return sizes, tallies
 
 
@@ -112,10 +105,8 @@ def bump(engine: Engine, *deltas: Deltas) -> None:
         tallies.update(t)
     for table, key, counts in (("group_sizes", "kind", sizes), ("group_tallies", "measure",
                                                                    tallies)):
-        rows = [(*k, n) for k, n in sorted(counts.items()) if n]
-        engine.executemany(
-            f"INSERT INTO {table} (dim, grp, {key}, n) VALUES (?, ?, ?, ?) ON CONFLICT "
-            f"(dim, grp, {key}) DO UPDATE SET n = {table}.n + excluded.n", rows)
+        engine.add_counts(table, ("dim", "grp", key),
+                          [(*k, n) for k, n in sorted(counts.items()) if n])
 
 
 def participations_of(engine: Engine, contest_uid: str) -> list[Participation]:
