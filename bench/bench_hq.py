@@ -28,6 +28,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -362,8 +363,18 @@ def run_engine(engine: str, paths: Sequence[Path], args: argparse.Namespace
                 last[0] = time.monotonic()
                 print(f"  {engine}: {progress.line()}", flush=True)
         t0 = time.perf_counter()
-        bulk.import_many(target, paths, jobs=jobs, on_result=show, accept_key=True,
-                         operator="bench")
+        if args.via_cli:  # `jiangxin hq import DIR`, its progress lines kept in a log
+            log = args.dir / f"import-{engine}.log"
+            with open(log, "w", encoding="utf-8") as out:
+                proc = subprocess.run(
+                    [sys.executable, str(ROOT / "main.py"), "hq", "import",
+                     str(args.dir / "files"), "--hq", target, "--accept-key", "--jobs",
+                     str(jobs)], stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ))
+            if proc.returncode:
+                raise SystemExit(f"hq import failed ({proc.returncode}), see {log}")
+        else:
+            bulk.import_many(target, paths, jobs=jobs, on_result=show, accept_key=True,
+                             operator="bench")
         import_s = time.perf_counter() - t0
         hq = Headquarters.open(target)
         parts = hq.count("participations")
@@ -430,6 +441,9 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=0,
                     help="importing processes (default: 2 on PostgreSQL, 1 on SQLite)")
     ap.add_argument("--keep", action="store_true", help="keep the imported copies afterwards")
+    ap.add_argument("--via-cli", action="store_true",
+                    help="import with `jiangxin hq import DIR` (a process of its own) and keep "
+                    "its progress lines in DIR/import-ENGINE.log")
     ap.add_argument("--follow", action="store_true",
                     help="do not generate: import the files of --dir as another process "
                     "makes them, waiting for each")
