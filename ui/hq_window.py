@@ -247,15 +247,15 @@ class HqWindow(QMainWindow):
         from db.hq.bulk import expand
 
         try:
-            files = expand(paths)
+            chosen = expand(paths)
         except JiangxinError as exc:
             show_error(exc, self)
-            files = []
+            chosen = []
         accept, operator = self.accept_key.isChecked(), _operator()
         task = Task()
         self.task = task
         self.import_action.setEnabled(False)
-        self.progress.setRange(0, max(len(files), 1))
+        self.progress.setRange(0, max(len(chosen), 1))
         self.progress.setValue(0)
         self.progress.show()
         task.progressed.connect(self._progressed)
@@ -263,7 +263,7 @@ class HqWindow(QMainWindow):
         task.failed.connect(self._import_failed)
 
         def work(hq: Headquarters, progress: Any) -> Outcome:
-            return import_work(hq, files, accept_key=accept, replace=replace,
+            return import_work(hq, chosen, accept_key=accept, replace=replace,
                                operator=operator, progress=progress)
         runnable = _Import(task, self.target, work)
         QTimer.singleShot(0, lambda: QThreadPool.globalInstance().start(runnable))
