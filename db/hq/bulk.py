@@ -39,7 +39,7 @@ def expand(args: Sequence[str | Path]) -> list[Path]:
             out.append(p)
     for arg in args:
         text = str(arg)
-        if glob.has_magic(text):
+        if any(c in text for c in "*?["):  # a wildcard, expanded here (Windows: cmd does not)
             found = sorted(glob.glob(text, recursive=True))
             files = [Path(f) for f in found if Path(f).is_file()]
             for d in (Path(f) for f in found if Path(f).is_dir()):
