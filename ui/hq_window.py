@@ -34,18 +34,15 @@ from ui.qt import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QRunnable,
     QSortFilterProxyModel,
     QTableView,
     QTabWidget,
-    QThreadPool,
-    QTimer,
     QToolBar,
     QVBoxLayout,
     QWidget,
     Signal,
 )
-from ui.worker import Task
+from ui.worker import Progress, Task, run_work
 
 Row = dict[str, Any]
 
@@ -124,26 +121,6 @@ def import_work(hq: Headquarters, paths: Sequence[str | Path], *, accept_key: bo
                 out.receipts.append(r)
         progress(i, len(paths), Path(path).name)
     return out
-
-
-class _Import(QRunnable):
-    def __init__(self, task: Task, target: str | Path, work: Any) -> None:
-        super().__init__()
-        self.task, self.target, self.work = task, target, work
-
-    def run(self) -> None:  # pool thread: its own connection
-        hq: Headquarters | None = None
-        try:
-            hq = Headquarters.open(self.target)
-            result = self.work(hq, self.task.progressed.emit)
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never dropped
-            self.task.failed.emit(exc)
-        else:
-            self.task.succeeded.emit(result)
-        finally:
-            if hq is not None:
-                hq.close()
-            self.task.finished.emit()
 
 
 def _table(model: RowsModel[Any]) -> QTableView:
@@ -251,22 +228,22 @@ class HqWindow(QMainWindow):
         except JiangxinError as exc:
             show_error(exc, self)
             chosen = []
-        accept, operator = self.accept_key.isChecked(), _operator()
-        task = Task()
-        self.task = task
+        accept, operator, target = self.accept_key.isChecked(), _operator(), self.target
         self.import_action.setEnabled(False)
         self.progress.setRange(0, max(len(chosen), 1))
         self.progress.setValue(0)
         self.progress.show()
-        task.progressed.connect(self._progressed)
-        task.succeeded.connect(lambda out: self._imported(out, carried or []))
-        task.failed.connect(self._import_failed)
 
-        def work(hq: Headquarters, progress: Any) -> Outcome:
-            return import_work(hq, chosen, accept_key=accept, replace=replace,
-                               operator=operator, progress=progress)
-        runnable = _Import(task, self.target, work)
-        QTimer.singleShot(0, lambda: QThreadPool.globalInstance().start(runnable))
+        def work(progress: Progress) -> Outcome:  # pool thread: its own connection
+            hq = Headquarters.open(target)
+            try:
+                return import_work(hq, chosen, accept_key=accept, replace=replace,
+                                   operator=operator, progress=progress)
+            finally:
+                hq.close()
+        task = run_work(work, lambda out: self._imported(out, carried or []),
+                        on_error=self._import_failed, on_progress=self._progressed)
+        self.task = task
         return task
 
     def _progressed(self, done: int, total: int, name: str) -> None:
