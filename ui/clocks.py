@@ -172,7 +172,10 @@ class ClockModel(TableModel):
         # only a running clock moves with time; the others change through load()
         changed = [i for i, r in enumerate(self.rows)
                    if (r.clock is None or r.clock.state == "running") and self._compute(r)]
-        self._emit_rows(changed, self.STATE, self.EXTRA)
+        # from the STATION column: the tile views (board, projector) show that column and a
+        # QListView repaints only for changes that include its model column (issue 17: the
+        # tiles froze at 0:30:00 until a click)
+        self._emit_rows(changed, self.STATION, self.EXTRA)
         return changed
 
     def _emit_rows(self, rows: list[int], first: int, last: int) -> None:

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from tests.conftest import USERS
-from ui.board import BoardScreen, ClockModel, ReasonDialog, hms
+from ui.board import BoardScreen, ClockModel, ClockRole, ReasonDialog, StationRole, hms
 from ui.state import AppState
 
 # the offscreen platform says this of every top-level window; it is not ours
@@ -161,10 +161,64 @@ def test_a_tick_repaints_rows_without_resetting_the_model(qtbot, drawn: Path,
     assert len(changed) == 12
     top, bottom = sig.args[0], sig.args[1]
     assert (top.row(), bottom.row()) == (0, 11)  # one contiguous run, one signal
-    assert top.column() == ClockModel.STATE and bottom.column() == ClockModel.EXTRA
+    assert top.column() == ClockModel.STATION and bottom.column() == ClockModel.EXTRA
     assert board.model.tick(t0 + 61) == []  # nothing moved: nothing repainted
     assert resets == []
     # the timer ticks on its own while the board is shown
     assert board.timer.isActive()
     with qtbot.waitSignal(board.timer.timeout, timeout=3000):
         pass
+
+
+def painted_remaining(monkeypatch: pytest.MonkeyPatch, delegate: type) -> list[tuple[str, int]]:
+    """(station, seconds left) of every tile the delegate actually paints."""
+    seen: list[tuple[str, int]] = []
+    real = delegate.paint
+
+    def spy(self: object, painter: object, option: object, index: object) -> None:
+        cs = index.data(ClockRole)  # type: ignore[attr-defined]
+        if cs is not None:
+            seen.append((index.data(StationRole), cs.remaining_seconds))  # type: ignore[attr-defined]
+        real(self, painter, option, index)
+
+    monkeypatch.setattr(delegate, "paint", spy)
+    return seen
+
+
+def ticked(seen: list[tuple[str, int]], station: str) -> bool:
+    left = {s for st, s in seen if st == station}
+    return len(left) >= 2
+
+
+def test_the_boards_tiles_repaint_by_themselves_while_a_clock_runs(
+        qtbot, drawn: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.board import TileDelegate
+
+    seen = painted_remaining(monkeypatch, TileDelegate)
+    _state, board = open_board(qtbot, drawn)
+    board.select(["02"])
+    with qtbot.waitSignal(board.clock_recorded):
+        board.start_btn.click()
+    seen.clear()
+    # no input from here on: the tile's time left must be painted anew within 1.5 s
+    qtbot.waitUntil(lambda: ticked(seen, "02"), timeout=1500)
+    idle = [s for st, s in seen if st == "01"]
+    assert len(set(idle)) <= 1  # a clock that does not run is not repainted with new times
+
+
+def test_the_projectors_tiles_repaint_by_themselves_while_a_clock_runs(
+        qtbot, drawn: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.hall import HallDelegate, HallScreen
+
+    seen = painted_remaining(monkeypatch, HallDelegate)
+    state, board = open_board(qtbot, drawn)
+    board.select(["05"])
+    with qtbot.waitSignal(board.clock_recorded):
+        board.start_btn.click()
+    hall = HallScreen(state)
+    qtbot.addWidget(hall)
+    hall.resize(1280, 720)
+    hall.show()
+    qtbot.waitExposed(hall)
+    seen.clear()
+    qtbot.waitUntil(lambda: ticked(seen, "05"), timeout=1500)
