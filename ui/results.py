@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from db.ops.results import publish, record_recheck, results, snapshot
+from db.ops.results import decrypt, publish, record_recheck, results, snapshot
 from db.store.changes import Changes, Kind
 from judging.errors import JiangxinError
 from judging.recheck import Sample, error_rate, full_recheck_needed, recheck_sample
@@ -24,6 +24,7 @@ from ui.qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRegularExpression,
     QRegularExpressionValidator,
@@ -104,6 +105,7 @@ class ResultsScreen(QWidget):
     """Ranking, publishing, comparing snapshots and the re-check sample of one event."""
 
     published = Signal(str, int)  # event, snapshot number
+    decrypted = Signal(str)  # event
     sample_drawn = Signal(object)  # judging.recheck.Sample
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -193,12 +195,19 @@ class ResultsScreen(QWidget):
         self.tabs.addTab(recheck, t("复核抽样", "Re-check sample"))
 
         top = event_bar(self.picker, self.status)
+        # the encryption officer's one job (解密): reveal names once the chief judge has locked
+        self.decrypt_btn = QPushButton(t("解密（显示姓名）…", "Decrypt (show names)…"))
+        self.decrypt_btn.setMinimumHeight(36)
+        self.decrypt_btn.setObjectName("decrypt")
+        top.addWidget(self.decrypt_btn)
+        self._confirm: QMessageBox | None = None
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.tabs, 1)
 
         self.picker.event_chosen.connect(lambda _e: self.reload())
         self.publish_btn.clicked.connect(self.publish)
+        self.decrypt_btn.clicked.connect(self.confirm_decrypt)
         self.old_pick.currentIndexChanged.connect(lambda _i: self.compare())
         self.new_pick.currentIndexChanged.connect(lambda _i: self.compare())
         self.sample_btn.clicked.connect(self.draw_sample)
@@ -256,6 +265,7 @@ class ResultsScreen(QWidget):
         self.status.setText(" · ".join(parts))
         self.publish_btn.setText(t(f"发布公示（第 {n + 1} 版）", f"Publish snapshot {n + 1}"))
         self.publish_btn.setEnabled(self._role_may("publish") and bool(rows))
+        self._update_decrypt()
         self._fill_snapshot_pickers(n)
         self._update_rule()
 
@@ -263,6 +273,54 @@ class ResultsScreen(QWidget):
         if changes.touches(Kind.RESULTS, Kind.SNAPSHOTS, event=self.event_id) \
                 or changes.touches(Kind.SESSION):
             self.reload()
+
+    # ---- decryption (the encryption officer) ----------------------------------------------
+    def _update_decrypt(self) -> None:
+        may = self._role_may("decrypt")
+        self.decrypt_btn.setVisible(may)
+        locked = bool(self.data.get("locked"))
+        done = bool(self.data.get("decrypted"))
+        self.decrypt_btn.setEnabled(may and locked and not done)
+        self.decrypt_btn.setToolTip(
+            t("已解密", "Decrypted") if done
+            else t("裁判长锁定全部评分后方可解密", "The chief judge locks the marks first")
+            if not locked else t("解密后成绩按姓名显示，证书方可颁发；记入审计日志，不能撤销。",
+                                 "After decryption the results show names and certificates "
+                                 "can be issued; recorded in the audit log, cannot be undone."))
+
+    def confirm_decrypt(self) -> QMessageBox | None:
+        """Ask before decrypting (it cannot be undone), then decrypt."""
+        if self.event_id is None:
+            return None
+        box = QMessageBox(QMessageBox.Icon.Question, t("解密", "Decrypt"),
+                          t(f"解密赛项 {self.event_id}？\n解密后成绩按姓名和单位显示，"
+                            "此操作记入审计日志，不能撤销。",
+                            f"Decrypt event {self.event_id}?\nThe results then show names "
+                            "and units; recorded in the audit log, cannot be undone."),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.button(QMessageBox.StandardButton.Yes).setText(t("解密", "Decrypt"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.accepted.connect(self.decrypt)
+        self._confirm = box
+        box.open()
+        return box
+
+    def decrypt(self) -> bool:
+        """Decrypt the event shown (db.ops.results.decrypt); True when done."""
+        event = self.event_id
+        if event is None:
+            return False
+        try:
+            self.state.apply(decrypt, event)
+        except JiangxinError as exc:
+            from ui.errors import show_error
+
+            show_error(exc, self)
+            return False
+        self.reload()
+        self.decrypted.emit(event)
+        return True
 
     def publish(self) -> None:
         if self.event_id is None:

@@ -110,3 +110,29 @@ def test_recheck_sample_is_drawn_with_its_seed_recorded(qtbot, example_db) -> No
     assert "须全部复核" in screen.rule_label.text()
     screen.checked.setValue(20)  # 1 of 20 is exactly 5 %: not above
     assert "无需全部复核" in screen.rule_label.text()
+
+
+def test_the_encryption_officer_decrypts_in_the_app(qtbot, example_db) -> None:
+    from ui.qt import QMessageBox
+
+    _state, before_lock = open_results(qtbot, example_db("final"), who="encryption")
+    assert before_lock.decrypt_btn.isVisible() and not before_lock.decrypt_btn.isEnabled()
+    assert "锁定" in before_lock.decrypt_btn.toolTip()
+    state, screen = open_results(qtbot, example_db("locked"), who="encryption")
+    assert screen.decrypt_btn.isEnabled() and "未解密" in screen.status.text()
+    box = screen.confirm_decrypt()
+    assert box is not None and "不能撤销" in box.text()
+    box.reject()  # cancelled: nothing happens
+    assert "未解密" in screen.status.text()
+    box = screen.confirm_decrypt()
+    assert box is not None
+    with qtbot.waitSignal(screen.decrypted, timeout=5000):
+        box.button(QMessageBox.StandardButton.Yes).click()
+    assert "已解密" in screen.status.text() and "姓名" in headers(screen.model)
+    assert not screen.decrypt_btn.isEnabled()
+    assert any(r["action"] == "decrypt" for r in records(state.contest.db))
+
+
+def test_only_the_encryption_officer_sees_the_decrypt_button(qtbot, example_db) -> None:
+    _state, screen = open_results(qtbot, example_db("locked"), who="chief")
+    assert not screen.decrypt_btn.isVisible()
