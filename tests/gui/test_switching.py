@@ -35,7 +35,7 @@ def test_switching_contests_ten_times_with_every_screen_built(qtbot, state, demo
         expected = len(gone) + len(before)
         w.open_contest(files[i % 2])
         # the old screens are really deleted (deleteLater), as in the running app
-        qtbot.waitUntil(lambda: len(gone) == expected, timeout=5000)
+        qtbot.waitUntil(lambda n=expected: len(gone) == n, timeout=5000)
         user = ONE_PER_ROLE[i % len(ONE_PER_ROLE)]
         state.sign_in(user, DEMO_PINS[user])
         w.signin.signed_in_done.emit(user)
