@@ -4,6 +4,8 @@ A slot is (event, station, aspect, judge). Every typed value is kept; the state 
 the first value is unverified; the same value typed by a different user verifies it; a
 different value by a different user is a disagreement that the chief judge resolves by keeping
 one value with a reason; a different value by the typist of the current value corrects it.
+A ``clear`` row takes the value back altogether (the typist before verification, the chief
+judge after, with a reason): the slot is empty again and its history keeps what was there.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ class Typed:
 
     uid: str
     user: str
-    action: str  # "type" (a value typed), "resolve" (chief keeps a value), "retract" (undo)
+    action: str  # "type" (a value typed), "resolve" (chief keeps a value), "retract" (undo),
+    # "clear" (the value taken back: the slot is empty again)
     score: Decimal | None
     measured: Decimal | None
     reason: str = ""
@@ -97,6 +100,11 @@ def replay(rows: Iterable[Typed]) -> SlotState:
                     break
             continue
         before = _copy(st)
+        if row.action == "clear":
+            history = st.history + [f"clear by {row.user}: {row.reason}"]
+            st = SlotState(status=RETRACTED, history=history)
+            undo_stack.append((row.uid, before))
+            continue
         if row.action == "resolve":
             st.score, st.measured = row.score, row.measured
             st.status = RESOLVED

@@ -97,7 +97,9 @@ class MarkGridModel(QAbstractTableModel):
         self.aspects: dict[tuple[str, str], marking.AspectRow] = {}
         self.statuses: dict[str, str] = {}
         self.locked: set[str] = set()
-        self.verify_mode = False
+        # blind double entry by default (issue 17): values typed by someone else are hidden
+        # until this user has typed their own; only the chief judge may switch it off
+        self.verify_mode = True
         self.revealed: set[Key] = set()  # re-keyed in this verify session: may be shown
         self.initiator: object = parent  # the screen: it skips its own ``changed``
 
@@ -388,6 +390,11 @@ class MarkDelegate(QStyledItemDelegate):
                     return True
                 self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
                 self.committed.emit(index)
+                return True
+            if key == Qt.Key.Key_Delete:  # clears the cell's pending edit (issue 17)
+                editor.clear()
+                editor.setStyleSheet("")
+                self.problem_changed.emit("")
                 return True
             if key == Qt.Key.Key_Escape:
                 self.problem_changed.emit("")

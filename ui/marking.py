@@ -5,9 +5,10 @@ module for one judge ("by judge"), or the judges of one aspect ("by aspect", for
 panels). Typing a digit opens the cell; Enter commits it through ``AppState.run_op(enter_mark)``
 (one transaction, on disk before the next cell takes focus) and moves on; Escape undoes the
 edit. Values are range-checked as they are typed; a measured value shows its points. J and P
-entries of other judges stay hidden until every judge of that aspect has committed. In verify
-mode a second user re-keys blind: values typed by others are hidden, and a different value
-shows as a disagreement.
+entries of other judges stay hidden until every judge of that aspect has committed. Re-keying
+is blind by default (only the chief judge sees the choice and may switch it off): values typed
+by others are hidden, and a different value shows as a disagreement. Delete clears a pending
+edit, or takes a mark back (``clear_mark``).
 """
 
 from __future__ import annotations
@@ -34,14 +35,18 @@ from ui.qt import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QEvent,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QKeySequence,
     QLabel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPushButton,
     QShortcut,
+    Qt,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -71,6 +76,7 @@ class MarkingScreen(QWidget):
         self.who_box.setObjectName("who")
         self.verify = QCheckBox()
         self.verify.setObjectName("verify")
+        self.verify.setChecked(True)
         self.down = QCheckBox()
         self.down.setObjectName("down")
         self.undo = QPushButton()
@@ -146,9 +152,12 @@ class MarkingScreen(QWidget):
         self.model.mark_refused.connect(self._show_problem)
         self.model.mark_saved.connect(self._saved)
         self.view.selectionModel().currentChanged.connect(lambda cur, _: self._show_hint(cur))
+        self.view.installEventFilter(self)  # Delete on a cell: take its mark back
+        self._dialog: QInputDialog | None = None
 
         self.retranslate()
         self._fill_events()
+        self._show_blind_choice()
 
     # ---- contract ------------------------------------------------------------------------
     def refresh(self, changes: Changes, initiator: object = None) -> None:
@@ -158,15 +167,25 @@ class MarkingScreen(QWidget):
             return  # our own write: its rows were repainted from what it returned
         if changes.touches(Kind.SESSION):
             self._fill_events()
+            self._show_blind_choice()
         elif changes.touches(Kind.MARKS, Kind.LOCKS, Kind.PEOPLE, Kind.DRAW,
                              event=self.model.layout_.event.id if self.model.layout_ else None):
             self.model.reload()
+
+    def _show_blind_choice(self) -> None:
+        """Blind re-keying is always on for recorders and judges; the chief judge sees the
+        choice (ticked) and may untick it to see every value while resolving."""
+        s = self.state.session
+        chief = s is not None and s.role == "chief"
+        self.verify.setVisible(chief)
+        if not chief and not self.verify.isChecked():
+            self.verify.setChecked(True)
 
     def retranslate(self) -> None:
         for lab, (zh, en) in zip(self.labels, (("赛项", "Event"), ("模块", "Module"),
                                                ("裁判", "Judge"))):
             lab.setText(t(zh, en))
-        self.verify.setText(t("复核模式（盲录）", "Verify (blind)"))
+        self.verify.setText(t("盲录复核：不显示他人录入的值", "Blind re-key (values hidden)"))
         self.down.setText(t("回车后向下", "Enter ↓"))
         self.undo.setText(t("撤销上一条 Ctrl+Z", "Undo  Ctrl+Z"))
         self.layout_box.blockSignals(True)
@@ -275,9 +294,12 @@ class MarkingScreen(QWidget):
         self.model.verify_mode = on
         self.model.revealed.clear()
         self.model.reload()
-        self.message.setText(t("复核模式：他人录入的值已隐藏，请按纸质评分表重新录入。",
-                               "Verify mode: values typed by others are hidden; re-key them "
-                               "from the paper sheet.") if on else "")
+        self.message.setText(t("盲录复核：他人录入的值已隐藏，请按纸质评分表重新录入。",
+                               "Blind re-key: values typed by others are hidden; re-key them "
+                               "from the paper sheet.") if on else
+                             t("已关闭盲录：显示所有录入的值（仅裁判长）。",
+                               "Blind re-key off: every typed value is shown (chief judge "
+                               "only)."))
 
     # ---- typing --------------------------------------------------------------------------
     def _show_hint(self, index: QModelIndex) -> None:
@@ -311,6 +333,54 @@ class MarkingScreen(QWidget):
             r, c = (r, c + 1) if c + 1 < cols else ((r + 1) % rows, 0)
         self.view.setCurrentIndex(self.model.index(r, c))
         self.view.setFocus()
+
+    # ---- taking a mark back ---------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.view and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Delete:  # type: ignore[attr-defined]
+            self.take_back_current()
+            return True
+        return super().eventFilter(watched, event)
+
+    def take_back_current(self) -> QInputDialog | None:
+        """Delete on a cell: its typist clears an unverified mark at once; the chief judge
+        clears a verified one after giving a reason (a dialog, returned)."""
+        key = self.model.key(self.view.currentIndex())
+        slot = self.model.slots.get(key) if key is not None else None
+        s = self.state.session
+        if key is None or slot is None or slot.status == "retracted" or s is None:
+            self._show_problem(t("此格没有可清除的分数", "No mark here to clear"))
+            return None
+        if s.role == "chief" and slot.status != "entered":
+            dlg = QInputDialog(self)
+            dlg.setWindowTitle(t("清除分数", "Clear the mark"))
+            dlg.setLabelText(t(f"清除工位 {key[0]} {key[1]}（{key[2]}）的分数。原因：",
+                               f"Clear the mark of station {key[0]} {key[1]} ({key[2]}). "
+                               "Reason:"))
+            dlg.textValueSelected.connect(lambda text, k=key: self.clear_cell(k, text))
+            self._dialog = dlg
+            dlg.open()
+            return dlg
+        self.clear_cell(key, "")
+        return None
+
+    def clear_cell(self, key: Key, reason: str) -> bool:
+        layout = self.model.layout_
+        if layout is None:
+            return False
+        event = layout.event.id
+        try:
+            saved = self.state.run_op(lambda c: marking.clear_mark(c, event, *key, reason), self)
+        except JiangxinError as exc:
+            self._show_problem(plain_message(exc))
+            return False
+        self.model.revealed.discard(key)
+        self.model.repaint(saved)
+        self.message.setStyleSheet("color: #1b5e20;")
+        self.message.setText(t(f"已清除工位 {key[0]} {key[1]} 的分数（历史中保留）",
+                               f"Cleared the mark of station {key[0]} {key[1]} (kept in the "
+                               "history)"))
+        return True
 
     def undo_last(self) -> None:
         if self.last_key is None:

@@ -805,3 +805,48 @@ def aspect_rows(c: Contest, event_id: str, station: str | None = None) -> list[A
         q += " AND station = ?"
     return [AspectRow(r[0], r[1], r[2], int(r[3]), bool(r[4]), bool(r[5]), int(r[6]), r[7],
                       bool(r[8])) for r in c.db.execute(q, args)]
+
+
+# ---- taking back a mark (issue 17) ------------------------------------------------------------
+def clear_mark(c: Contest, event: str, station: str, aspect: str, judge: str,
+               reason: str = "") -> MarksSaved:
+    """Take a mark back: the slot is empty again, every earlier row kept in its history.
+
+    The typist may clear their own value while it is unverified; once verified, resolved or
+    in disagreement only the chief judge may, with a reason. A locked module refuses.
+    (To correct instead: the typist types the new value; the chief judge uses ``resolve``.)
+    """
+    s = c.require("marks", event)
+    ev = c.event(event)
+    st = ev.parse_station(station)
+    if st is None or aspect not in ev.aspects:
+        raise InputError("unknown workstation or aspect / 工位或评分项无效")
+    if ev.aspects[aspect].module in locked_modules(c, event):
+        raise StateError("the module is locked; the chief judge unlocks it first "
+                         "/ 模块已锁定，需裁判长先解锁")
+    key = (event, st, aspect, judge)
+    state = slot_state(c, key)
+    if state.status in (None, "retracted"):
+        raise StateError("there is no mark here to clear / 此处没有可清除的分数")
+    if s.role == "chief":
+        if state.status != "entered" and not reason.strip():
+            raise InputError("清除已复核的分数需填写原因 / a reason is needed to clear a "
+                             "verified mark", field="reason")
+    elif state.status != "entered" or state.typist != s.user:
+        raise NotAllowed("只有录入人可在复核前清除；复核后须由裁判长填写原因清除 / only its "
+                         "typist may clear an unverified mark; after verification the chief "
+                         "judge clears it with a reason")
+    why = reason.strip() or "录入人清除 / cleared by its typist"
+    with c.write("marks.clear", reason=why) as w:
+        w.insert("marks", {"event": event, "station": st, "aspect": aspect, "judge": judge,
+                           "action": "clear", "score": None, "measured": None,
+                           "reason": why, "target": None},
+                 before={"status": state.status, "score": _text(state.score),
+                         "measured": _text(state.measured), "typist": state.typist,
+                         "verifier": state.verifier})
+        slots, aspects = refresh(c, [key])
+    return MarksSaved({"cleared": 1}, w.changes, slots, aspects)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

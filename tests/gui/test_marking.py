@@ -102,7 +102,9 @@ def test_verify_mode_is_blind_and_highlights_differences(qtbot, signed_in) -> No
              if s.judge == "赵一"}
     st = sorted({k[0] for k in typed})[0]
     screen = open_screen(qtbot, state, "KD", "A", "赵一")
-    screen.verify.click()
+    # blind by default, and not a recorder's choice (issue 17: the second recorder saw the
+    # first one's values and retyping them counted as verified)
+    assert screen.verify.isHidden() and screen.model.verify_mode
     r = row_of(screen, st)
     a1, a2 = typed[(st, "A1")].score, typed[(st, "A2")].score
     assert a1 not in screen.model.index(r, 0).data()  # hidden: blind re-key
@@ -229,3 +231,70 @@ def test_sixty_by_sixty_stays_responsive(qtbot, qapp, tmp_path: Path) -> None:
           f"full reload {reload_ * 1000:.0f} ms")
     assert worst < 0.25 and load < 2.0 and reload_ < 0.5
     state.contest.close()  # type: ignore[union-attr]
+
+
+def test_the_chief_sees_the_blind_choice_ticked_and_may_untick_it(qtbot, signed_in) -> None:
+    state = signed_in("裁判长")
+    assert state.contest is not None
+    typed = {(s.station, s.aspect): s for s in marking.slot_rows(state.contest, "KD")
+             if s.judge == "赵一" and s.status == "entered"}
+    (st, aspect), slot = sorted(typed.items())[0]
+    screen = open_screen(qtbot, state, "KD", "A", "赵一")
+    col = 0 if aspect == "A1" else 1
+    assert not screen.verify.isHidden() and screen.verify.isChecked()
+    assert "待复核" in screen.model.index(row_of(screen, st), col).data()
+    screen.verify.click()  # the chief looks at the values while resolving
+    assert str(slot.score) in screen.model.index(row_of(screen, st), col).data()
+    assert "仅裁判长" in screen.message.text()
+
+
+def test_delete_clears_a_cells_pending_edit(qtbot, signed_in) -> None:
+    state = signed_in("记分员甲")
+    screen = open_screen(qtbot, state, "KD", "A", "钱二")
+    st = unmarked_station(state, "KD")
+    editor = type_cell(qtbot, screen, row_of(screen, st), 1, "37", key=None)
+    qtbot.keyClick(editor, Qt.Key.Key_Home)  # cursor at the start: Delete still clears it all
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    assert editor.text() == ""
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert state.contest is not None
+    assert marking.slot_state(state.contest, ("KD", st, "A2", "钱二")).status is None
+
+
+def test_delete_takes_back_the_typists_own_unverified_mark(qtbot, signed_in) -> None:
+    state = signed_in("记分员甲")
+    screen = open_screen(qtbot, state, "KD", "A", "钱二")
+    st = unmarked_station(state, "KD")
+    with qtbot.waitSignal(screen.model.mark_saved):
+        type_cell(qtbot, screen, row_of(screen, st), 1, "33")
+    screen.view.setCurrentIndex(screen.model.index(row_of(screen, st), 1))
+    qtbot.keyClick(screen.view, Qt.Key.Key_Delete)
+    assert state.contest is not None
+    slot = marking.slot_state(state.contest, ("KD", st, "A2", "钱二"))
+    assert not slot.has_value and any(h.startswith("clear by 记分员甲") for h in slot.history)
+    assert screen.model.index(row_of(screen, st), 1).data() == ""
+    assert "已清除" in screen.message.text()
+
+
+def test_the_chief_takes_back_a_verified_mark_with_a_reason(qtbot, signed_in) -> None:
+    state = signed_in("记分员乙")
+    assert state.contest is not None
+    slot = next(s for s in marking.slot_rows(state.contest, "KD")
+                if s.judge == "赵一" and s.status == "entered" and s.aspect == "A1")
+    key = ("KD", slot.station, "A1", "赵一")
+    marking.enter_mark(state.contest, *key, Decimal(slot.score))  # verified by a second hand
+    assert marking.slot_state(state.contest, key).status == "verified"
+    state.sign_in("记分员甲", "3001")
+    screen = open_screen(qtbot, state, "KD", "A", "赵一")
+    screen.view.setCurrentIndex(screen.model.index(row_of(screen, slot.station), 0))
+    qtbot.keyClick(screen.view, Qt.Key.Key_Delete)  # the typist may not, once verified
+    assert marking.slot_state(state.contest, key).status == "verified"
+    assert "裁判长" in screen.message.text()
+    state.sign_in("裁判长", "1111")
+    screen.view.setCurrentIndex(screen.model.index(row_of(screen, slot.station), 0))
+    dlg = screen.take_back_current()
+    assert dlg is not None and "原因" in dlg.labelText()
+    dlg.setTextValue("工位号看错")
+    dlg.accept()
+    st = marking.slot_state(state.contest, key)
+    assert not st.has_value and any("工位号看错" in h for h in st.history)
