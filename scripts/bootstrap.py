@@ -45,6 +45,7 @@ def setup() -> None:
         run(PY, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
         stamp.touch()
     ensure_qt_libraries()
+    ensure_desktop_platform()
 
 
 def qt_loads() -> bool:
@@ -88,6 +89,82 @@ def ensure_browser() -> None:
     if not shutil.which("chromium"):
         print("warning: no chromium; the verification page's browser tests will be skipped "
               "(on Debian: apt-get install chromium)", file=sys.stderr)
+
+
+# ---- the platform the app itself uses (issue 17: set-up said ok, then "Could not load the Qt
+# platform plugin xcb", because only the offscreen platform had been tried) -------------------
+DEB_OF = {"libX11-xcb.so.1": "libx11-xcb1", "libSM.so.6": "libsm6", "libICE.so.6": "libice6",
+          "libGL.so.1": "libgl1", "libEGL.so.1": "libegl1", "libOpenGL.so.0": "libopengl0",
+          "libdbus-1.so.3": "libdbus-1-3", "libfontconfig.so.1": "libfontconfig1",
+          "libfreetype.so.6": "libfreetype6", "libxkbcommon-x11.so.0": "libxkbcommon-x11-0"}
+
+
+def deb_for(soname: str) -> str:
+    """The Debian package of a missing library: the table above, else Debian's rule (libfoo.so.1
+    is in libfoo1; a name that ends in a digit gets a dash: libxcb-xkb.so.1 -> libxcb-xkb1)."""
+    if soname in DEB_OF:
+        return DEB_OF[soname]
+    stem, _, version = soname.partition(".so.")
+    stem = stem.lower()
+    return f"{stem}-{version}" if stem[-1:].isdigit() else f"{stem}{version}"
+
+
+def xcb_plugin() -> Path | None:
+    code = ("import pathlib, PySide6; print(pathlib.Path(PySide6.__file__).parent / 'Qt' / "
+            "'plugins' / 'platforms' / 'libqxcb.so')")
+    out = subprocess.run([str(PY), "-c", code], capture_output=True, text=True)
+    path = Path(out.stdout.strip()) if out.returncode == 0 else None
+    return path if path is not None and path.exists() else None
+
+
+def xcb_missing() -> list[str]:
+    """The libraries Qt's xcb platform (the Linux desktop) needs and cannot find (ldd)."""
+    plugin = xcb_plugin()
+    if plugin is None or not shutil.which("ldd"):
+        return []
+    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout
+    return sorted({line.split()[0] for line in out.splitlines() if "not found" in line})
+
+
+def xcb_probe() -> bool | None:
+    """Start a QApplication on the xcb platform, on this desktop or under Xvfb; None when
+    there is no X server to try (ldd's answer then stands)."""
+    code = "from PySide6.QtWidgets import QApplication; QApplication([]); print('ok')"
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb")
+    if os.environ.get("DISPLAY"):
+        cmd = [str(PY), "-c", code]
+    elif shutil.which("xvfb-run"):
+        cmd = ["xvfb-run", "-a", str(PY), "-c", code]
+    else:
+        return None
+    try:
+        return subprocess.run(cmd, env=env, capture_output=True, timeout=60).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def ensure_desktop_platform() -> None:
+    """On a Linux desktop the app runs on Qt's xcb platform: check that it loads (ldd on the
+    plugin, and a real start under X or Xvfb where there is one) and install what it lacks."""
+    if not sys.platform.startswith("linux"):
+        return
+    missing = xcb_missing()
+    if not missing and xcb_probe() is not False:
+        return
+    debs = sorted({deb_for(m) for m in missing} | set(QT_DEBS))
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing what the desktop platform (xcb) needs (apt-get): "
+              + (", ".join(missing) or "the X libraries"), flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run("apt-get", "update", "-qq", check=False, env=env)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *debs, check=False,
+            env=env, stdout=subprocess.DEVNULL)
+        missing = xcb_missing()
+    if missing or xcb_probe() is False:
+        print("warning: the app cannot open its window on this desktop (Qt platform xcb); "
+              + (f"missing: {', '.join(missing)}; " if missing else "")
+              + "install: sudo apt-get install " + " ".join(debs)
+              + " / 桌面平台 xcb 无法加载，请安装上述系统库", file=sys.stderr)
 
 
 # run before the tests; each must pass (configured in pyproject.toml)
