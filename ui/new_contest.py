@@ -24,13 +24,13 @@ from db.files.workbook import (
     write_workbook,
 )
 from judging.errors import InputError, InputErrors, JiangxinError
+from ui import files
 from ui.i18n import t
 from ui.qt import (
     QAbstractItemView,
     QBrush,
     QColor,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -205,9 +205,9 @@ class SheetsPage(QWizardPage):
         self.problems.setText("")
 
     def load_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, t("选择赛事工作簿", "Choose a workbook"), "",
-                                              t("表格 (*.xlsx *.xls *.et *.ods)",
-                                                "Spreadsheets (*.xlsx *.xls *.et *.ods)"))
+        path = files.open_file(self, t("选择赛事工作簿", "Choose a workbook"),
+                               t("表格 (*.xlsx *.xls *.et *.ods)",
+                                 "Spreadsheets (*.xlsx *.xls *.et *.ods)"), purpose="workbook")
         if path:
             try:
                 self.load_file(path)
@@ -247,8 +247,8 @@ class SheetsPage(QWizardPage):
         save_workbook(wb, path)
 
     def save_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, t("另存为工作簿", "Save as workbook"),
-                                              "赛事.xlsx", "Excel (*.xlsx)")
+        path = files.save_file(self, t("另存为工作簿", "Save as workbook"), "赛事.xlsx",
+                               "Excel (*.xlsx)", purpose="workbook")
         if path:
             self.save(path)
 
@@ -296,9 +296,9 @@ class CreatePage(QWizardPage):
         qconnect(browse.clicked, self._browse)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, t("保存赛事数据库", "Save contest as"),
-                                              "contest.jxdb", t("赛事数据库 (*.jxdb)",
-                                                                "Contest database (*.jxdb)"))
+        path = files.save_file(self, t("保存赛事数据库", "Save contest as"), "contest.jxdb",
+                               t("赛事数据库 (*.jxdb)", "Contest database (*.jxdb)"),
+                               purpose="contest")
         if path:
             self.target.setText(path)
 

@@ -160,3 +160,17 @@ def test_a_write_after_the_file_was_replaced_is_refused(demo_db: Path, tmp_path:
     fresh = Contest.open(demo_db)
     assert snapshot_count(fresh, "HL") == 1  # nothing written anywhere
     fresh.close()
+
+
+def test_every_file_dialog_of_the_app_goes_through_ui_files() -> None:
+    """A plain QFileDialog (or the platform's) opens the files it lists: see ui/files.py."""
+    import re
+
+    offenders = []
+    for path in sorted((ROOT / "ui").glob("*.py")):
+        if path.name in ("files.py", "qt.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"QFileDialog\.get\w+\(|QFileDialog\(", text):
+            offenders.append(path.name)
+    assert offenders == []
