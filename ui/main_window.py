@@ -24,6 +24,7 @@ from ui.errors import show_error
 from ui.i18n import role_label, t
 from ui.ops import ScreenWatcher
 from ui.qt import (
+    QAction,
     QActionGroup,
     QCloseEvent,
     QHBoxLayout,
@@ -58,6 +59,21 @@ from ui.settings import Settings
 from ui.signin import IdleWatcher, SignInScreen
 from ui.state import SESSION, AppState
 
+FOCUS_COLOUR = "#1d5fd6"
+# a focus ring one sees across a hall (issue 17: the platform's dotted one was hard to see)
+FOCUS_RING = f"""
+QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QPlainTextEdit:focus,
+QTextEdit:focus, QListWidget:focus, QListView:focus, QTableView:focus, QTreeView:focus {{
+    border: 3px solid {FOCUS_COLOUR};
+}}
+QPushButton:focus, QToolButton:focus {{
+    border: 3px solid {FOCUS_COLOUR}; border-radius: 4px; padding: 4px 12px;
+    background-color: #e8f0fe;
+}}
+QCheckBox:focus, QRadioButton:focus {{ color: {FOCUS_COLOUR}; text-decoration: underline; }}
+"""
+
+
 if TYPE_CHECKING:
     pass
 
@@ -73,6 +89,7 @@ class MainWindow(ContestFileActions):
         self.state = state
         self.settings = settings
         self.setObjectName("main_window")
+        self.setStyleSheet(FOCUS_RING)
         # screens are built the first time they are shown: start-up builds one, not all
         self.screens = LazyScreens()
         self.quiet_dialogs = False  # tests: report by signal and status bar only
@@ -163,9 +180,18 @@ class MainWindow(ContestFileActions):
         self.a_lock = qaction(self, self.lock)
         self.a_lock.setShortcut(QKeySequence("Ctrl+L"))
         self.a_switch = qaction(self, self.switch_user)
-        self.a_switch.setShortcut(QKeySequence("Ctrl+U"))
+        # not Ctrl+U: a text box takes that (delete to the start of the line), so in the
+        # check-in box it cleared the box instead of switching user (issue 17)
+        self.a_switch.setShortcut(QKeySequence("Ctrl+Shift+U"))
         self.m_user.addAction(self.a_lock)
         self.m_user.addAction(self.a_switch)
+        # keyboard first: Ctrl+1 … Ctrl+9 go to the screens in the order the list shows
+        self.a_screens: list[QAction] = []
+        for i in range(9):
+            a = qaction(self, functools.partial(self.go_to_screen, i))
+            a.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            self.addAction(a)
+            self.a_screens.append(a)
         self.lang_group = QActionGroup(self)
         self.a_zh = qaction(self, text="中文", checkable=True)
         self.a_en = qaction(self, text="English", checkable=True)
@@ -379,6 +405,8 @@ class MainWindow(ContestFileActions):
             self.screens.add(spec.key, functools.partial(self._make, cls, wrapper))
             self.specs.append(spec)
             item = QListWidgetItem(spec.title)
+            if len(self.specs) <= 9:
+                item.setToolTip(f"Ctrl+{len(self.specs)}")
             item.setSizeHint(item.sizeHint().expandedTo(self.nav.fontMetrics()
                                                         .boundingRect("国").size() * 2.4))
             self.nav.addItem(item)
@@ -404,6 +432,16 @@ class MainWindow(ContestFileActions):
         self.stack.setCurrentIndex(row)  # built on first show
         if screen is not None and id(screen) in self.watchers:
             self.watchers[id(screen)].shown()
+
+    def go_to_screen(self, row: int) -> QWidget | None:
+        """Ctrl+1 … Ctrl+9: the screen at that place in the list, its focus inside it."""
+        if self.pages.currentWidget() is not self.work or not 0 <= row < len(self.specs):
+            return None
+        self.nav.setCurrentRow(row)
+        screen = self.screens[self.specs[row].key]
+        screen.setFocus()
+        screen.focusNextChild()
+        return screen
 
     def current_screen_key(self) -> str | None:
         i = self.nav.currentRow()

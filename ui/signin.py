@@ -46,6 +46,11 @@ class SignInScreen(QWidget):
         big(self.title, 22, True)
         self.subtitle = QLabel()
         big(self.subtitle, 13)
+        # keyboard first: type a user's name (or its start) or number, Enter, then the PIN
+        self.who = QLineEdit()
+        self.who.setObjectName("who")
+        big(self.who, 16)
+        self._typing_who = False
         self.users = QListWidget()
         self.users.setObjectName("users")
         big(self.users, 16)
@@ -91,8 +96,11 @@ class SignInScreen(QWidget):
         right.addWidget(self.message)
         right.addStretch(1)
         right.addWidget(self.switch)
+        left = QVBoxLayout()
+        left.addWidget(self.who)
+        left.addWidget(self.users, 1)
         body = QHBoxLayout()
-        body.addWidget(self.users, 3)
+        body.addLayout(left, 3)
         body.addSpacing(24)
         body.addLayout(right, 2)
         outer = QVBoxLayout(self)
@@ -107,6 +115,8 @@ class SignInScreen(QWidget):
         self.switch.clicked.connect(self._switch_user)
         self.users.currentItemChanged.connect(lambda *_: self._user_chosen())
         self.users.itemActivated.connect(lambda *_: self.pin.setFocus())
+        self.who.textChanged.connect(self._who_typed)
+        self.who.returnPressed.connect(self._who_done)
         self.retranslate()
         self.refresh(SESSION)
 
@@ -126,6 +136,8 @@ class SignInScreen(QWidget):
             self.title.setText(t("登录  Sign in", "Sign in  登录"))
             self.subtitle.setText(c.competition.name if c else t("未打开赛事", "No contest open"))
         self.pin_label.setText(t("PIN（个人密码）", "PIN"))
+        self.who.setPlaceholderText(t("输入姓名或序号，回车后输入PIN", "Type a name or number, "
+                                      "Enter, then the PIN"))
         self.ok.setText(t("登录  ↵", "Sign in  ↵") if not self.locked_user
                         else t("解锁  ↵", "Unlock  ↵"))
         self.switch.setText(t("换人登录 Switch user", "Switch user 换人登录"))
@@ -144,13 +156,16 @@ class SignInScreen(QWidget):
     def unlock_mode_off(self) -> None:
         self.locked_user = None
         self.retranslate()
+        self.who.clear()
+        self.who.setFocus()
 
     def _switch_user(self) -> None:
         self.locked_user = None
         self.pin.clear()
         self.message.clear()
         self.retranslate()
-        self.users.setFocus()
+        self.who.clear()
+        self.who.setFocus()
 
     # ---- internals -----------------------------------------------------------------------
     def _fill_users(self) -> None:
@@ -162,7 +177,8 @@ class SignInScreen(QWidget):
             for u in c.users():
                 if self.locked_user and u.name != self.locked_user:
                     continue
-                item = QListWidgetItem(f"{u.name}    {role_label(u.role)}")
+                n = self.users.count() + 1
+                item = QListWidgetItem(f"{n:>2}  {u.name}    {role_label(u.role)}")
                 item.setData(USER_ROLE, u.name)
                 item.setSizeHint(item.sizeHint().expandedTo(
                     self.users.fontMetrics().boundingRect("国").size() * 2))
@@ -174,6 +190,7 @@ class SignInScreen(QWidget):
                 self.users.setCurrentRow(i)
                 break
         self.users.setEnabled(self.locked_user is None)
+        self.who.setEnabled(self.locked_user is None)
 
     def selected_user(self) -> str | None:
         item = self.users.currentItem()
@@ -189,7 +206,45 @@ class SignInScreen(QWidget):
     def _user_chosen(self) -> None:
         self.pin.clear()
         self.message.clear()
-        self.pin.setFocus()
+        if not self._typing_who:  # picked in the list: the PIN next
+            self.pin.setFocus()
+
+    def match_user(self, text: str) -> int:
+        """The row a typed name or number means: a number is the list's numbering; a name
+        matches from its start, else anywhere (case ignored). -1 when nothing does."""
+        text = text.strip().lower()
+        if not text:
+            return -1
+        names = [str(self.users.item(i).data(USER_ROLE)).lower()
+                 for i in range(self.users.count())]
+        if text.isdigit():
+            n = int(text)
+            return n - 1 if 1 <= n <= len(names) else -1
+        for test in (str.startswith, str.__contains__):
+            for i, name in enumerate(names):
+                if test(name, text):
+                    return i
+        return -1
+
+    def _who_typed(self, text: str) -> None:
+        row = self.match_user(text)
+        if row >= 0:
+            self._typing_who = True
+            try:
+                self.users.setCurrentRow(row)
+            finally:
+                self._typing_who = False
+        self.message.setText("" if row >= 0 or not text.strip()
+                             else t("没有这个用户", "No such user"))
+
+    def _who_done(self) -> None:
+        if self.match_user(self.who.text()) >= 0 or (not self.who.text().strip()
+                                                     and self.selected_user()):
+            self.pin.setFocus()
+        else:
+            self._fail(t("没有这个用户，请重新输入姓名或序号", "No such user: type a name or "
+                         "number"))
+            self.who.setFocus()
 
     def _pad(self, key: str) -> None:
         if key == "⌫":

@@ -49,7 +49,7 @@ def test_lock_screen_opens_only_for_the_same_user(qtbot, state) -> None:
         w.a_lock.trigger()
     assert state.session is None  # nothing can be written while locked
     assert w.pages.currentWidget() is w.signin
-    assert [w.signin.users.item(i).text().split()[0]
+    assert [w.signin.users.item(i).data(Qt.ItemDataRole.UserRole)
             for i in range(w.signin.users.count())] == ["记分员甲"]
     qtbot.keyClicks(w.signin.pin, "3002")
     with qtbot.waitSignal(w.signin.sign_in_failed):
@@ -87,3 +87,29 @@ def test_idle_time_locks_the_screen(qtbot, state) -> None:
     watcher = IdleWatcher(0)
     assert not watcher.timer.isActive()  # 0: never lock
     watcher.stop()
+
+
+def test_sign_in_by_typing_a_name_or_number_then_the_pin(qtbot, state) -> None:
+    screen = SignInScreen(state)
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.who.setFocus()
+    screen.who.insert("记分员")  # as an input method commits Chinese text
+    assert screen.selected_user() == "记分员甲"  # the first whose name starts so
+    screen.who.insert("乙")
+    assert screen.selected_user() == "记分员乙"
+    assert screen.pin.text() == ""
+    qtbot.keyClick(screen.who, Qt.Key.Key_Return)
+    qtbot.keyClicks(screen.pin, "3002")
+    with qtbot.waitSignal(screen.signed_in_done) as done:
+        qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+    assert done.args == ["记分员乙"]
+    screen.who.clear()
+    qtbot.keyClicks(screen.who, "2")  # the list's numbering
+    assert screen.selected_user() == screen.users.item(1).data(Qt.ItemDataRole.UserRole)
+    screen.who.clear()
+    qtbot.keyClicks(screen.who, "ADM")  # a name from its start, case ignored
+    assert screen.selected_user() == "admin"
+    screen.who.clear()
+    qtbot.keyClicks(screen.who, "nobody")
+    assert "没有这个用户" in screen.message.text()
