@@ -224,7 +224,7 @@ class BoardScreen(QWidget):
         self.start_all_btn.clicked.connect(self.confirm_start_all)
         self.start_btn.clicked.connect(lambda: self.act(START, self.selected()))
         self.resume_btn.clicked.connect(lambda: self.act(RESUME, self.selected()))
-        self.stop_btn.clicked.connect(lambda: self.act(STOP, self.selected()))
+        self.stop_btn.clicked.connect(self.confirm_stop)
         self.pause_btn.clicked.connect(lambda: self.ask_reason(PAUSE))
         self.extra_btn.clicked.connect(lambda: self.ask_reason(EXTRA))
         self.hall_btn.clicked.connect(self.open_hall)
@@ -354,6 +354,27 @@ class BoardScreen(QWidget):
             return False
         self.clock_recorded.emit(kind, todo)
         return True
+
+    def confirm_stop(self) -> QMessageBox | None:
+        """Stopping one clock is one click; stopping several asks first (issue 17: stop-all
+        acted at once while start-all asked)."""
+        stations = [st for st in self.selected() if self._possible(STOP, [st])]
+        if len(stations) <= 1:
+            self.act(STOP, self.selected())
+            return None
+        box = QMessageBox(QMessageBox.Icon.Question, t("交卷停表", "Stop"),
+                          t(f"停止 {len(stations)} 个工位的计时（交卷）？\n停表时间将被记录，"
+                            "不能撤销。",
+                            f"Stop the clocks of {len(stations)} stations (handed in)?\nThe "
+                            "stop time is recorded and cannot be undone."),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.button(QMessageBox.StandardButton.Yes).setText(t("停表", "Stop the clocks"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.accepted.connect(lambda: self.act(STOP, stations))
+        self._dialog = box
+        box.open()
+        return box
 
     def confirm_start_all(self) -> None:
         idle = [r.station for r in self.model.rows if r.clock is None or r.clock.state == "idle"]

@@ -17,6 +17,7 @@ from db.store.changes import Changes, Kind
 from judging.errors import JiangxinError
 from judging.ranking import STATUSES
 from judging.scheme import Event
+from ui.confirm import ask
 from ui.errors import plain_message
 from ui.event_picker import EventPicker, event_combo
 from ui.i18n import status_label, t
@@ -32,6 +33,7 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -135,7 +137,7 @@ class ChiefScreen(QWidget):
         ], self)
         self.detail_view = QTableView()
         self.detail_view.setObjectName("detail")
-        self.detail_view.setMinimumHeight(200)
+        self.detail_view.setMinimumHeight(120)
         self.detail_view.setModel(self.detail)
         self.detail_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.detail_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -167,20 +169,19 @@ class ChiefScreen(QWidget):
         self.unlock_event_btn.setObjectName("unlock_event")
         self.problems = QListWidget()
         self.problems.setObjectName("problems")
-        self.problems.setMaximumHeight(96)
+        self.problems.setMaximumHeight(72)
         self.message = QLabel()
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
         big(self.message, 13)
         self.labels = {k: QLabel() for k in ("event", "reason", "problems")}
         self.groups = {k: QGroupBox() for k in ("resolve", "override", "status", "lock")}
+        self.confirm_box: QMessageBox | None = None
 
         top = QHBoxLayout()
         top.addWidget(self.labels["event"])
         top.addWidget(self.event_box)
-        top.addSpacing(16)
-        top.addWidget(self.labels["reason"])
-        top.addWidget(self.reason, 1)
+        top.addStretch(1)
         g = QHBoxLayout(self.groups["resolve"])
         g.addWidget(self.candidate_box, 1)
         g.addWidget(self.resolve_btn)
@@ -209,7 +210,12 @@ class ChiefScreen(QWidget):
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.detail_title)
         rv.addWidget(self.detail_view, 2)
-        for k in ("resolve", "override", "status", "lock"):
+        # the reason right above the buttons it is for (issue 17: it was far away at the top)
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(self.labels["reason"])
+        reason_row.addWidget(self.reason, 1)
+        rv.addLayout(reason_row)
+        for k in ("lock", "resolve", "override", "status"):
             rv.addWidget(self.groups[k])
         scroll = QScrollArea()  # the actions fit any window height and either language
         scroll.setWidget(right)
@@ -232,8 +238,8 @@ class ChiefScreen(QWidget):
         self.spread_btn.clicked.connect(self.accept_spread)
         self.conflict_btn.clicked.connect(self.allow_conflict)
         self.status_btn.clicked.connect(self.set_status)
-        self.lock_btn.clicked.connect(lambda: self.lock(module_only=True))
-        self.lock_event_btn.clicked.connect(lambda: self.lock(module_only=False))
+        self.lock_btn.clicked.connect(lambda: self.confirm_lock(module_only=True))
+        self.lock_event_btn.clicked.connect(lambda: self.confirm_lock(module_only=False))
         self.unlock_btn.clicked.connect(lambda: self.unlock(module_only=True))
         self.unlock_event_btn.clicked.connect(lambda: self.unlock(module_only=False))
 
@@ -427,6 +433,22 @@ class ChiefScreen(QWidget):
         self._do(t(f"工位 {station}：{status_label(status)}",
                    f"Station {station}: {status_label(status)}"),
                  set_status, ev.id, station, status, self.reason.text())
+
+    def confirm_lock(self, *, module_only: bool) -> QMessageBox | None:
+        """Ask first (issue 17: lock acted at once while start-all asked)."""
+        ev = self.current_event()
+        _, module = self.selected()
+        if ev is None or (module_only and module is None):
+            return None
+        what = t(f"模块 {module}", f"module {module}") if module_only \
+            else t("全部模块", "every module")
+        self.confirm_box = ask(
+            self, t("锁定", "Lock"),
+            t(f"锁定 {ev.id} {what}？\n锁定后修改分数须裁判长填写原因解锁。",
+              f"Lock {ev.id} {what}?\nAfter locking, a change needs the chief judge to unlock "
+              "with a reason."), t("锁定", "Lock"),
+            lambda: self.lock(module_only=module_only))
+        return self.confirm_box
 
     def lock(self, *, module_only: bool) -> None:
         ev = self.current_event()

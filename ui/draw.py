@@ -20,6 +20,7 @@ from db.ops.people import (
 from db.store.changes import Changes, Kind
 from judging.errors import InputError, JiangxinError
 from judging.roles import allowed
+from ui.confirm import ask
 from ui.event_picker import EventPicker
 from ui.i18n import t
 from ui.models import Column, RowsModel, TableModel
@@ -32,6 +33,7 @@ from ui.qt import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QModelIndex,
     QPersistentModelIndex,
     QPushButton,
@@ -144,6 +146,7 @@ class DrawScreen(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
+        self.confirm_box: QMessageBox | None = None
         self.picker = EventPicker()
         self.status = QLabel()
         self.status.setStyleSheet("font-size: 16px; font-weight: bold;")
@@ -239,7 +242,7 @@ class DrawScreen(QWidget):
 
         self.picker.event_chosen.connect(lambda _e: self.reload())
         self.new_seed_btn.clicked.connect(self.new_seed)
-        self.draw_btn.clicked.connect(self.draw_electronic)
+        self.draw_btn.clicked.connect(self.confirm_draw)
         self.paper_btn.clicked.connect(self.draw_paper)
         self.seed.textChanged.connect(lambda _t: self._update_buttons())
         self.witness.textChanged.connect(lambda _t: self._update_buttons())
@@ -336,6 +339,19 @@ class DrawScreen(QWidget):
         self.reload()
         if self.event_id:
             self.draw_recorded.emit(self.event_id)
+
+    def confirm_draw(self) -> QMessageBox | None:
+        """Ask first: a draw is recorded with its seed and witness and is not redone."""
+        if self.event_id is None:
+            return None
+        self.confirm_box = ask(
+            self, t("抽签", "Draw"),
+            t(f"以种子 {self.seed.text()} 为 {self.event_id} 抽签？见证人：{self.witness.text()}"
+              "\n抽签结果连同种子、时间和见证人一并记录，不能重抽。",
+              f"Draw {self.event_id} with seed {self.seed.text()}? Witness: "
+              f"{self.witness.text()}\nThe result is recorded with its seed, time and witness "
+              "and cannot be redone."), t("抽签", "Draw"), self.draw_electronic)
+        return self.confirm_box
 
     def draw_electronic(self) -> None:
         if self.event_id is None:

@@ -34,6 +34,19 @@ class ErrorReporter(QObject):
 reporter = ErrorReporter()
 
 
+# the fields that messages name, in the user's words (issue 17: "字段：reason")
+FIELD_NAMES = {
+    "reason": ("原因", "reason"), "score": ("分数", "score"), "measured": ("实测值", "measured"),
+    "station": ("工位号", "workstation"), "event": ("赛项", "event"),
+    "aspect": ("评分项", "aspect"),
+    "judge": ("裁判", "judge"), "seconds": ("补时（秒）", "seconds"), "seed": ("随机种子", "seed"),
+    "witness": ("见证人", "witness"), "pin": ("PIN", "PIN"), "name": ("姓名", "name"),
+    "id_number": ("身份证号", "ID number"), "candidate": ("参赛编号", "candidate number"),
+    "unit": ("单位", "unit"), "module": ("模块", "module"), "status": ("状态", "status"),
+    "theory": ("理论成绩", "theory"), "time_used": ("用时", "time used"),
+}
+
+
 def plain_message(exc: BaseException) -> str:
     """The text a user reads for a known error (InputError: file, row and field first)."""
     if isinstance(exc, InputError) and not hasattr(exc, "errors"):
@@ -43,7 +56,8 @@ def plain_message(exc: BaseException) -> str:
         if exc.row is not None:
             where.append(t(f"第{exc.row}行", f"Row {exc.row}"))
         if exc.field:
-            where.append(t(f"字段：{exc.field}", f"Field: {exc.field}"))
+            zh, en = FIELD_NAMES.get(exc.field, (exc.field, exc.field))
+            where.append(t(f"字段：{zh}", f"Field: {en}"))
         return ("\n".join(where) + "\n\n" if where else "") + exc.detail
     return str(exc)
 

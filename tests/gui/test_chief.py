@@ -11,6 +11,7 @@ from db.ops.appeals import appeals
 from db.ops.people import by_station
 from ui.appeals import AppealsScreen
 from ui.chief import ChiefScreen
+from ui.confirm import press_yes
 
 
 def make_disagreement(state) -> tuple[str, str]:
@@ -71,6 +72,9 @@ def test_lock_shows_problems_and_unlock_needs_a_reason(qtbot, signed_in) -> None
     screen.select(screen.matrix.rows[0].station, "A")
     assert screen.problems.count() > 0
     qtbot.mouseClick(screen.lock_btn, Qt.MouseButton.LeftButton)
+    assert screen.confirm_box is not None and "锁定" in screen.confirm_box.text()
+    assert not screen.message.text()  # nothing done before the answer
+    press_yes(screen.confirm_box)
     assert "不能锁定" in screen.message.text()
     assert not marking.locked_modules(state.contest, "KD")
     screen.event_box.setCurrentIndex(screen.event_box.findData("HG"))
@@ -122,3 +126,50 @@ def test_file_and_rule_an_appeal(qtbot, signed_in, qtmodeltester) -> None:
     assert screen.model.index(0, 4).data() == "驳回"
     screen.event_box.setCurrentIndex(screen.event_box.findData("GJQG"))
     assert "截止" in screen.window_label.text()
+
+
+def test_lock_asks_and_cancel_does_nothing(qtbot, signed_in) -> None:
+    state = signed_in("裁判长")
+    screen = chief_screen(qtbot, state, "HG")
+    screen.select(screen.matrix.rows[0].station, "B")
+    screen.reason.insert("申诉复核")
+    screen.unlock(module_only=True)
+    assert "B" not in marking.locked_modules(state.contest, "HG")
+    box = screen.confirm_lock(module_only=True)
+    assert box is not None and "HG" in box.text() and "原因" in box.text()
+    box.reject()
+    assert "B" not in marking.locked_modules(state.contest, "HG")
+    box = screen.confirm_lock(module_only=True)
+    with qtbot.waitSignal(screen.action_done):
+        press_yes(box)
+    assert "B" in marking.locked_modules(state.contest, "HG")
+
+
+def test_the_chief_panel_fits_1366_by_768_with_the_reason_beside_the_actions(
+        qtbot, state) -> None:
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    w = MainWindow(state, Settings())
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    w.open_contest(state.contest.path)
+    state.sign_in("裁判长", "1111")
+    w.signin.signed_in_done.emit("裁判长")
+    screen = w.show_screen("chief")
+    qtbot.waitExposed(w)
+    for button in (screen.lock_btn, screen.unlock_btn, screen.lock_event_btn,
+                   screen.unlock_event_btn, screen.resolve_btn):
+        assert not button.visibleRegion().isEmpty(), f"{button.objectName()} is below the fold"
+    gap = abs(screen.reason.mapTo(screen, screen.reason.rect().center()).y()
+              - screen.lock_btn.mapTo(screen, screen.lock_btn.rect().center()).y())
+    assert gap < 160  # the reason is right above the buttons, not at the top of the screen
+
+
+def test_messages_name_fields_in_chinese_first() -> None:
+    from judging.errors import InputError
+    from ui.errors import plain_message
+
+    text = plain_message(InputError("需填写原因", field="reason"))
+    assert "字段：原因" in text and "reason" not in text

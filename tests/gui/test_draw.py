@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from db.ops.people import competitors, draw_record
 from judging.draw import electronic_draw
 from tests.conftest import EXAMPLES, USERS
+from ui.confirm import press_yes
 from ui.draw import DrawScreen, PaperLotsModel
 from ui.state import AppState
 
@@ -52,8 +53,11 @@ def test_electronic_draw_with_seed_and_witness(qtbot, undrawn: Path, qtmodeltest
     assert not screen.draw_btn.isEnabled()  # no witness yet
     screen.witness.insert("褚监督")
     assert screen.draw_btn.isEnabled()
+    qtbot.mouseClick(screen.draw_btn, Qt.MouseButton.LeftButton)
+    assert screen.pages.currentWidget() is screen.before  # it asks first
+    assert screen.confirm_box is not None and "20260925" in screen.confirm_box.text()
     with qtbot.waitSignal(screen.draw_recorded):
-        qtbot.mouseClick(screen.draw_btn, Qt.MouseButton.LeftButton)
+        press_yes(screen.confirm_box)
     assert screen.pages.currentWidget() is screen.after
     assert "20260925" in screen.record.text() and "褚监督" in screen.record.text()
     rec = draw_record(state.contest, "GJQG")
