@@ -57,7 +57,7 @@ def plain_message(exc: BaseException) -> str:
             where.append(t(f"第{exc.row}行", f"Row {exc.row}"))
         if exc.field:
             zh, en = FIELD_NAMES.get(exc.field, (exc.field, exc.field))
-            where.append(t(f"字段：{zh}", f"Field: {en}"))
+            where.append(t(f"字段：{zh}（{en}）" if zh != en else f"字段：{zh}", f"Field: {en}"))
         return ("\n".join(where) + "\n\n" if where else "") + exc.detail
     return str(exc)
 

@@ -172,4 +172,4 @@ def test_messages_name_fields_in_chinese_first() -> None:
     from ui.errors import plain_message
 
     text = plain_message(InputError("需填写原因", field="reason"))
-    assert "字段：原因" in text and "reason" not in text
+    assert "字段：原因（reason）" in text  # Chinese first, English beside it
