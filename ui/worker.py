@@ -112,11 +112,4 @@ def run_task(state: AppState, work: Callable[[Contest, Progress], R],
     task.succeeded.connect(announce)
     if on_done is not None:
         task.succeeded.connect(on_done)
-    # the worker's commits are this app's own (its result says what changed), not another
-    # program's (AppState.check_file)
-    # (on succeeded/failed, not finished: run_work drops its last reference to the task on
-    # finished, and a slot after that one would find the signal's source deleted)
-    state.task_started()
-    task.succeeded.connect(lambda _result: state.task_finished())
-    task.failed.connect(lambda _exc: state.task_finished())
     return task
