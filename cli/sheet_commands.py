@@ -85,7 +85,7 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
         dest="sub", required=True)
     sp = cmd("toml", cmd_scheme_toml, "print the [[event.module]] TOML of a scheme sheet",
              parent=scheme, needs_db=False, writes=False)
-    sp.add_argument("sheet", help="the marking-scheme sheet (.xlsx or .csv)")
+    sp.add_argument("sheet", help="the marking-scheme sheet (.xlsx, .xls, .et, .ods or .csv)")
     sp.add_argument("--event-id", help="say which event the tables belong to")
     sp = cmd("export", cmd_scheme_export, "write an event's marking scheme as .xlsx",
              parent=scheme)
