@@ -9,6 +9,7 @@ SUBCOMMANDS = {"demo", "init", "competitors", "draw", "marks", "times", "theory"
                "lock", "unlock", "decrypt", "results", "publish", "clock", "resolve",
                "override", "audit", "backup", "certificates", "verify", "export", "hq",
                "merge", "forms", "scheme", "check", "restore", "template", "trust", "print",
+               "officer",
                "-h",
                "--help"}
 # (marks disagreements and draw verify live under their groups: cli/integrity_commands.py)

@@ -134,9 +134,12 @@ def cmd_draw(args: argparse.Namespace) -> int:
         draw(c, args.event, seed=args.seed, witness=args.witness or "")
     d = draw_record(c, args.event)
     assert d is not None  # the draw was just recorded
-    _say(f"{args.event}: {d.method} draw, seed {d.seed}, at {d.at} by {d.by}; "
-         f"{len(competitors(c, args.event))} competitors; fingerprint "
-         f"{draw_fingerprint(c, args.event)[:16]} / 抽签指纹")
+    from db.ops.blind import is_sealed
+
+    seed = d.seed or "sealed / 已加密"
+    fp = "sealed / 已加密" if is_sealed(c, args.event) else draw_fingerprint(c, args.event)[:16]
+    _say(f"{args.event}: {d.method} draw, seed {seed}, at {d.at} by {d.by}; "
+         f"{len(competitors(c, args.event))} competitors; fingerprint {fp} / 抽签指纹")
     return 0
 
 
@@ -217,10 +220,11 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_decrypt(args: argparse.Namespace) -> int:
+    from cli.seal_commands import officer_passphrase
     from db.ops.results import decrypt
 
     c = _open(args)
-    decrypt(c, args.event)
+    decrypt(c, args.event, officer_passphrase())
     _say(f"decrypted {args.event}")
     return 0
 
@@ -320,7 +324,24 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     c = _open(args)
     report = verify(c.db)
     if report.ok:
+        from db.ops.derived import derived_problems
+        from db.store.backups import backup_folder_for
+        from db.store.checkpoints import backup_heads_problems
+
+        report.problems.extend(derived_problems(c))
+        # the signed heads kept in the backups (on the USB stick) the file must still reach
+        report.problems.extend(backup_heads_problems(c.db, backup_folder_for(c.path)))
+    if report.ok:
         _say(f"audit chain intact: {report.records} records, head {report.head}")
+        if report.signed_seq is None:
+            _say("no signed head yet: nothing vouches for the chain beyond this file "
+                 "/ 尚无签名的链头")
+        elif report.unsigned:
+            _say(f"signed up to record {report.signed_seq}; {report.unsigned} newer record(s) "
+                 "not yet signed (signed at the next lock, publication, export or backup with "
+                 "the passphrase) / 其后记录尚未签名")
+        else:
+            _say(f"signed up to record {report.signed_seq} / 已签名")
         return 0
     for p in report.problems:
         print(p, file=sys.stderr)

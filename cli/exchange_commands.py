@@ -165,6 +165,7 @@ def register(sub: Any, cmd: Callable[..., argparse.ArgumentParser]) -> None:
                            "postgresql://user@host/db")
     hq_parser.set_defaults(handler=cmd_hq_window)
     hq = hq_parser.add_subparsers(dest="sub")
+    commands.GROUPS["hq"] = hq
 
     def hq_cmd(name: str, handler: Callable[[argparse.Namespace], int], text: str
                ) -> argparse.ArgumentParser:

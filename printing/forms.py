@@ -313,8 +313,11 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def summary_sheets(event: FormEvent, out: Out, stations: Sequence[str] = ()) -> None:
-    """One page per station: every aspect with each judge's mark, the aspect mark, totals."""
+def summary_sheets(event: FormEvent, out: Out, stations: Sequence[str] = (),
+                   chain_head: str = "") -> None:
+    """One page per station: every aspect with each judge's mark, the aspect mark, totals.
+
+    ``chain_head``: the audit chain's head when printed, in the subtitle of every page."""
     pages = _Pages(out, event, "工位成绩汇总表", portrait=True)
     most = max((a.judges for m in event.modules for a in m.aspects), default=1)
     width = pages.w - 2 * pages.margin
@@ -356,7 +359,7 @@ def summary_sheets(event: FormEvent, out: Out, stations: Sequence[str] = ()) -> 
             header,
             rows,
             7 * mm,
-            subtitle=f"工位号 {station}",
+            subtitle=f"工位号 {station}" + (f"　审计链头 {chain_head}" if chain_head else ""),
             footer_h=20 * mm,
             aligns=["centre", "left"],
             fresh=True,
@@ -437,6 +440,7 @@ def results_list(
     out: Out,
     sha256: str,
     sha_label: str = "成绩文件 SHA-256：",
+    chain_head: str = "",
 ) -> None:
     """The results for public posting (公示), rows as in the results JSON of docs/formats.md.
 
@@ -567,6 +571,11 @@ def results_list(
     label_w = fonts.draw_text(c, pages.margin, y, sha_label, fonts.SANS, 9)
     c.setFont("Courier", 8.5)
     c.drawString(pages.margin + max(30 * mm, label_w + 2 * mm), y, sha256)
+    if chain_head:  # the audit chain's head: headquarters and anyone can compare it later
+        y -= 5 * mm
+        label_w = fonts.draw_text(c, pages.margin, y, "审计链头：", fonts.SANS, 9)
+        c.setFont("Courier", 8.5)
+        c.drawString(pages.margin + max(30 * mm, label_w + 2 * mm), y, chain_head)
     fonts.draw_text(
         c,
         pages.margin,

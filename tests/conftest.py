@@ -32,6 +32,8 @@ def _fast_kdf() -> None:
 
 
 _fast_kdf()
+# init makes the encryption officer's key with it, decrypt opens the sealed draw with it
+os.environ.setdefault("JIANGXIN_OFFICER_PASSPHRASE", "officer-test-passphrase")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT.parent / "shared" / "examples"

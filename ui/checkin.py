@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from db.ops.people import Competitor, check_in, competitors, set_status
+from db.ops.people import Competitor, check_in, competitors, entrants, set_status
 from db.ops.timing import clocks
 from db.store.changes import Changes, Kind
 from db.store.contest import Contest
@@ -65,12 +65,14 @@ def find(contest: Contest, text: str, event_id: str | None) -> list[Competitor]:
         return []
     out = []
     for ev in contest.competition.events:
-        for p in competitors(contest, ev.id):
-            if (p.candidate or "").upper() == q or p.id_number.upper() == q:
+        # while the draw is sealed a candidate number finds its workstation, not a person
+        for p in {x.uid: x for x in competitors(contest, ev.id) + entrants(contest, ev.id)
+                  }.values():
+            if (p.candidate or "").upper() == q or (p.id_number and p.id_number.upper() == q):
                 out.append(p)
     if not out and event_id and q.isdigit() and len(q) <= 3:
         st = contest.event(event_id).parse_station(q)
-        out = [p for p in competitors(contest, event_id) if st and p.station == st]
+        out = [p for p in entrants(contest, event_id) if st and p.station == st]
     return out
 
 
@@ -236,7 +238,7 @@ class CheckinScreen(QWidget):
         c = self.state.contest
         if refill:
             self.picker.fill(c)
-        people = competitors(c, self.event_id) if c and self.event_id else []
+        people = entrants(c, self.event_id) if c and self.event_id else []
         cols = self._columns()
         if [col.zh for col in cols] != [col.zh for col in self.model.columns]:
             self.model.beginResetModel()
@@ -260,7 +262,7 @@ class CheckinScreen(QWidget):
 
     def _all(self, event_id: str) -> list[Competitor]:
         c = self.state.contest
-        return competitors(c, event_id) if c else []
+        return competitors(c, event_id) + entrants(c, event_id) if c else []
 
     def refresh(self, changes: Changes, initiator: object = None) -> None:
         if changes.touches(Kind.PEOPLE, Kind.DRAW, Kind.CLOCKS, event=self.event_id) \

@@ -15,6 +15,7 @@ from db.ops.people import (
     draw,
     draw_from_file,
     draw_record,
+    entrants,
     is_drawn,
 )
 from db.store.changes import Changes, Kind
@@ -285,11 +286,16 @@ class DrawScreen(QWidget):
         if is_drawn(c, self.event_id):
             rec = draw_record(c, self.event_id)
             assert rec is not None  # drawn
+            people = entrants(c, self.event_id)  # sealed: the lots only, no names
             self.status.setText(t(f"已抽签：{len(people)} 名选手，{ev.stations} 个工位",
                                   f"Drawn: {len(people)} competitors, {ev.stations} stations"))
             method = t("电子抽签", "electronic") if rec.method == "electronic" \
                 else t("纸质抽签", "paper lots")
             lines = [t(f"方式：{method}", f"Method: {method}")]
+            if not rec.seed and not rec.file_sha256 and people and not people[0].id_number:
+                lines.append(t("对应关系已加密，解密前仅加密裁判可见",
+                               "The links are sealed to the encryption officer until "
+                               "decryption"))
             if rec.seed:
                 lines.append(t(f"随机种子：{rec.seed}", f"Seed: {rec.seed}"))
             if rec.file_sha256:

@@ -34,13 +34,21 @@ FORMAT_VERSION = 1
 _HEAD = b'{"body":'
 
 # Exported tables in the order a reader can insert them (references point backwards).
+REQUIRED_TABLES = (
+    "users", "keys", "competitors", "draws", "assignments", "checkins", "marks", "overrides",
+    "clock_events", "times", "theory", "statuses", "locks", "decryptions", "snapshots",
+    "appeals", "certificates", "revocations", "merges",
+)  # what every results file holds (older versions wrote only these)
 TABLES = (
     "users", "keys", "competitors", "draws", "assignments", "checkins", "marks", "overrides",
     "clock_events", "times", "theory", "statuses", "locks", "decryptions", "snapshots",
     "appeals", "certificates", "revocations", "merges",
+    # the sealed draw (db/ops/blind.py) and the signed heads of the audit chain
+    "officer_keys", "lots", "lot_conflicts", "lot_checkins", "lot_statuses", "seals",
+    "signed_heads",
 )
-# Secrets that never leave the venue: PIN hashes and the wrapped private key.
-OMITTED = {"users": ("pin_hash",), "keys": ("wrapped",)}
+# Secrets that never leave the venue: PIN hashes and the wrapped private keys.
+OMITTED = {"users": ("pin_hash",), "keys": ("wrapped",), "officer_keys": ("wrapped",)}
 MARK_STATE_COLUMNS = ("event", "station", "aspect", "judge", "score", "measured", "points",
                       "status", "typist", "verifier", "candidates")
 
@@ -119,12 +127,19 @@ def build_body(c: Contest, *, exported_by: str, now: float | None = None) -> dic
         "competition_toml": redact_pins(c.meta("competition") or ""),
         "key": {"algorithm": "Ed25519", "key_id": key_id, "public": public.hex()},
         "audit_head": {"seq": seq, "hash": head_hash, "records": records},
+        "signed_heads": _signed_heads(c),
         "exports": previous_exports(c),
         "tables": tables,
         "mark_states": mark_states,
         "results": res,
         "manifest": manifest_of(tables, mark_states, res),
     }
+
+
+def _signed_heads(c: Contest) -> list[dict[str, Any]]:
+    from db.store.checkpoints import heads
+
+    return [{k: h[k] for k in ("seq", "head", "key_id", "signature")} for h in heads(c.db)]
 
 
 def manifest_of(tables: Mapping[str, Any], mark_states: Mapping[str, Any],
@@ -166,7 +181,10 @@ def export(c: Contest, out: str | Path, pin: str | None = None, *,
     from db.store.audit import verify
 
     s = c.require("export")
+    from db.ops.derived import derived_problems
+
     report = verify(c.db)
+    report.problems.extend(derived_problems(c) if report.ok else [])
     if not report.ok:
         raise VerificationFailed("the contest's audit chain is broken; not exporting "
                                  "/ 审计链校验失败，不能导出:\n  "
@@ -176,6 +194,9 @@ def export(c: Contest, out: str | Path, pin: str | None = None, *,
 
         confirm_pin(c, s.user, pin)
     private = unlock_private_key(c, passphrase)
+    from db.store.checkpoints import sign_head
+
+    sign_head(c, "export", private=private)  # the file carries the head it signs
     body = build_body(c, exported_by=s.user)
     data = sign_body(body, private)
     digest = hashlib.sha256(data).hexdigest()
@@ -248,12 +269,14 @@ class ResultsFile:
         return {str(e["sha256"]) for e in self.body.get("exports", []) if e.get("sha256")}
 
     def rows(self, table: str) -> list[dict[str, Any]]:
-        t = self.body["tables"][table]
+        t = self.body["tables"].get(table)
+        if t is None:  # a table an older version did not write
+            return []
         cols = t["columns"]
         return [dict(zip(cols, r)) for r in t["rows"]]
 
     def count(self, table: str) -> int:
-        return len(self.body["tables"][table]["rows"])
+        return len(self.body["tables"].get(table, {"rows": []})["rows"])
 
 
 def read_results_file(source: str | Path | bytes, *, name: str | None = None,
@@ -330,7 +353,7 @@ def _check_manifest(body: dict[str, Any], bad: Any) -> None:
     try:
         man = body["manifest"]
         tables = body["tables"]
-        if set(man["tables"]) != set(tables) or not set(TABLES) <= set(tables):
+        if set(man["tables"]) != set(tables) or not set(REQUIRED_TABLES) <= set(tables):
             raise bad("the manifest does not list the tables the file holds")
         for t, v in tables.items():
             cols = v["columns"]

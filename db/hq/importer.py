@@ -226,6 +226,9 @@ class Importer:
         known = self.db.one("SELECT public FROM keys WHERE key_id = ?", [f.key_id])
         if known is not None and known != f.public_key.hex():
             raise VerificationFailed(f"{f.name}: key id {f.key_id} belongs to another key here")
+        from db.hq import bindings  # one contest, one key: before --accept-key is looked at
+
+        bindings.check_binding(self.db, f)
         if known is None and not accept_key:
             raise VerificationFailed(
                 f"{f.name}: signed by contest key {f.key_id}, which headquarters does not know "
@@ -238,7 +241,10 @@ class Importer:
             "state = 'current'", [f.contest_uid]).fetchone()
         if current is not None:
             if current[1] in f.export_hashes:
-                pass  # newer: it lists the held export among its earlier ones
+                # newer: it lists the held export among its earlier ones, and must carry
+                # every signed head of it (a history cut back or rewritten is refused)
+                bindings.check_history(bindings.held_body(self._held_bytes(str(current[1]))),
+                                       f, int(current[0]))
             elif f.sha256 in set(json.loads(current[2])):
                 raise VerificationFailed(
                     f"{f.name}: an older export of {comp['id']} than the one headquarters holds "
@@ -252,6 +258,7 @@ class Importer:
             receipt.status = "replaced"
             receipt.replaces = int(current[0])
             receipt.diff = self._diff(f.contest_uid, f)
+        bindings.check_results(f)  # every result recomputed from the file's marks
         other = self.db.one("SELECT contest_uid FROM competitions WHERE competition_id = ? "
                             "AND contest_uid != ?", [str(comp["id"]), f.contest_uid])
         if other is not None:
@@ -259,6 +266,10 @@ class Importer:
                 f"competition id {comp['id']} was also submitted by another contest file "
                 f"({other}); both are counted / 同一赛事编号有两个赛事文件")
         return receipt
+
+    def _held_bytes(self, sha256: str) -> bytes:
+        stored = self.db.one("SELECT stored FROM files WHERE sha256 = ?", [sha256])
+        return (self.files_dir / str(stored)).read_bytes()
 
     def _write(self, f: ResultsFile, raw: bytes, receipt: Receipt, rows: list[tuple[Any, ...]],
                operator: str) -> None:
@@ -271,6 +282,9 @@ class Importer:
                             "by) VALUES (?, ?, ?, 'accepted', ?, ?, ?) ON CONFLICT DO NOTHING",
                             [f.key_id, f.public_key.hex(), f"{comp['id']} {comp['name']}",
                              f.sha256, at, operator])
+        from db.hq.bindings import record_first_binding
+
+        record_first_binding(self.db, f, at, operator)
         self.db.execute("INSERT INTO files (sha256, name, size, stored) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT DO NOTHING", [f.sha256, f.name, len(raw), stored.name])
         deltas = []

@@ -190,3 +190,11 @@ def h003_groups(engine: Engine) -> None:
     for statement in ddl(engine, GROUPS_SQL):
         engine.execute(statement)
     groups.rebuild(engine)
+
+
+@migration("h004_competition_keys")
+def h004_competition_keys(engine: Engine) -> None:
+    """One contest, one key: competition id -> contest key bindings (db/hq/bindings.py)."""
+    from db.hq.bindings import create_tables
+
+    create_tables(engine)

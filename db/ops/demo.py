@@ -295,9 +295,16 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
     rng = random.Random(seed)
     size = max(8, size)
     per = [size // 4 + (1 if i < size % 4 else 0) for i in range(4)]
+    import os
+
+    from db.keys.officer import DEMO_PASSPHRASE as DEMO_OFFICER_PASSPHRASE
+
     secret = passphrase or pp.current() or pp.DEMO_PASSPHRASE
+    # the officer's key: JIANGXIN_OFFICER_PASSPHRASE, else JIANGXIN_PASSPHRASE, else the demo's
+    officer_passphrase = (os.environ.get("JIANGXIN_OFFICER_PASSPHRASE")
+                          or os.environ.get("JIANGXIN_PASSPHRASE") or DEMO_OFFICER_PASSPHRASE)
     c = Contest.create(p, _competition_toml(per), "demo-competition.toml", "admin", "0000",
-                       passphrase=secret)
+                       passphrase=secret, officer_passphrase=officer_passphrase)
     people: list[_Person] = []
     row = 2
     for ev, n in zip(c.competition.events, per):
@@ -341,9 +348,16 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
                                     "score": str(score), "source": "demo"})
         _sign(c, "裁判长")
         lock(c, ev.id, reason="演示：评分完成")
+        theory_rows += [(ev.id, st, Decimal(rng.randint(550, 980)) / 10) for st in stations]
     _sign(c, "保密员")
     for ev in events[:-1]:
-        decrypt(c, ev.id)
+        decrypt(c, ev.id, officer_passphrase)
+    _sign(c, "admin")  # theory joins its person after decryption (the draw was sealed)
+    with c.write("theory.import", reason="demo") as w:
+        for event_id, st, score in theory_rows:
+            uid = by_station(c, event_id)[st].uid
+            w.insert("theory", {"event": event_id, "competitor": uid, "score": str(score),
+                                "source": "demo"})
     _sign(c, "裁判长")
     for ev in events[:-1]:
         publish(c, ev.id, "演示公示")

@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from db.ops.auth import Session
 from db.ops.people import Competitor, by_station
@@ -296,7 +297,7 @@ def _plan_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None,
         if refused:  # the Writer's gate would refuse it too; said here with the row
             bad(refused, "aspect")
             continue
-        if (judge.unit and judge.unit == person.unit
+        if (_same_unit(c, ev.id, station, judge, person)
                 and not has_override(c, ev.id, station, "conflict", judge=m.judge)):
             # says that, not why: the reason would tell who sits at the workstation
             bad(f"judge {m.judge} may not mark workstation {station}; ask the chief judge "
@@ -661,6 +662,16 @@ def matrix(c: Contest, event_id: str) -> list[CellState]:
     return out
 
 
+def _same_unit(c: Contest, event: str, station: str, judge: User,
+               person: Competitor) -> bool:
+    """回避: the judge shares the competitor's unit (from the draw's 回避 pairs while sealed)."""
+    if not person.id_number:  # an anonymous lot: the draw computed the pairs
+        from db.ops.blind import conflicted
+
+        return conflicted(c, event, station, judge.name)
+    return bool(judge.unit) and judge.unit == person.unit
+
+
 def lock_problems(c: Contest, event_id: str, module_id: str) -> list[str]:
     """Why a module cannot be locked yet (empty when it can)."""
     ev = c.event(event_id)
@@ -729,6 +740,9 @@ def lock(c: Contest, event_id: str, module: str | None = None, reason: str = "")
         for m in todo:
             w.insert("locks", {"event": event_id, "module": m, "action": "lock",
                                "reason": reason})
+    from db.store.checkpoints import sign_head
+
+    sign_head(c, f"lock {event_id}")  # without the signing passphrase: at the next one
     return w.changes
 
 

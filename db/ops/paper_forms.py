@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from db.ops.people import competitors, draw_record
+from db.ops.people import by_station, competitors, draw_record
 from db.store.contest import Contest
-from judging.errors import InputError, NotAllowed
+from judging.errors import InputError, NotAllowed, VerificationFailed
 from judging.idnumber import mask_id_number
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def form_event(c: Contest, event_id: str) -> FormEvent:
 
     comp = c.competition
     ev = c.event(event_id)
-    drawn = sorted({p.station for p in competitors(c, event_id) if p.station})
+    drawn = sorted(by_station(c, event_id))
     stations = tuple(drawn) or tuple(ev.station_label(i) for i in range(1, ev.stations + 1))
     modules = tuple(FormModule(m.id, m.name, tuple(
         FormAspect(a.id, a.kind, _num(a.max), a.text, a.judges) for a in m.aspects))
@@ -121,6 +121,17 @@ def results_digest(c: Contest, event_id: str, data: dict[str, Any]) -> FormDiges
                       "成绩数据（未导出）SHA-256：", "results")
 
 
+def chain_head_text(c: Contest) -> str:
+    """The audit chain's head as printed: record number, hash, and whether it is signed."""
+    from db.store.audit import head
+    from db.store.checkpoints import heads
+
+    seq, digest = head(c.db)
+    signed = heads(c.db)
+    note = f" signed to #{signed[-1]['seq']}" if signed else " unsigned"
+    return f"#{seq} {digest}{note}"  # ASCII: printed in Courier
+
+
 def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
                ) -> FormDigest | None:
     """Write one kind of form for an event to ``out``; the digest for the results list."""
@@ -135,7 +146,7 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
     if kind == "marking":
         forms.marking_sheets(fe, target)
     elif kind == "summary":
-        forms.summary_sheets(fe, target)
+        forms.summary_sheets(fe, target, chain_head=chain_head_text(c))
     elif kind in ("draw", "checkin"):
         people = competitors(c, event_id)
         if kind == "draw":  # the encryption record: by candidate number
@@ -154,10 +165,16 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
                                     (p.station or "") if shown else "") for p in people]
             forms.checkin_list(fe, rows, target, ev.late_limit_min)
     else:
+        from db.ops.derived import derived_problems
         from db.ops.results import results
 
+        problems = derived_problems(c)  # a changed cache or rulebook never reaches the wall
+        if problems:
+            raise VerificationFailed("the results do not follow from the marks; not printing "
+                                     "/ 成绩与评分记录不符，不能打印:\n  " + "\n  ".join(problems))
         data = results(c, event_id)
         digest = results_digest(c, event_id, data)
-        forms.results_list(fe, data, target, digest.sha256, digest.label)
+        forms.results_list(fe, data, target, digest.sha256, digest.label,
+                           chain_head=chain_head_text(c))
         return digest
     return None

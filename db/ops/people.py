@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from db.store.changes import NOTHING, Changes, Done
 from db.store.contest import Contest
@@ -91,21 +91,55 @@ class Competitor:
 
 def competitors(c: Contest, event: str) -> list[Competitor]:
     """The competitors of an event with their draw, status and check-in (identity included:
-    callers that show judges anything use stations only)."""
+    callers that show judges anything use stations only).
+
+    While the event's draw is sealed (db/ops/blind.py) nobody here has a candidate number or
+    a workstation: see :func:`entrants` and :func:`by_station` for the workstations."""
+    from db.ops.blind import is_sealed, lot_statuses
+
+    sealed = is_sealed(c, event)
     rows = c.db.execute(
         """SELECT p.uid, p.event, p.name, p.id_number, p.gender, p.unit, p.region,
                   a.candidate, a.station,
-                  (SELECT status FROM statuses s WHERE s.competitor = p.uid
-                   ORDER BY s.at DESC, s.uid DESC LIMIT 1),
                   EXISTS (SELECT 1 FROM checkins k WHERE k.competitor = p.uid)
+                  OR EXISTS (SELECT 1 FROM lot_checkins l WHERE l.event = p.event
+                             AND l.station = a.station)
            FROM competitors p LEFT JOIN assignments a ON a.competitor = p.uid
            WHERE p.event = ? ORDER BY a.station, p.rowid""", [event]).fetchall()
-    return [Competitor(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] or "ok",
-                       bool(r[10])) for r in rows]
+    # the newest status, whether given for the person or (before decryption) for a workstation
+    latest: dict[str, tuple[str, str, str]] = {}
+    for uid, status, at, suid in c.db.execute(
+            "SELECT competitor, status, at, uid FROM statuses WHERE event = ?", [event]):
+        if uid not in latest or (at, suid) > latest[uid][1:]:
+            latest[uid] = (status, at, suid)
+    if not sealed:
+        station_of = {r[8]: r[0] for r in rows if r[8]}
+        for st, status, at, suid in lot_statuses(c, event):
+            uid = station_of.get(st)
+            if uid is not None and (uid not in latest or (at, suid) > latest[uid][1:]):
+                latest[uid] = (status, at, suid)
+    return [Competitor(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+                       latest[r[0]][0] if r[0] in latest else "ok", bool(r[9])) for r in rows]
+
+
+def lots(c: Contest, event: str) -> list[Competitor]:
+    """The workstations of an event under a sealed draw, as anonymous entrants (uid of the
+    lot, no name, unit or ID number; status and check-in given by workstation)."""
+    from db.ops.blind import lot_rows
+
+    return [Competitor(r["uid"], event, "", "", "", "", "", r["candidate"], r["station"],
+                       r["status"], r["checked_in"]) for r in lot_rows(c, event)]
+
+
+def entrants(c: Contest, event: str) -> list[Competitor]:
+    """Who the results rank: the anonymous lots while the draw is sealed, else the people."""
+    from db.ops.blind import is_sealed
+
+    return lots(c, event) if is_sealed(c, event) else competitors(c, event)
 
 
 def by_station(c: Contest, event: str) -> dict[str, Competitor]:
-    return {p.station: p for p in competitors(c, event) if p.station}
+    return {p.station: p for p in entrants(c, event) if p.station}
 
 
 def is_drawn(c: Contest, event: str) -> bool:
@@ -185,6 +219,11 @@ def verify_draw(c: Contest, event_id: str, seed: int) -> tuple[bool, str, str]:
         raise StateError(f"{event_id} was drawn with paper lots (file SHA-256 "
                          f"{rec.file_sha256}); there is no seed to recompute "
                          "/ 该赛项为纸签抽签，无种子可复算")
+    from db.ops.blind import is_sealed
+
+    if is_sealed(c, event_id):
+        raise StateError(f"{event_id}: the draw is sealed to the encryption officer until "
+                         "decryption; verify it after decrypt / 抽签结果已加密，解密后方可复核")
     recorded = draw_fingerprint(c, event_id)
     again = draw_fingerprint(c, event_id, seeded_lots(c, event_id, seed))
     return recorded == again, recorded, again
@@ -256,20 +295,21 @@ def draw_from_file(c: Contest, event_id: str, path: str | Path, *, witness: str 
 
 def _record_draw(c: Contest, event_id: str, method: str, seed: str | None, witness: str,
                  digest: str | None, lots: list[Lot]) -> Changes:
-    with c.write("draw", reason=f"{method} draw of {event_id}") as w:
-        d = w.insert("draws", {"event": event_id, "method": method, "seed": seed,
-                               "witness": witness, "file_sha256": digest})
-        for lot in lots:
-            w.insert("assignments", {"draw": d["uid"], "event": event_id,
-                                     "competitor": lot.key, "candidate": lot.candidate,
-                                     "station": lot.station}, device=False,
-                     audit_row={"candidate": lot.candidate, "station": lot.station})
-    return w.changes
+    from db.ops.blind import record_draw
+
+    return record_draw(c, event_id, method, seed, witness, digest, lots)
 
 
 # ---- check-in and statuses --------------------------------------------------------------------
 def check_in(c: Contest, competitor_uid: str, late_min: int = 0) -> Changes:
+    """Check a person in (``competitor_uid``) or, while the draw is sealed, a workstation (the
+    uid of a lot, as :func:`lots` gives)."""
     row = c.db.execute("SELECT event FROM competitors WHERE uid = ?", [competitor_uid]).fetchone()
+    if row is None:
+        lot = c.db.execute("SELECT event, station FROM lots WHERE uid = ?",
+                           [competitor_uid]).fetchone()
+        if lot is not None:
+            return _check_in_lot(c, str(lot[0]), str(lot[1]), late_min)
     if row is None:
         raise InputError("no such competitor / 无此选手")
     event_id = row[0]
@@ -286,6 +326,21 @@ def check_in(c: Contest, competitor_uid: str, late_min: int = 0) -> Changes:
                                   "status": "absent",
                                   "reason": f"late by {late_min} min (limit {ev.late_limit_min}) "
                                             f"/ 迟到{late_min}分钟"})
+    return w.changes
+
+
+def _check_in_lot(c: Contest, event_id: str, station: str, late_min: int) -> Changes:
+    c.require("checkin", event_id)
+    ev = c.event(event_id)
+    if c.db.execute("SELECT 1 FROM lot_checkins WHERE event = ? AND station = ?",
+                    [event_id, station]).fetchone():
+        return NOTHING
+    with c.write("checkin") as w:
+        w.insert("lot_checkins", {"event": event_id, "station": station, "late_min": late_min})
+        if late_min > ev.late_limit_min:
+            w.insert("lot_statuses", {"event": event_id, "station": station, "status": "absent",
+                                      "reason": f"late by {late_min} min (limit "
+                                                f"{ev.late_limit_min}) / 迟到{late_min}分钟"})
     return w.changes
 
 
@@ -306,9 +361,17 @@ def set_status(c: Contest, event_id: str, station: str, status: str, reason: str
                          field="--station")
     if person.status == status:
         return NOTHING
+    from db.ops.blind import is_sealed
+
     with c.write("status", reason=reason) as w:
-        w.insert("statuses", {"event": event_id, "competitor": person.uid, "status": status,
-                              "reason": reason}, before={"status": person.status})
+        if is_sealed(c, event_id):  # kept by workstation: nothing names the person yet
+            w.insert("lot_statuses", {"event": event_id, "station": person.station,
+                                      "status": status, "reason": reason},
+                     before={"status": person.status})
+        else:
+            w.insert("statuses", {"event": event_id, "competitor": person.uid,
+                                  "status": status, "reason": reason},
+                     before={"status": person.status})
     return w.changes
 
 
@@ -323,16 +386,38 @@ def import_theory(c: Contest, path: str | Path) -> Done[int]:
     table, rows = read_theory_table(path, event_spellings(c.competition.events))
     for r in rows:
         c.event(r.event, file=file, row=r.row)
-    people = {e: competitors(c, e) for e in {r.event for r in rows}}
+    from db.ops.blind import is_sealed
+
+    # while a draw is sealed, a candidate number names a lot (no person): its score is sealed
+    # too and joins its person at decryption
+    people: dict[str, list[Competitor]] = {}
+    lot_candidate: dict[str, str] = {}
+    for e in {r.event for r in rows}:
+        people[e] = competitors(c, e)
+        if is_sealed(c, e):
+            for lot in lots(c, e):
+                people[e].append(lot)
+                lot_candidate[lot.uid] = lot.candidate or ""
     _, matched = match_theory(table, rows, people)
     # 缺考 in the exam system: no score, shown as null
-    resolved = [(r.event, uid, r.theory, r.row) for r, uid in matched if r.theory is not None]
+    resolved = [(r.event, uid, r.theory, r.row) for r, uid in matched
+                if r.theory is not None and uid not in lot_candidate]
+    sealed: dict[str, list[dict[str, Any]]] = {}
+    for r, uid in matched:
+        if r.theory is not None and uid in lot_candidate:
+            sealed.setdefault(r.event, []).append(
+                {"candidate": lot_candidate[uid], "score": canonical(r.theory), "row": r.row,
+                 "source": f"{Path(file).name}:{r.row}"})
     with c.write("theory.import", reason=f"from {Path(file).name}") as w:
+        from db.ops.blind import seal_theory
+
+        for event_id, sealed_rows in sealed.items():
+            seal_theory(c, w, event_id, sealed_rows)
         for event_id, uid, score, row in resolved:
             w.insert("theory", {"event": event_id, "competitor": uid, "score": canonical(score),
                                 "source": f"{Path(file).name}:{row}"},
                      audit_row={"event": event_id, "row": row, "score": canonical(score)})
-    return Done(len(resolved), w.changes)
+    return Done(len(resolved) + sum(len(v) for v in sealed.values()), w.changes)
 
 
 def theory_scores(c: Contest, event_id: str) -> dict[str, Decimal]:

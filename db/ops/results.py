@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from db.ops.marking import event_locked
-from db.ops.people import Competitor, competitors, theory_scores
+from db.ops.people import Competitor, entrants, theory_scores
 from db.ops.timing import times_used
 from db.store.changes import NOTHING, Changes, Done
 from db.store.contest import Contest
@@ -48,7 +48,7 @@ def standings(c: Contest, event_id: str, now: float | None = None,
     times = times_used(c, event_id, time.time() if now is None else now)
     rows: list[Standing] = []
     unmarked: list[Standing] = []
-    for p in people if people is not None else competitors(c, event_id):
+    for p in people if people is not None else entrants(c, event_id):
         station = p.station
         used, extra = times.get(station or "", (None, 0))
         # aspects without entries count 0; nobody marked yet: practical 0
@@ -71,7 +71,7 @@ def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, An
     # provisional until every module is locked (locking needs every mark complete and
     # verified): no awards, titles or grades before that
     locked = event_locked(c, event_id)
-    everyone = competitors(c, event_id)
+    everyone = entrants(c, event_id)
     people = {p.uid: p for p in everyone}
     d = ev.decimals
     out_rows = []
@@ -94,8 +94,15 @@ def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, An
             "provisional": not locked, "decrypted": decrypted, "rows": out_rows}
 
 
-def decrypt(c: Contest, event_id: str) -> Changes:
-    """The encryption officer reveals names and units, only after the event is locked."""
+def decrypt(c: Contest, event_id: str, passphrase: str | None = None) -> Changes:
+    """The encryption officer reveals names and units, only after the event is locked.
+
+    A sealed draw (db/ops/blind.py) is opened with the officer's passphrase (``passphrase``,
+    else ``JIANGXIN_OFFICER_PASSPHRASE`` / ``JIANGXIN_PASSPHRASE``; NotAllowed, exit 5,
+    without it or with a wrong one): the links and sealed theory scores are written then."""
+    from db.keys.officer import passphrase_from_env
+    from db.ops.blind import open_draw
+
     c.require("decrypt", event_id)
     c.event(event_id)
     if not event_locked(c, event_id):
@@ -104,7 +111,9 @@ def decrypt(c: Contest, event_id: str) -> Changes:
     if is_decrypted(c, event_id):
         return NOTHING
     with c.write("decrypt") as w:
-        w.insert("decryptions", {"event": event_id})
+        opened = open_draw(c, w, event_id, passphrase or passphrase_from_env())
+        w.insert("decryptions", {"event": event_id},
+                 audit_row={"event": event_id, **opened} if opened else None)
     return w.changes
 
 
@@ -128,6 +137,9 @@ def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
                                "sha256": hashlib.sha256(text.encode()).hexdigest(),
                                "note": note},
                  audit_row={"event": event_id, "number": number})
+    from db.store.checkpoints import sign_head
+
+    sign_head(c, f"publish {event_id} #{number}")
     return Done(number, w.changes)
 
 

@@ -68,6 +68,8 @@ class AuditReport:
     records: int
     head: str
     problems: list[str]
+    signed_seq: int | None = None  # the newest signed head that checked out (checkpoints.py)
+    unsigned: int = 0  # records after it, not yet covered by a signature
 
     @property
     def ok(self) -> bool:
@@ -81,6 +83,7 @@ def verify(db: sqlite_utils.Database, *, limit: int = 50) -> AuditReport:
     count = 0
     expected_seq = None
     hashes: dict[tuple[str, str], str] = {}
+    chain: dict[int, str] = {}
     cur = db.execute("SELECT * FROM audit ORDER BY seq")
     cols = [c[0] for c in cur.description]
     for values in cur:
@@ -94,6 +97,7 @@ def verify(db: sqlite_utils.Database, *, limit: int = 50) -> AuditReport:
         if record_hash(rec) != rec["hash"]:
             problems.append(f"audit record {rec['seq']} was altered")
         prev = rec["hash"]
+        chain[int(rec["seq"])] = str(rec["hash"])
         if rec["tbl"] and rec["row_uid"]:
             hashes[(rec["tbl"], rec["row_uid"])] = rec["row_hash"]
         if len(problems) >= limit:
@@ -119,7 +123,12 @@ def verify(db: sqlite_utils.Database, *, limit: int = 50) -> AuditReport:
             problems.append(f"{table} row {uid} recorded in the audit log is missing")
             if len(problems) >= limit:
                 break
-    return AuditReport(count, prev, problems)
+    from db.store.checkpoints import verify_heads
+
+    signed = verify_heads(db, chain)
+    problems += signed.problems
+    return AuditReport(count, prev, problems,
+                       signed.newest[0] if signed.newest else None, signed.unsigned)
 
 
 def records(db: sqlite_utils.Database, *, user: str | None = None, action: str | None = None,

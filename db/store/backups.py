@@ -302,6 +302,13 @@ def check_file(path: str | Path, *, quick: bool = True,
     p = Path(path)
     problems = _check(p, quick=quick)
     if not problems:
+        from db.ops.derived import derived_problems_at
+
+        try:  # caches and rules recomputed from the chained rows (docs/security.md)
+            problems = derived_problems_at(p)
+        except sqlite3.Error:
+            problems = []
+    if not problems:
         if read_only_medium(p):
             return Health(p, True, advice=f"{p.name} is intact, on a read-only medium: it can "
                           "be read, not written; copy it to a writable drive to go on "

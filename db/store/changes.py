@@ -63,6 +63,14 @@ TABLE_KINDS: dict[str, frozenset[Kind]] = {
     "revocations": frozenset({Kind.CERTIFICATES}),
     "merges": frozenset({Kind.AUDIT}),
     "audit": frozenset({Kind.AUDIT}),
+    # the sealed draw (db/ops/blind.py), signed heads, devices (issue 16)
+    "officer_keys": frozenset({Kind.SETTINGS}),
+    "lots": frozenset({Kind.DRAW, Kind.PEOPLE, Kind.RESULTS}),
+    "lot_conflicts": frozenset({Kind.DRAW, Kind.MARKS}),
+    "lot_checkins": frozenset({Kind.PEOPLE, Kind.RESULTS}),
+    "lot_statuses": frozenset({Kind.PEOPLE, Kind.RESULTS}),
+    "seals": frozenset({Kind.DRAW, Kind.PEOPLE, Kind.RESULTS}),
+    "signed_heads": frozenset({Kind.AUDIT}),
 }
 
 # The kinds a setting kept in ``meta`` changes, by key (any other key: SETTINGS).

@@ -121,13 +121,17 @@ class Contest:
 
     @classmethod
     def create(cls, path: str | Path, competition_text: str, file: str, user: str,
-               pin: str, *, passphrase: str | None = None) -> Contest:
+               pin: str, *, passphrase: str | None = None,
+               officer_passphrase: str | None = None) -> Contest:
         """`jiangxin init`: a new contest file from a competition file, signed in as its admin.
 
         The contest's signing key is wrapped under ``passphrase`` (default: the one held for
         the session or JIANGXIN_PASSPHRASE; none is NotAllowed, exit 5; shorter than 12
         characters is InputError) and under a new recovery phrase, left in
         ``recovery_phrase`` of the returned contest to be shown once; it is stored nowhere.
+        With ``officer_passphrase`` (else ``JIANGXIN_OFFICER_PASSPHRASE``) the encryption
+        officer's key is made too (db/keys/officer.py); otherwise the officer makes it before
+        the first draw (`jiangxin officer key`).
         """
         from db.keys import passphrase as pp
         from db.keys.signing import check_secret
@@ -160,6 +164,16 @@ class Contest:
                          audit_row={"name": u.name, "role": u.role, "unit": u.unit})
             from db.keys.contest_key import create_contest_key
             _row, c.recovery_phrase = create_contest_key(c, w, secret)
+            import os
+
+            officer = officer_passphrase or os.environ.get("JIANGXIN_OFFICER_PASSPHRASE")
+            if officer:
+                from db.keys.officer import make_officer_key
+
+                make_officer_key(c, w, officer)
+            from db.ops.derived import record_rules
+
+            record_rules(c, w)
         return c
 
     def close(self) -> None:

@@ -8,10 +8,15 @@ MIGRATIONS = sqlite_utils.Migrations("jiangxin")
 
 # Tables whose rows are never updated or deleted: a correction is a new row. Each of their
 # rows has an audit record carrying its hash (db/store/audit.py checks both ways).
-APPEND_ONLY = (
+BASE_APPEND_ONLY = (
     "users", "keys", "competitors", "draws", "assignments", "checkins", "marks", "overrides",
     "clock_events", "times", "theory", "statuses", "locks", "decryptions", "snapshots",
     "appeals", "certificates", "revocations", "merges",
+)
+APPEND_ONLY = BASE_APPEND_ONLY + (
+    # m005: the sealed draw (db/ops/blind.py); m006: signed heads (db/store/checkpoints.py)
+    "officer_keys", "lots", "lot_conflicts", "lot_checkins", "lot_statuses", "seals",
+    "signed_heads",
 )
 
 BASE_SQL = """
@@ -131,7 +136,7 @@ def _guard_sql(table: str) -> str:
 
 @MIGRATIONS(name="m001_base")
 def m001_base(db: sqlite_utils.Database) -> None:
-    run_script(db, BASE_SQL + "".join(_guard_sql(t) for t in APPEND_ONLY + ("audit",)))
+    run_script(db, BASE_SQL + "".join(_guard_sql(t) for t in BASE_APPEND_ONLY + ("audit",)))
 
 
 @MIGRATIONS(name="m002_aspect_units")
@@ -165,6 +170,59 @@ def m003_strip_pins(db: sqlite_utils.Database) -> None:
 def m004_lean_audit(db: sqlite_utils.Database) -> None:
     """One index fewer to write on every mark: nothing looks audit records up by row."""
     db.conn.execute("DROP INDEX IF EXISTS audit_row")
+
+
+SEALED_DRAW_SQL = """
+CREATE TABLE officer_keys (
+  uid TEXT PRIMARY KEY, purpose TEXT NOT NULL, key_id TEXT NOT NULL, public TEXT NOT NULL,
+  wrapped TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL);
+CREATE TABLE lots (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, draw TEXT NOT NULL REFERENCES draws(uid),
+  candidate TEXT NOT NULL, station TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  UNIQUE (event, candidate), UNIQUE (event, station));
+CREATE TABLE lot_conflicts (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, draw TEXT NOT NULL REFERENCES draws(uid),
+  station TEXT NOT NULL, judge TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL);
+CREATE TABLE lot_checkins (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, station TEXT NOT NULL, late_min INTEGER NOT NULL,
+  at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE lot_statuses (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, station TEXT NOT NULL, status TEXT NOT NULL,
+  reason TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE seals (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL,
+  purpose TEXT NOT NULL, key_id TEXT NOT NULL, sealed TEXT NOT NULL, at TEXT NOT NULL,
+  by TEXT NOT NULL, device TEXT NOT NULL)
+"""
+
+_SEALED_TABLES = ("officer_keys", "lots", "lot_conflicts", "lot_checkins", "lot_statuses",
+                  "seals")
+
+
+@MIGRATIONS(name="m005_sealed_draw")
+def m005_sealed_draw(db: sqlite_utils.Database) -> None:
+    """The two-layer draw sealed to the encryption officer (docs/security.md).
+
+    New tables only. A file drawn before this version still holds its draws in clear: the
+    links of its events not yet decrypted are moved into a seal (and removed from the file and
+    its audit records) when the officer's key is made (`jiangxin officer key`, see
+    db/ops/blind.py: seal_legacy_draws); until then ``check`` says so.
+    """
+    run_script(db, SEALED_DRAW_SQL + ";\n" + "".join(_guard_sql(t) for t in _SEALED_TABLES))
+
+
+CHECKPOINTS_SQL = """
+CREATE TABLE signed_heads (
+  uid TEXT PRIMARY KEY, seq INTEGER NOT NULL, head TEXT NOT NULL, key_id TEXT NOT NULL,
+  signature TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL)
+"""
+
+
+@MIGRATIONS(name="m006_checkpoints")
+def m006_checkpoints(db: sqlite_utils.Database) -> None:
+    """Signed checkpoints of the audit chain head (db/store/checkpoints.py)."""
+    run_script(db, CHECKPOINTS_SQL + ";\n" + _guard_sql("signed_heads"))
 
 
 SCHEMA_NAMES = tuple(m.name for m in MIGRATIONS._migrations)

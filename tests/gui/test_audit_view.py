@@ -77,8 +77,8 @@ def test_verify_an_intact_chain(qtbot, example_db) -> None:
 def test_verify_shows_tampering_plainly(qtbot, example_db) -> None:
     path = example_db("drawn")
     con = sqlite3.connect(path)  # someone edits the file behind the application's back
-    con.execute("DROP TRIGGER assignments_no_update")
-    con.execute("UPDATE assignments SET candidate = 'GJQG-099' WHERE station = '01'")
+    con.execute("DROP TRIGGER lots_no_update")
+    con.execute("UPDATE lots SET candidate = 'GJQG-099' WHERE station = '01'")
     con.commit()
     con.close()
     _state, screen = open_audit(qtbot, path)
@@ -86,7 +86,7 @@ def test_verify_shows_tampering_plainly(qtbot, example_db) -> None:
         screen.verify_btn.click()
     assert not sig.args[0].ok
     text = screen.verdict.text()
-    assert text.startswith("✗") and "assignments row" in text and "differs" in text
+    assert text.startswith("✗") and "lots row" in text and "differs" in text
 
 
 def test_judges_do_not_see_recorded_rows(qtbot, example_db) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDateTime, Qt
 
-from db.ops.people import competitors
+from db.ops.people import competitors, entrants
 from tests.conftest import USERS
 from ui.checkin import CheckinScreen, late_minutes
 from ui.state import AppState
@@ -45,7 +45,8 @@ def drawn(example_db: Callable[[str], Path]) -> Path:
 
 
 def person(state: AppState, candidate: str):
-    return next(p for p in competitors(state.contest, "GJQG") if p.candidate == candidate)
+    """The workstation a candidate number has (the draw is sealed: no person behind it)."""
+    return next(p for p in entrants(state.contest, "GJQG") if p.candidate == candidate)
 
 
 def test_scan_a_candidate_number_checks_in(qtbot, drawn: Path, qtmodeltester) -> None:
@@ -57,10 +58,9 @@ def test_scan_a_candidate_number_checks_in(qtbot, drawn: Path, qtmodeltester) ->
         scan(qtbot, screen, "gjqg-003")  # the case a scanner sends does not matter
     assert sig.args == [p.uid]
     assert person(state, "GJQG-003").checked_in
-    # the organiser sees who it is, to compare with the ID card
-    assert screen.name.text() == p.name
-    assert p.unit in screen.unit.text()
-    assert p.id_number not in screen.unit.text()  # masked on screen
+    # the draw is sealed: a candidate number names nobody until decryption
+    names = {x.name for x in competitors(state.contest, "GJQG")}
+    assert screen.name.text() not in names and not p.name
     assert "已签到" in screen.verdict.text()
     assert "已签到 1 / 12" in screen.counts.text()
     row = next(i for i, r in enumerate(screen.model.rows) if r.uid == p.uid)
@@ -72,10 +72,14 @@ def test_an_id_number_finds_the_person_too(qtbot, drawn: Path) -> None:
     state, screen = open_checkin(qtbot, drawn, "admin")
     with qtbot.waitSignal(screen.checked_in):
         scan(qtbot, screen, "230202199908163780")
-    assert screen.current is not None and screen.current.candidate == "GJQG-001"
+    # the organiser sees who it is, to compare with the ID card (no number: sealed)
+    p = screen.current
+    assert p is not None and p.name == "史红霞" and p.candidate is None
+    assert screen.name.text() == p.name and p.unit in screen.unit.text()
+    assert p.id_number not in screen.unit.text()  # masked on screen
     # scanning the same person again changes nothing and says so
     with qtbot.waitSignal(screen.competitor_found):
-        scan(qtbot, screen, "GJQG-001")
+        scan(qtbot, screen, "230202199908163780")
     assert "已签到" in screen.verdict.text()
     assert sum(p.checked_in for p in competitors(state.contest, "GJQG")) == 1
 
@@ -116,7 +120,8 @@ def test_the_chief_judge_sees_numbers_only_and_marks_absent(qtbot, drawn: Path) 
     with qtbot.waitSignal(screen.competitor_found):
         scan(qtbot, screen, p.station)  # a workstation number of the chosen event
     assert screen.current.uid == p.uid
-    assert p.name not in screen.name.text() and p.name not in screen.unit.text()
+    names = {x.name for x in competitors(state.contest, "GJQG")}
+    assert not any(n in screen.name.text() or n in screen.unit.text() for n in names)
     assert not screen.photo.isVisible()
     assert not screen.absent_btn.isEnabled()  # a reason first
     screen.absent_reason.insert("未到场，电话联系不上")  # typed through the input method

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from db.ops import marking
 from db.ops.appeals import appeals
-from db.ops.people import by_station
+from db.ops.people import by_station, competitors
 from ui.appeals import AppealsScreen
 from ui.chief import ChiefScreen
 from ui.confirm import press_yes
@@ -41,7 +41,7 @@ def test_matrix_shows_states_in_words_and_colours(qtbot, signed_in, qtmodelteste
     screen.event_box.setCurrentIndex(screen.event_box.findData("KD"))
     col = [screen.matrix.index(r, 1).data() for r in range(screen.matrix.rowCount())]
     assert any(t.startswith("已录") for t in col) and any(t.startswith("未录") for t in col)
-    for name in (p.name for p in by_station(state.contest, "KD").values()):
+    for name in (p.name for p in competitors(state.contest, "KD")):
         assert all(name not in (t or "") for t in col)
 
 

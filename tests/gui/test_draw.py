@@ -59,15 +59,17 @@ def test_electronic_draw_with_seed_and_witness(qtbot, undrawn: Path, qtmodeltest
     with qtbot.waitSignal(screen.draw_recorded):
         press_yes(screen.confirm_box)
     assert screen.pages.currentWidget() is screen.after
-    assert "20260925" in screen.record.text() and "褚监督" in screen.record.text()
+    # the seed is sealed with the links (anyone re-running it would get the draw back)
+    assert "20260925" not in screen.record.text() and "褚监督" in screen.record.text()
+    assert "已加密" in screen.record.text()
     rec = draw_record(state.contest, "GJQG")
-    assert rec is not None and rec.seed == "20260925" and rec.witness == "褚监督"
+    assert rec is not None and rec.seed is None and rec.witness == "褚监督"
     qtmodeltester.check(screen.sheet)
     rows = sheet(screen)
     assert len(rows) == 12 and [r[0] for r in rows] == sorted(r[0] for r in rows)
-    # the organiser sees names on the sheet; the same seed reproduces the same draw
-    people = {p.id_number: p for p in competitors(state.contest, "GJQG")}
-    assert {r[2] for r in rows} == {p.name for p in people.values()}
+    # no names on the sheet until decryption; the same seed gives the same lots
+    people = {p.uid: p for p in competitors(state.contest, "GJQG")}
+    assert not {r[2] for r in rows} & {p.name for p in people.values()}
     lots = electronic_draw("GJQG", list(people), [f"{i:02d}" for i in range(1, 13)], 20260925)
     assert {(lot.station, lot.candidate, people[lot.key].name) for lot in lots} == \
         {(r[0], r[1], r[2]) for r in rows}
@@ -98,11 +100,22 @@ def test_paper_lots_typed_in_with_mistakes_shown_by_row(qtbot, undrawn: Path,
     with qtbot.waitSignal(screen.draw_recorded):
         screen.paper_btn.click()
     rec = draw_record(state.contest, "GJQG")
-    assert rec is not None and rec.method == "paper" and rec.seed is None and rec.file_sha256
+    assert rec is not None and rec.method == "paper" and rec.seed is None
+    assert rec.file_sha256 is None  # sealed: hashing the permutations would undo the draw
     assert "纸质" in screen.record.text()
-    by_id = {p.id_number: p for p in competitors(state.contest, "GJQG")}
-    for idn, r in paper.items():
-        assert by_id[idn].station == r["station"] and by_id[idn].candidate == r["candidate"]
+    # the lots are in clear, who has them is sealed to the encryption officer
+    from db.keys.officer import unlock_officer_key
+    from db.ops.blind import open_payloads
+    from db.ops.people import by_station
+
+    assert {(p.station, p.candidate) for p in by_station(state.contest, "GJQG").values()} \
+        == {(r["station"], r["candidate"]) for r in paper.values()}
+    by_uid = {p.uid: p.id_number for p in competitors(state.contest, "GJQG")}
+    private = unlock_officer_key(state.contest, "officer-test-passphrase")
+    (sealed,) = open_payloads(state.contest, private, "GJQG", "draw")
+    for lot in sealed["lots"]:
+        r = paper[by_uid[lot["competitor"]]]
+        assert (lot["station"], lot["candidate"]) == (r["station"], r["candidate"])
 
 
 def test_supervisor_sees_the_sheet_without_names(qtbot, example_db) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from db.ops import marking
-from db.ops.people import competitors
+from db.ops.people import by_station, competitors
 from db.store.contest import Contest
 from tests.conftest import USERS
 from ui.marking import MarkingScreen
@@ -52,7 +52,7 @@ def open_screen(qtbot, state: AppState, event: str, module: str, judge: str | No
 def unmarked_station(state: AppState, event: str) -> str:
     assert state.contest is not None
     done = {s.station for s in marking.slot_rows(state.contest, event)}
-    return next(p.station for p in competitors(state.contest, event)
+    return next(p.station for p in by_station(state.contest, event).values()
                 if p.station and p.station not in done and p.status == "ok")
 
 

@@ -91,7 +91,8 @@ def test_names_after_decryption(qtbot, example_db) -> None:
 
 
 def test_recheck_sample_is_drawn_with_its_seed_recorded(qtbot, example_db) -> None:
-    state, screen = open_results(qtbot, example_db("final"), who="supervisor")
+    # theory joins the ranking at decryption
+    state, screen = open_results(qtbot, example_db("decrypted"), who="supervisor")
     screen.tabs.setCurrentIndex(2)
     screen.seed.setText("")
     qtbot.keyClicks(screen.seed, "4242")

@@ -249,7 +249,9 @@ def test_disqualified_loses_place_and_others_move_up(example_db: Example,
     db = example_db("final")
     assert cli("status", "--event", "GJQG", "--station", "4", "--set", "disqualified",
                "--reason", "携带违禁量具", "--db", db, who="chief") == 0
-    assert cli("lock", "--event", "GJQG", "--db", db, who="chief") == 0  # awards once locked
+    # given by workstation under the sealed draw; theory joins at decryption
+    assert cli("lock", "--event", "GJQG", "--db", db, who="chief") == 0
+    assert cli("decrypt", "--event", "GJQG", "--db", db, who="encryption") == 0
     rows = {r["station"]: r for r in results(db, capsys)["rows"]}
     assert rows["04"]["place"] is None and rows["04"]["status"] == "disqualified"
     assert rows["04"]["award"] is None
@@ -304,13 +306,23 @@ def test_draw_with_seed_is_reproducible(example_db: Example) -> None:
                    "--db", db, who="admin") == 0
 
     def lots(db: Path) -> list[tuple[str, str, str]]:
+        # the draw is sealed: the seed and the links are read by the encryption officer only
+        from db.keys.officer import passphrase_from_env, unlock_officer_key
+        from db.ops.blind import open_payloads
+        from db.store.contest import Contest
+
         con = sqlite3.connect(db)
-        rows = con.execute("SELECT p.id_number, a.candidate, a.station FROM assignments a "
-                           "JOIN competitors p ON p.uid = a.competitor ORDER BY 1").fetchall()
-        seed = con.execute("SELECT seed, witness FROM draws").fetchone()
+        assert con.execute("SELECT seed, witness FROM draws").fetchone() == (None, "褚监督")
+        assert con.execute("SELECT COUNT(*) FROM assignments").fetchone()[0] == 0
+        ids = dict(con.execute("SELECT uid, id_number FROM competitors").fetchall())
         con.close()
-        assert seed == ("42", "褚监督")
-        return rows
+        c = Contest.open(db)
+        (sealed,) = open_payloads(c, unlock_officer_key(c, passphrase_from_env()), "GJQG",
+                                  "draw")
+        c.close()
+        assert sealed["seed"] == "42"
+        return sorted((ids[x["competitor"]], x["candidate"], x["station"])
+                      for x in sealed["lots"])
     assert lots(a) == lots(b)
     assert len({s for _, _, s in lots(a)}) == 12
 

@@ -116,10 +116,24 @@ def test_theory_by_candidate_when_the_ids_were_stored_as_numbers(
     db = example_db("drawn")
     assert cli("theory", "import", S / "theory_ids_as_numbers.xlsx", "--db", db,
                who="admin") == 0
-    draw = {r.split(",")[1]: r.split(",")[0] for r in
-            (S.parent / "example" / "draw.csv").read_text().splitlines()[1:]}
     scores = ["85", "85", "80.3", "65.5", "70.25", "90"]
-    assert _theory(db) == {draw[f"GJQG-{i + 1:03d}"]: s for i, s in enumerate(scores)}
+    # keyed by candidate number while the draw is sealed: the scores are sealed too (they
+    # join their people at decryption); the officer's key reads them
+    from decimal import Decimal
+
+    from db.keys.officer import passphrase_from_env, unlock_officer_key
+    from db.ops.blind import open_payloads
+    from db.store.contest import Contest
+
+    assert _theory(db) == {}
+    c = Contest.open(db)
+    try:
+        (sealed,) = open_payloads(c, unlock_officer_key(c, passphrase_from_env()), "GJQG",
+                                  "theory")
+    finally:
+        c.close()
+    got = {r["candidate"]: Decimal(r["score"]) for r in sealed["rows"]}
+    assert got == {f"GJQG-{i + 1:03d}": Decimal(s) for i, s in enumerate(scores)}
 
 
 def test_theory_refused_only_when_nothing_identifies(tmp_path: Path,
