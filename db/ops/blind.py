@@ -133,8 +133,13 @@ def lot_rows(c: Contest, event: str) -> list[dict[str, Any]]:
         statuses[str(st)] = str(status)
     checked = {str(r[0]) for r in c.db.execute(
         "SELECT station FROM lot_checkins WHERE event = ?", [event])}
+    conflicts: dict[str, set[str]] = {}
+    for st, judge in c.db.execute("SELECT station, judge FROM lot_conflicts WHERE event = ?",
+                                  [event]):
+        conflicts.setdefault(str(st), set()).add(str(judge))
     return [{"uid": str(u), "candidate": str(cand), "station": str(st),
-             "status": statuses.get(str(st), "ok"), "checked_in": str(st) in checked}
+             "status": statuses.get(str(st), "ok"), "checked_in": str(st) in checked,
+             "conflicts": frozenset(conflicts.get(str(st), ()))}
             for u, cand, st in c.db.execute(
                 "SELECT uid, candidate, station FROM lots WHERE event = ? ORDER BY station",
                 [event])]

@@ -9,7 +9,6 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from db.ops.auth import Session
 from db.ops.people import Competitor, by_station
@@ -666,9 +665,7 @@ def _same_unit(c: Contest, event: str, station: str, judge: User,
                person: Competitor) -> bool:
     """回避: the judge shares the competitor's unit (from the draw's 回避 pairs while sealed)."""
     if not person.id_number:  # an anonymous lot: the draw computed the pairs
-        from db.ops.blind import conflicted
-
-        return conflicted(c, event, station, judge.name)
+        return judge.name in person.conflicts
     return bool(judge.unit) and judge.unit == person.unit
 
 

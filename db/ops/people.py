@@ -87,6 +87,8 @@ class Competitor:
     station: str | None
     status: str
     checked_in: bool
+    # a lot under a sealed draw: the judges who must not mark it (回避, computed at the draw)
+    conflicts: frozenset[str] = frozenset()
 
 
 def competitors(c: Contest, event: str) -> list[Competitor]:
@@ -128,7 +130,7 @@ def lots(c: Contest, event: str) -> list[Competitor]:
     from db.ops.blind import lot_rows
 
     return [Competitor(r["uid"], event, "", "", "", "", "", r["candidate"], r["station"],
-                       r["status"], r["checked_in"]) for r in lot_rows(c, event)]
+                       r["status"], r["checked_in"], r["conflicts"]) for r in lot_rows(c, event)]
 
 
 def entrants(c: Contest, event: str) -> list[Competitor]:
