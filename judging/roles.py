@@ -19,7 +19,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "unlock": frozenset({"chief"}),
     "resolve": frozenset({"chief"}),
     "disagreements": frozenset({"chief", "supervisor"}),
-    "draw_verify": frozenset({"supervisor", "chief", "admin"}),
+    "draw_verify": frozenset({"supervisor", "chief", "admin", "encryption"}),
     "override": frozenset({"chief"}),
     "publish": frozenset({"chief", "admin"}),
     "appeals": frozenset({"chief", "supervisor"}),

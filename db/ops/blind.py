@@ -197,7 +197,8 @@ def open_draw(c: Contest, w: Writer, event: str, passphrase: str | None) -> dict
         for r in payload["rows"]:
             w.insert("theory", {"event": event, "competitor": by_candidate[r["candidate"]],
                                 "score": canonical(Decimal(r["score"])), "source": r["source"]},
-                     audit_row={"event": event, "row": r["row"], "score": r["score"]})
+                     audit_row={"event": event, "row": r["row"], "score": r["score"]},
+                     opened=True)  # sealed before the lock; the event is locked now
             theory += 1
     return {"seed": sealed.get("seed"), "file_sha256": sealed.get("file_sha256"),
             "method": sealed.get("method"), "lots": len(sealed["lots"]), "theory": theory}

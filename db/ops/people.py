@@ -14,7 +14,7 @@ from db.store.changes import NOTHING, Changes, Done
 from db.store.contest import Contest
 from judging.decimals import canonical
 from judging.draw import Lot, electronic_draw, fingerprint
-from judging.errors import InputError, InputErrors, StateError
+from judging.errors import InputError, InputErrors, StateError, VerificationFailed
 from judging.ranking import STATUSES
 
 
@@ -210,10 +210,17 @@ def draw_fingerprint(c: Contest, event_id: str, lots: Sequence[Lot] | None = Non
                         for lot in lots])
 
 
-def verify_draw(c: Contest, event_id: str, seed: int) -> tuple[bool, str, str]:
+def verify_draw(c: Contest, event_id: str, seed: int,
+                passphrase: str | None = None) -> tuple[bool, str, str]:
     """`jiangxin draw verify`: recompute the seeded draw from the list and ``seed`` and
-    compare it with the recorded one: (matches, recorded fingerprint, recomputed one)."""
-    c.require("draw_verify", event_id)
+    compare it with the recorded one: (matches, recorded fingerprint, recomputed one).
+
+    While the draw is sealed (before ``decrypt``) only the encryption officer can, with the
+    officer's passphrase (``passphrase``, else ``JIANGXIN_OFFICER_PASSPHRASE`` /
+    ``JIANGXIN_PASSPHRASE``): the recorded draw is the sealed one. Anyone else is told to
+    verify after decryption (exit 2): a fingerprint readable before it would let whoever holds
+    the file try seeds until one gives it, and so learn who has which workstation."""
+    s = c.require("draw_verify", event_id)
     rec = draw_record(c, event_id)
     if rec is None:
         raise StateError(f"{event_id} is not drawn yet / 该赛项尚未抽签")
@@ -223,11 +230,36 @@ def verify_draw(c: Contest, event_id: str, seed: int) -> tuple[bool, str, str]:
                          "/ 该赛项为纸签抽签，无种子可复算")
     from db.ops.blind import is_sealed
 
-    if is_sealed(c, event_id):
-        raise StateError(f"{event_id}: the draw is sealed to the encryption officer until "
-                         "decryption; verify it after decrypt / 抽签结果已加密，解密后方可复核")
-    recorded = draw_fingerprint(c, event_id)
     again = draw_fingerprint(c, event_id, seeded_lots(c, event_id, seed))
+    if is_sealed(c, event_id):
+        if s.role != "encryption":
+            raise StateError(f"{event_id}: the draw is sealed to the encryption officer until "
+                             "decryption; verify it after decrypt, or the encryption officer "
+                             "verifies it now with the officer's passphrase "
+                             "/ 抽签结果已加密，解密后方可复核（或由加密裁判凭保密口令复核）")
+        from db.keys.officer import passphrase_from_env, unlock_officer_key
+        from db.ops.blind import open_payloads
+
+        private = unlock_officer_key(c, passphrase or passphrase_from_env())
+        draws = open_payloads(c, private, event_id, "draw")
+        if not draws:
+            raise VerificationFailed(f"{event_id}: the sealed draw is not for this officer's "
+                                     "key / 密封的抽签结果不属于此保密密钥")
+        # the sealed person -> candidate, with the workstation the venue works from: the clear
+        # candidate -> workstation rows (a changed clear row, or one that differs from the
+        # sealed draw, does not match)
+        from db.ops.blind import lot_rows
+
+        clear = {r["candidate"]: r["station"] for r in lot_rows(c, event_id)}
+        sealed = draws[-1]["lots"]
+        if sorted(clear.items()) != sorted((str(x["candidate"]), str(x["station"]))
+                                           for x in sealed):
+            clear = {}
+        recorded = draw_fingerprint(c, event_id, [
+            Lot(str(x["competitor"]), str(x["candidate"]), clear.get(str(x["candidate"]), "?"))
+            for x in sealed])
+    else:
+        recorded = draw_fingerprint(c, event_id)
     return recorded == again, recorded, again
 
 

@@ -7,7 +7,10 @@ for a merge, announced to :meth:`Writer.admit` before its raw insert), and both 
 
 - a mark is refused while its module is locked;
 - a clock event, a time, a theory score or a status is refused while its event is locked
-  (every module of the event locked).
+  (every module of the event locked); so are their sealed forms before decryption (a status
+  kept by workstation, a sealed theory score), from a command or a merge alike. Opening the
+  sealed theory scores at ``decrypt`` writes rows admitted when they were sealed
+  (``Writer.insert(..., opened=True)``), not new input.
 
 Refused means nothing is written: the caller's transaction rolls back and the command exits
 with status 2. The chief judge unlocks with a reason (``jiangxin unlock``); after that the
@@ -26,7 +29,10 @@ from judging.errors import StateError
 
 # the tables whose rows are inputs of a result
 MARKS = "marks"
-EVENT_INPUTS = ("clock_events", "times", "theory", "statuses")
+EVENT_INPUTS = ("clock_events", "times", "theory", "statuses",
+                # while a draw is sealed (db/ops/blind.py): statuses kept by workstation, and
+                # theory scores keyed by candidate number, sealed (``seals`` of kind theory)
+                "lot_statuses", "seals")
 RESULT_INPUTS = (MARKS, *EVENT_INPUTS)
 
 
@@ -97,6 +103,8 @@ def refusal(view: LockView, table: str, values: dict[str, Any]) -> str | None:
     """Why this row may not be written now (None: it may). Chinese and English."""
     if table not in RESULT_INPUTS:
         return None
+    if table == "seals" and values.get("kind") != "theory":
+        return None  # the sealed draw itself: not an input of a result
     event_id = str(values.get("event") or "")
     if table == MARKS:
         try:
@@ -113,7 +121,9 @@ def refusal(view: LockView, table: str, values: dict[str, Any]) -> str | None:
         return None
     if view.event_locked(event_id):
         what = {"clock_events": "workstation clocks / 工位计时", "times": "times / 用时",
-                "theory": "theory scores / 理论成绩", "statuses": "statuses / 选手状态"}[table]
+                "theory": "theory scores / 理论成绩", "statuses": "statuses / 选手状态",
+                "lot_statuses": "statuses / 选手状态",
+                "seals": "theory scores / 理论成绩"}[table]
         return (f"{event_id} is locked: its {what} cannot change until the chief judge "
                 f"unlocks it with a reason (jiangxin unlock) / {event_id} 已锁定，"
                 "须裁判长说明原因解锁后才能修改")

@@ -315,6 +315,41 @@ def _lots(db: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _to_decrypted(db: Path) -> None:
+    """A drawn contest of the example's list marked, verified, timed, locked and decrypted
+    (the sealed draw is readable only after decrypt: docs/security.md)."""
+    steps: list[tuple[tuple[object, ...], str]] = [
+        (("marks", "import", EXAMPLES / "marks.csv", "--db", db), "recorder"),
+        (("marks", "import", second_entry(EXAMPLES / "marks.csv", db.parent), "--db", db),
+         "recorder2"),
+        (("times", "import", EXAMPLES / "times.csv", "--db", db), "chief"),
+        (("lock", "--event", "GJQG", "--db", db), "chief"),
+        (("decrypt", "--event", "GJQG", "--db", db), "encryption"),
+    ]
+    # the example's marks were made for its paper draw: where this draw puts a judge's own
+    # unit at a workstation (回避), the chief judge lets the judge mark it, with a reason
+    con = sqlite3.connect(db)
+    pairs = con.execute("SELECT station, judge FROM lot_conflicts ORDER BY 1, 2").fetchall()
+    con.close()
+    for station, judge in pairs:
+        assert cli("override", "conflict", "--event", "GJQG", "--station", station, "--judge",
+                   judge, "--reason", "测试：示例评分按纸签抽签录入", "--db", db,
+                   who="chief") == 0
+    for argv, who in steps:
+        assert cli(*argv, who=who) == 0, argv
+
+
+def _officer_fingerprint(db: Path, seed: int, capsys: pytest.CaptureFixture[str]) -> str:
+    """Before decryption, the encryption officer (with the officer's passphrase, from
+    JIANGXIN_OFFICER_PASSPHRASE) verifies the sealed draw; the fingerprint it prints."""
+    capsys.readouterr()
+    assert cli("draw", "verify", "--event", "GJQG", "--seed", seed, "--db", db,
+               who="encryption") == 0
+    out = capsys.readouterr().out
+    assert "matches" in out and "一致" in out
+    return out.split("fingerprint ")[1].split(")")[0]
+
+
 def test_two_contests_made_separately_give_the_same_draw(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = _contest_from(tmp_path, "a", reverse=False)
@@ -325,8 +360,11 @@ def test_two_contests_made_separately_give_the_same_draw(
         assert cli("draw", "--event", "GJQG", "--seed", "20260925", "--witness", "褚监督",
                    "--db", db, who="admin") == 0
         out = capsys.readouterr().out
-        assert "seed 20260925" in out and "fingerprint" in out
-        prints.append(out.split("fingerprint ")[1].split()[0])
+        # sealed until decrypt: a fingerprint of a seeded draw would let whoever holds the
+        # file try seeds until one gives it (docs/rules.md §6b)
+        assert "20260925" not in out and "seed sealed" in out and "fingerprint sealed" in out
+        prints.append(_officer_fingerprint(db, 20260925, capsys))
+        _to_decrypted(db)
     assert _lots(a) == _lots(b) and len(_lots(a)) == 12
     assert prints[0] == prints[1] and len(prints[0]) == 16
     # the draw is the documented function: recompute it here from the list alone
@@ -336,12 +374,29 @@ def test_two_contests_made_separately_give_the_same_draw(
     lots = electronic_draw("GJQG", ids, [f"{i:02d}" for i in range(1, 13)], 20260925)
     assert sorted((lot.key, lot.candidate, lot.station) for lot in lots) == _lots(a)
     assert fingerprint(lots)[:16] == prints[0]
+    # after decryption the supervisor verifies it and sees the same fingerprint
+    capsys.readouterr()
+    assert cli("draw", "verify", "--event", "GJQG", "--seed", "20260925", "--db", b,
+               who="supervisor") == 0
+    assert f"fingerprint {prints[0]}" in capsys.readouterr().out
 
 
-def test_draw_verify_by_the_supervisor(tmp_path: Path,
+def test_draw_verify_by_the_supervisor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     db = _contest_from(tmp_path, "v", reverse=False)
     assert cli("draw", "--event", "GJQG", "--seed", "77", "--db", db, who="admin") == 0
+    # before decryption: sealed; the supervisor is told to verify after decrypt
+    refused(db, ["draw", "verify", "--event", "GJQG", "--seed", "77", "--db", db],
+            "supervisor", 2, capsys, "after decrypt", "解密后")
+    # the encryption officer can, with the officer's passphrase only
+    _officer_fingerprint(db, 77, capsys)
+    assert cli("draw", "verify", "--event", "GJQG", "--seed", "78", "--db", db,
+               who="encryption") == 3
+    monkeypatch.setenv("JIANGXIN_OFFICER_PASSPHRASE", "not the officer's passphrase")
+    refused(db, ["draw", "verify", "--event", "GJQG", "--seed", "77", "--db", db],
+            "encryption", 5, capsys, "passphrase")
+    monkeypatch.undo()
+    _to_decrypted(db)
     capsys.readouterr()
     assert cli("draw", "verify", "--event", "GJQG", "--seed", "77", "--db", db,
                who="supervisor") == 0
@@ -359,19 +414,38 @@ def test_draw_verify_by_the_supervisor(tmp_path: Path,
             "--seed")
 
 
-def test_a_recorded_draw_changed_behind_the_application_fails_verify(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = _contest_from(tmp_path, "t", reverse=False)
-    assert cli("draw", "--event", "GJQG", "--seed", "5", "--db", db, who="admin") == 0
+def _swap_two(db: Path, table: str) -> None:
+    """Swap the workstations of two rows of ``table`` with sqlite3, past its trigger."""
     con = sqlite3.connect(db)
-    con.execute("DROP TRIGGER assignments_no_update")
-    a, b = con.execute("SELECT uid, station FROM assignments ORDER BY candidate LIMIT 2"
+    con.execute(f"DROP TRIGGER {table}_no_update")
+    a, b = con.execute(f"SELECT uid, station FROM {table} ORDER BY candidate LIMIT 2"
                        ).fetchall()
-    con.execute("UPDATE assignments SET station = 'tmp' WHERE uid = ?", [a[0]])
-    con.execute("UPDATE assignments SET station = ? WHERE uid = ?", [a[1], b[0]])
-    con.execute("UPDATE assignments SET station = ? WHERE uid = ?", [b[1], a[0]])
+    con.execute(f"UPDATE {table} SET station = 'tmp' WHERE uid = ?", [a[0]])
+    con.execute(f"UPDATE {table} SET station = ? WHERE uid = ?", [a[1], b[0]])
+    con.execute(f"UPDATE {table} SET station = ? WHERE uid = ?", [b[1], a[0]])
     con.commit()
     con.close()
+
+
+def test_a_recorded_draw_changed_behind_the_application_fails_verify(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import copy_db
+
+    db = _contest_from(tmp_path, "t", reverse=False)
+    assert cli("draw", "--event", "GJQG", "--seed", "5", "--db", db, who="admin") == 0
+    _officer_fingerprint(db, 5, capsys)
+    # before decryption: the clear candidate -> workstation rows changed; the officer's
+    # verify fails (the sealed draw says otherwise)
+    changed = tmp_path / "changed.db"
+    copy_db(db, changed)
+    _swap_two(changed, "lots")
+    assert cli("draw", "verify", "--event", "GJQG", "--seed", "5", "--db", changed,
+               who="encryption") == 3
+    # after decryption: the links written by decrypt changed; the supervisor's verify fails
+    _to_decrypted(db)
+    assert cli("draw", "verify", "--event", "GJQG", "--seed", "5", "--db", db,
+               who="supervisor") == 0
+    _swap_two(db, "assignments")
     assert cli("draw", "verify", "--event", "GJQG", "--seed", "5", "--db", db,
                who="supervisor") == 3
 

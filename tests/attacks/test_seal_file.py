@@ -218,3 +218,35 @@ def test_a_moved_seal_does_not_open(example_db: Example, tmp_path: Path,
     with pytest.raises(VerificationFailed):
         sealing.open_sealed(private, base64.b64decode(blob), _aad(c, ev, "draw", "x" + ref))
     c.close()
+
+
+def test_sealed_theory_meets_the_lock_and_opens_at_decrypt(
+        example_db: Example, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Theory keyed by candidate number before decryption is sealed: like any theory score it
+    is refused once the event is locked, and decrypt (after the lock) joins it to its person."""
+    import csv
+
+    db = example_db("timed")
+    candidate = {r["id_number"]: r["candidate"]
+                 for r in csv.DictReader((EXAMPLES / "draw.csv").open(encoding="utf-8-sig"))}
+    rows = list(csv.DictReader((EXAMPLES / "theory.csv").open(encoding="utf-8-sig")))
+    by_candidate = tmp_path / "theory-by-candidate.csv"
+    by_candidate.write_text("event,candidate,theory\n" + "".join(
+        f"{r['event']},{candidate[r['id_number']]},{r['theory']}\n" for r in rows),
+        encoding="utf-8")
+    assert cli("theory", "import", by_candidate, "--db", db, who="admin") == 0
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM theory").fetchone()[0] == 0  # sealed, not clear
+    sealed = con.execute("SELECT COUNT(*) FROM seals WHERE kind = 'theory'").fetchone()[0]
+    con.close()
+    assert sealed >= 1
+    assert cli("lock", "--event", "GJQG", "--db", db, who="chief") == 0
+    capsys.readouterr()
+    assert cli("theory", "import", by_candidate, "--db", db, who="admin") == 2
+    assert "locked" in capsys.readouterr().err
+    assert cli("decrypt", "--event", "GJQG", "--db", db, who="encryption") == 0
+    capsys.readouterr()
+    assert cli("results", "--event", "GJQG", "--json", "--db", db, who="judge") == 0
+    out = json.loads(capsys.readouterr().out)["rows"]
+    assert len(out) == 12 and all(r["name"] and r["theory"] is not None for r in out)
+    assert cli("audit", "verify", "--db", db, who="judge") == 0
