@@ -339,25 +339,23 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
                     if flagged and flagged[0]:
                         override(c, ev.id, st, "spread", "演示：评分差异经裁判组复议维持",
                                  aspect=a.id)
-        theory_rows = [(ev.id, p_.uid, Decimal(rng.randint(550, 980)) / 10)
-                       for p_ in by_station(c, ev.id).values()]
-        _sign(c, "admin")  # theory before the lock: the lock gate refuses it after
+        # theory before the lock (the lock gate refuses it after), keyed by candidate number:
+        # the draw is sealed, so it is sealed too and joins its person at decryption
+        from db.ops.blind import lot_rows, seal_theory
+
+        theory_rows = [{"candidate": r["candidate"], "score": str(Decimal(rng.randint(550, 980))
+                                                                  / 10),
+                        "row": n, "source": f"demo:{n}"}
+                       for n, r in enumerate(sorted(lot_rows(c, ev.id),
+                                                    key=lambda r: str(r["station"])), start=2)]
+        _sign(c, "admin")
         with c.write("theory.import", reason="demo") as w:
-            for event_id, uid, score in theory_rows:
-                w.insert("theory", {"event": event_id, "competitor": uid,
-                                    "score": str(score), "source": "demo"})
+            seal_theory(c, w, ev.id, theory_rows)
         _sign(c, "裁判长")
         lock(c, ev.id, reason="演示：评分完成")
-        theory_rows += [(ev.id, st, Decimal(rng.randint(550, 980)) / 10) for st in stations]
     _sign(c, "保密员")
     for ev in events[:-1]:
         decrypt(c, ev.id, officer_passphrase)
-    _sign(c, "admin")  # theory joins its person after decryption (the draw was sealed)
-    with c.write("theory.import", reason="demo") as w:
-        for event_id, st, score in theory_rows:
-            uid = by_station(c, event_id)[st].uid
-            w.insert("theory", {"event": event_id, "competitor": uid, "score": str(score),
-                                "source": "demo"})
     _sign(c, "裁判长")
     for ev in events[:-1]:
         publish(c, ev.id, "演示公示")
