@@ -235,7 +235,7 @@ class AuditScreen(QWidget):
         self.verify_btn.setEnabled(False)
         self.verify_btn.setText(t("正在校验…", "Verifying…"))
         self.task = run_task(self.state, lambda c, _progress: check_chain(c),
-                             self._verified, on_error=self._failed)
+                             self._verified, on_error=self._failed, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         self._reset_button()

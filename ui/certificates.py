@@ -421,7 +421,7 @@ class CertificatesScreen(QWidget):
         # the worker starts, whereas a slot connected to Task.finished after run_task returns
         # can miss a task that already finished
         run_task(self.state, job, lambda result: self._done(result, out, done, preprinted),
-                 on_error=self._fail, on_progress=self._progressed)
+                 on_error=self._fail, on_progress=self._progressed, owner=self)
 
     def issue(self) -> None:
         """Issue every pending certificate of the ready events, then preview the PDF."""

@@ -69,7 +69,7 @@ class ContestFileActions(QMainWindow):
 
         run_work(lambda _progress: check_file(path, quick=True,
                                               backup_folder=backup_folder_for(path)),
-                 self.health_checked.emit, on_error=failed)
+                 self.health_checked.emit, on_error=failed, owner=self)
 
     def _health_result(self, health: object) -> None:
         from db.store.backups import Health
@@ -150,8 +150,8 @@ class ContestFileActions(QMainWindow):
 
         self.progress.setRange(0, 0)
         self.progress.show()
-        task = run_task(self.state, work, self._backup_done)
-        task.finished.connect(self.progress.hide)
+        task = run_task(self.state, work, self._backup_done, owner=self)
+        task.on_finished(self.progress.hide)
 
     # ---- results file, laptops ------------------------------------------------------------
 
@@ -171,8 +171,9 @@ class ContestFileActions(QMainWindow):
 
         self.progress.setRange(0, 0)
         self.progress.show()
-        task = run_task(self.state, work, lambda done: self._exported(Path(out), done.value))
-        task.finished.connect(self.progress.hide)
+        task = run_task(self.state, work, lambda done: self._exported(Path(out), done.value),
+                        owner=self)
+        task.on_finished(self.progress.hide)
 
     def _exported(self, out: Path, sha256: str) -> None:
         self.last_export = (out, sha256)
@@ -212,8 +213,8 @@ class ContestFileActions(QMainWindow):
 
         self.progress.setRange(0, 0)
         self.progress.show()
-        task = run_task(self.state, work, self._merged, initiator=self)
-        task.finished.connect(self.progress.hide)
+        task = run_task(self.state, work, self._merged, initiator=self, owner=self)
+        task.on_finished(self.progress.hide)
 
     def _merged(self, report: MergeReport) -> None:
         msg = t(f"已合并：新增 {sum(report.added.values())} 条，已有 {report.already} 条，"

@@ -242,7 +242,8 @@ class HqWindow(QMainWindow):
             finally:
                 hq.close()
         task = run_work(work, lambda out: self._imported(out, carried or []),
-                        on_error=self._import_failed, on_progress=self._progressed)
+                        on_error=self._import_failed, on_progress=self._progressed,
+                        owner=self)
         self.task = task
         return task
 

@@ -289,7 +289,7 @@ class ImportsScreen(QWidget):
             return preview_import(c, asked[0], asked[1])
 
         run_task(self.state, work, lambda p: self._preview_done(asked, p),
-                 on_error=lambda exc: self._preview_failed(asked, exc))
+                 on_error=lambda exc: self._preview_failed(asked, exc), owner=self)
 
     def _preview_done(self, asked: tuple[str, Path], preview: ImportPreview) -> None:
         if asked != self._asked:
@@ -428,7 +428,7 @@ class ImportsScreen(QWidget):
 
         self.export_note.setText(t("正在导出…", "Exporting…"))
         run_task(self.state, work, lambda p: self._exported(what, p),
-                 on_error=self._export_failed)
+                 on_error=self._export_failed, owner=self)
 
     def _exported(self, what: str, path: Path) -> None:
         self.export_note.setText(t(f"已导出 {path}", f"Written: {path}"))

@@ -206,7 +206,7 @@ class VerifyScreen(QWidget):
 
         self.message.setText(t(f"正在读取 {Path(path).name}…", f"Reading {Path(path).name}…"))
         run_work(lambda _progress: decode(Path(path)), self._decoded,
-                 on_error=self._decode_failed)
+                 on_error=self._decode_failed, owner=self)
 
     def _decoded(self, found: list[tuple[str, str]]) -> None:
         keys = self.keys()

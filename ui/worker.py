@@ -1,17 +1,20 @@
 """Long work off the GUI thread, one way (like Picard's run_task or Anki's QueryOp).
 
 ``run_work(work, on_done)`` runs ``work(progress)`` on a pool thread; ``work`` opens whatever
-connection it needs (a headquarters store, a file to check), because SQLite connections
-belong to one thread. ``run_task(state, work, on_done)`` is the common case: ``work(contest,
+connection it needs (a headquarters store, a file to check), because SQLite connections belong
+to one thread. ``run_task(state, work, on_done)`` is the common case: ``work(contest,
 progress)`` gets its OWN :class:`Contest` opened on the open contest's file and signed in as
 the same session, so writes carry the same user and device.
 
 The result and any error come back through Qt signals, i.e. on the GUI thread; ``work`` must
 never touch widgets. ``progress(done, total, text)`` may be called from ``work``; it is
 delivered as ``Task.progressed``. Errors go to ui.errors.show_error unless ``on_error`` is
-given. Work that writes returns what it changed, as every operation does (Changes, or a
-value with ``.changes``): ``run_task`` emits ``AppState.changed(changes, initiator)`` on the
-GUI thread before ``on_done`` runs, so screens refresh exactly as after an operation run there.
+given. Pass ``owner`` (the widget that asked): when it is gone by the time the work reports
+(its window was closed, the contest switched), the callbacks are dropped instead of touching a
+deleted object; the work's changes are still announced. Work that writes returns what it
+changed, as every operation does (Changes, or a value with ``.changes``): ``run_task`` emits
+``AppState.changed(changes, initiator)`` on the GUI thread before ``on_done`` runs, so screens
+refresh exactly as after an operation run there.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any, TypeVar
 
 from db.store.contest import Contest
 from ui.ops import changes_of
-from ui.qt import QObject, QRunnable, QThreadPool, QTimer, Signal
+from ui.qt import QObject, QRunnable, QThreadPool, QTimer, Signal, qvalid
 from ui.state import AppState
 
 Progress = Callable[[int, int, str], None]
@@ -35,6 +38,12 @@ class Task(QObject):
     succeeded = Signal(object)
     failed = Signal(object)  # the exception
     finished = Signal()  # after succeeded or failed
+
+    owner: QObject | None = None  # callbacks are dropped once it is deleted
+
+    def on_finished(self, slot: Callable[[], Any]) -> None:
+        """Run ``slot`` when the work is over, unless the owner is gone by then."""
+        self.finished.connect(_guarded(self.owner, slot))
 
 
 _running: set[Task] = set()  # keep tasks alive until they report
@@ -56,21 +65,33 @@ class _Runnable(QRunnable):
             self.task.finished.emit()
 
 
+def _guarded(owner: QObject | None, slot: Callable[..., Any]) -> Callable[..., None]:
+    """``slot``, dropped once ``owner`` is deleted (a bound ``signal.emit`` of a deleted
+    widget raises 'Signal source has been deleted' from inside Qt, with no frame to catch)."""
+    def call(*args: Any) -> None:
+        if owner is None or qvalid(owner):
+            slot(*args)
+
+    return call
+
+
 def run_work(work: Callable[[Progress], R], on_done: Callable[[R], None] | None = None, *,
              on_error: Callable[[BaseException], None] | None = None,
-             on_progress: Callable[[int, int, str], None] | None = None) -> Task:
+             on_progress: Callable[[int, int, str], None] | None = None,
+             owner: QObject | None = None) -> Task:
     """Run ``work(progress)`` on a worker thread; returns the Task (its signals)."""
     task = Task()
+    task.owner = owner
     if on_done is not None:
-        task.succeeded.connect(on_done)
+        task.succeeded.connect(_guarded(owner, on_done))
     if on_progress is not None:
-        task.progressed.connect(on_progress)
+        task.progressed.connect(_guarded(owner, on_progress))
     if on_error is None:
         from ui.errors import show_error
 
-        task.failed.connect(show_error)
+        task.failed.connect(show_error)  # an error is never dropped, even with no window
     else:
-        task.failed.connect(on_error)
+        task.failed.connect(_guarded(owner, on_error))
     _running.add(task)
     # let go of the task on a later turn of the event loop: slots connected to ``finished``
     # after this one (the caller's, run_task's) still run with their source alive
@@ -86,7 +107,7 @@ def run_task(state: AppState, work: Callable[[Contest, Progress], R],
              on_done: Callable[[R], None] | None = None, *,
              on_error: Callable[[BaseException], None] | None = None,
              on_progress: Callable[[int, int, str], None] | None = None,
-             initiator: object = None) -> Task:
+             initiator: object = None, owner: QObject | None = None) -> Task:
     """Run ``work(contest, progress)`` on a worker thread with its own connection to the open
     contest's file (signed in as the same session); returns the Task."""
     assert state.contest is not None
@@ -108,8 +129,8 @@ def run_task(state: AppState, work: Callable[[Contest, Progress], R],
         if changes:
             state.changed.emit(changes, initiator)
 
-    task = run_work(opened, None, on_error=on_error, on_progress=on_progress)
+    task = run_work(opened, None, on_error=on_error, on_progress=on_progress, owner=owner)
     task.succeeded.connect(announce)
     if on_done is not None:
-        task.succeeded.connect(on_done)
+        task.succeeded.connect(_guarded(owner, on_done))
     return task

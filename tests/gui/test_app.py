@@ -15,7 +15,7 @@ from ui import i18n
 from ui.errors import reporter, show_error
 from ui.main_window import MainWindow
 from ui.settings import Settings
-from ui.worker import run_task
+from ui.worker import run_task, run_work
 
 
 def test_screenshot_of_the_demo_signed_in_as_admin(qapp, demo_db: Path, tmp_path: Path) -> None:
@@ -70,6 +70,34 @@ def test_backup_runs_on_a_worker_and_reports_back(qtbot, state, tmp_path: Path) 
         w.a_backup.trigger()
     assert Path(done.args[0]).exists()
     assert str(tmp_path) in str(done.args[0])  # the private data dir
+
+
+def test_work_reporting_after_its_window_is_gone_touches_nothing(qtbot) -> None:
+    """A check that ends after its window closed (a contest switched, a test over) reports to
+    no one: a bound signal of the deleted window would raise 'Signal source has been deleted'
+    inside Qt's event loop."""
+    from PySide6.QtCore import QObject, Signal
+
+    class Owner(QObject):
+        told = Signal(object)
+
+    gate = threading.Event()
+    owner = Owner()
+    task = run_work(lambda _p: gate.wait(5) and "done", owner.told.emit, owner=owner)
+    hidden: list[bool] = []
+    task.on_finished(lambda: hidden.append(True))
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken_valid(owner), timeout=2000)
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        gate.set()
+    qtbot.wait(50)  # queued slots run; any exception here fails the test (pytest-qt)
+    assert hidden == []
+
+
+def shiboken_valid(obj: object) -> bool:
+    from shiboken6 import isValid
+
+    return bool(isValid(obj))
 
 
 def test_worker_uses_its_own_connection_and_reports_errors(qtbot, signed_in) -> None:
