@@ -70,9 +70,17 @@ def test_electronic_draw_with_seed_and_witness(qtbot, undrawn: Path, qtmodeltest
     # no names on the sheet until decryption; the same seed gives the same lots
     people = {p.uid: p for p in competitors(state.contest, "GJQG")}
     assert not {r[2] for r in rows} & {p.name for p in people.values()}
-    lots = electronic_draw("GJQG", list(people), [f"{i:02d}" for i in range(1, 13)], 20260925)
-    assert {(lot.station, lot.candidate, people[lot.key].name) for lot in lots} == \
-        {(r[0], r[1], r[2]) for r in rows}
+    uid_of = {p.id_number: uid for uid, p in people.items()}  # the draw is keyed by ID number
+    lots = electronic_draw("GJQG", list(uid_of), [f"{i:02d}" for i in range(1, 13)], 20260925)
+    assert {(lot.station, lot.candidate) for lot in lots} == {(r[0], r[1]) for r in rows}
+    # who holds which lot: only in the copy sealed to the encryption officer
+    from db.keys.officer import unlock_officer_key
+    from db.ops.blind import open_payloads
+
+    private = unlock_officer_key(state.contest, "officer-test-passphrase")
+    (sealed,) = open_payloads(state.contest, private, "GJQG", "draw")
+    assert {(x["station"], x["candidate"], x["competitor"]) for x in sealed["lots"]} == \
+        {(lot.station, lot.candidate, uid_of[lot.key]) for lot in lots}
 
 
 def test_paper_lots_typed_in_with_mistakes_shown_by_row(qtbot, undrawn: Path,
