@@ -1,11 +1,12 @@
 """Headquarters at province scale: import 1,000 venue results files and answer the report.
 
-The files are made directly in the results-file format (db/files/exchange.py) from synthetic
-contests, because running 1,000 contests through the engine would take hours; each is signed
-for real with its own Ed25519 contest key and passes the same reader as a venue's export.
-Every file holds ~300 participations in 3 events with their marks: 8 aspects per competitor
-(5 measured, 2 judged by three judges, 1 deduction), each value typed and verified by two
-recorders, i.e. 24 mark rows per participation, plus the derived mark states.
+Headquarters recomputes every result from the marks a file carries, so the files are real
+contests: one contest of the chosen size is run through the product's own operations
+(bench/hq_template.py: 3 events, 8 aspects per competitor — 5 measured, 2 judged by three
+judges, 1 deduction — each value typed blind by two recorders, clocks, theory, lock,
+decryption, publication) and every file is its export with its own people, units, regions,
+competition, trades, ids and Ed25519 contest key, signed for real, passing the same reader
+and the same recomputation as a venue's export.
 
     .venv/bin/python bench/bench_hq.py                 # 1,000 files, ~300,000 participations
     .venv/bin/python bench/bench_hq.py --files 50      # a quick look
@@ -26,6 +27,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -41,11 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from db.files.exchange import (  # noqa: E402 - after the path set-up above
     FORMAT,
-    FORMAT_VERSION,
-    OMITTED,
-    TABLES,
     canonical,
-    manifest_of,
 )
 from db.keys import signing  # noqa: E402
 from judging.idnumber import check_char  # noqa: E402
@@ -58,20 +56,9 @@ REGIONS = ("哈尔滨", "齐齐哈尔", "牡丹江", "佳木斯", "大庆", "鸡
 REGION_CODES = ("230102", "230202", "231002", "230802", "230602", "230302", "230502", "230702",
                 "230902", "230402", "231102", "231202", "232701")
 LEVELS = (("enterprise", 50), ("county", 20), ("city", 18), ("provincial", 10), ("national", 2))
-ASPECTS = (("A1", "M", 1), ("A2", "M", 1), ("A3", "M", 1), ("A4", "M", 1), ("A5", "M", 1),
-           ("B1", "J", 3), ("B2", "J", 3), ("D1", "D", 1))
-JUDGES = ("赵一", "钱二", "孙三")
 PERSONS = 150_000
+GENERATOR = 2  # files derived from a real template contest (bench/hq_template.py)
 UNITS = 6_000
-
-
-def _columns() -> dict[str, list[str]]:
-    """The exported columns of each table, read from the real schema."""
-    from db.store.connection import connect
-
-    db = connect(":memory:", create=True)
-    return {t: [r[1] for r in db.execute(f"PRAGMA table_info({t})")
-                if r[1] not in OMITTED.get(t, ())] for t in TABLES}
 
 
 def person(k: int) -> tuple[str, str, str, str]:
@@ -87,170 +74,66 @@ def person(k: int) -> tuple[str, str, str, str]:
     return first17 + check_char(first17), name, gender, REGIONS[region]
 
 
-class Marks:
-    """The mark rows of one file (24 per participation), serialised once per file size.
-
-    Every file carries the same marks and mark states (headquarters checks their counts and
-    signs over them but does not store them), each row's uid and device made the file's own by
-    one text substitution; everything else (people, results, key) is drawn per file. This
-    keeps the generator at ~0.1 s a file instead of ~1 s.
-    """
-
-    _cache: dict[tuple[int, str], tuple[str, str, int, int]] = {}
-
-    @classmethod
-    def get(cls, per_file: int, cols: list[str]) -> tuple[str, str, int, int]:
-        key = (per_file, ",".join(cols))
-        if key not in cls._cache:
-            r = random.Random(7)
-            rows, states = [], []
-            per_event = per_file // 3
-            n = 0
-            for e in range(3):
-                ev_id = f"E{e + 1}"
-                for s in range(per_event):
-                    station = f"{s + 1:03d}"
-                    for k, (asp, kind, judges) in enumerate(ASPECTS):
-                        for j in range(judges):
-                            score = r.randint(0, {"J": 3, "M": 12, "D": 3}[kind])
-                            for typist, offset in (("rec1", 0), ("rec2", 20000)):
-                                n += 1
-                                sec = 3600 + s * 7 + offset + k // 2
-                                values = {"uid": f"@UID@{n:024x}", "event": ev_id,
-                                          "station": station, "aspect": asp,
-                                          "judge": JUDGES[j], "action": "type",
-                                          "score": str(score), "measured": None,
-                                          "reason": "from sheet.csv", "target": None,
-                                          "by": typist, "device": "@DEVICE@",
-                                          "at": f"@DATE@T{8 + sec // 3600:02d}:"
-                                                f"{sec % 3600 // 60:02d}:{sec % 60:02d}."
-                                                f"{(k % 2) * 500000 + j * 100000:06d}+00:00"}
-                                rows.append([values.get(c) for c in cols])
-                            states.append([ev_id, station, asp, JUDGES[j], str(score), None,
-                                           str(score), "verified", "rec1", "rec2", None])
-            cls._cache[key] = (canonical(rows), canonical(states), len(rows), len(states))
-        return cls._cache[key]
+_TEMPLATES: dict[int, tuple[str, dict[str, str]]] = {}
 
 
-def make_body(i: int, per_file: int, cols: dict[str, list[str]], persons: int = PERSONS
+def template(per_file: int) -> tuple[str, dict[str, str]]:
+    """The canonical body text of the real template contest of this size (made once per
+    process; a forked generator inherits it) and the template's own ids."""
+    if per_file not in _TEMPLATES:
+        from bench import hq_template
+
+        body = hq_template.build(per_file)
+        ids = {"contest_uid": str(body["contest_uid"]), "device_id": str(body["device_id"]),
+               "key_id": str(body["key"]["key_id"]), "public": str(body["key"]["public"])}
+        _TEMPLATES[per_file] = (canonical(body), ids)
+    return _TEMPLATES[per_file]
+
+
+def make_body(i: int, per_file: int, cols: Any = None, persons: int = PERSONS
               ) -> tuple[dict[str, Any], bytes]:
+    """Synthetic file ``i``: the template contest (bench/hq_template.py) with its own people,
+    units, regions, competition, trades, ids and key, signed for real. Its stated results
+    are what the rules give for its marks (the template's), as headquarters recomputes."""
+    from bench import hq_template as tpl
+
+    text, ids = template(per_file)
     r = random.Random(1000 + i)
     year = 2022 + i % 3
     level = r.choices([lv for lv, _ in LEVELS], [w for _, w in LEVELS])[0]
     date = dt.date(year, 1, 1) + dt.timedelta(days=r.randrange(330))
-    device = f"{i:012x}"
-    day = date.isoformat()
-    n = [0]
-
-    def uid() -> str:
-        n[0] += 1
-        return f"{i:08x}{n[0]:024x}"
-
-    def at(sec: int) -> str:
-        return f"{day}T{8 + sec // 3600:02d}:{sec % 3600 // 60:02d}:{sec % 60:02d}.000000+00:00"
-
-    tables: dict[str, list[list[Any]]] = {t: [] for t in TABLES}
-
-    def add(table: str, **values: Any) -> dict[str, Any]:
-        values.setdefault("uid", uid())
-        values.setdefault("by", "admin")
-        if "device" in cols[table]:
-            values.setdefault("device", device)
-        tables[table].append([values.get(c) for c in cols[table]])
-        return values
-
-    for name, role in (("admin", "admin"), ("chief", "chief"), ("rec1", "recorder"),
-                       ("rec2", "recorder"), *((j, "judge") for j in JUDGES)):
-        add("users", name=name, role=role, unit="总工会", events=None, at=at(0))
-    events = []
-    results: dict[str, Any] = {}
-    per_event = per_file // 3
-    pool = r.sample(range(persons), per_file)
-    comp_name = f"{year}年第{i}届职工技能大赛"
-    for e in range(3):
-        trade = TRADES[(i * 3 + e) % len(TRADES)]
-        ev_id = f"E{e + 1}"
-        group = ("职工组", "学生组", "教师组")[e]
-        events.append({"id": ev_id, "name": trade, "group": group, "stations": per_event})
-        draw = add("draws", event=ev_id, method="electronic", seed=str(r.randrange(10**9)),
-                   witness="", file_sha256=None, at=at(60))
-        standings = []
-        for s in range(per_event):
-            idn, name, gender, region = person(pool[e * per_event + s])
-            unit = f"{region}第{r.randrange(UNITS)}机械厂"
-            p = add("competitors", event=ev_id, name=name, id_number=idn, gender=gender,
-                    unit=unit, region=region, source="list.xlsx", at=at(10))
-            station, cand = f"{s + 1:03d}", f"{ev_id}-{s + 1:03d}"
-            add("assignments", draw=draw["uid"], event=ev_id, competitor=p["uid"],
-                candidate=cand, station=station, at=at(60))
-            practical = float(sum(r.randint(0, 12) for _ in range(5)) + r.randint(0, 18))
-            theory = r.randint(40, 100)
-            add("theory", event=ev_id, competitor=p["uid"], score=str(theory),
-                source=f"theory.csv:{s + 2}", at=at(40000))
-            used = r.randint(9000, 14400)
-            add("times", event=ev_id, station=station, used_seconds=used, extra_seconds=0,
-                source=f"times.csv:{s + 2}", at=at(39000))
-            status = "absent" if r.random() < 0.02 else "ok"
-            if status != "ok":
-                add("statuses", event=ev_id, competitor=p["uid"], status=status,
-                    reason="did not check in", at=at(3000))
-            total = round(theory * 0.3 + max(practical, 0) * 0.7 * 100 / 78, 2)
-            standings.append({"station": station, "candidate": cand, "name": name, "unit": unit,
-                              "theory": f"{theory:.2f}", "practical": f"{max(practical, 0):.2f}",
-                              "total": f"{total:.2f}", "time_used_s": used, "status": status,
-                              "_total": total})
-        placed = sorted((x for x in standings if x["status"] == "ok"),
-                        key=lambda x: (-x["_total"], x["time_used_s"]))
-        cut = [round(len(placed) * s) for s in (0.1, 0.3, 0.6)]
-        for place, x in enumerate(placed, start=1):
-            x["place"] = place
-            x["award"] = next((lv for lv, c in zip(("一等奖", "二等奖", "三等奖"), cut)
-                               if place <= c), None)
-            x["title"] = "技术能手" if place <= 3 and level in ("provincial", "national") else None
-            x["grade"] = "技师" if place <= 3 else ("高级工" if place <= 6 else None)
-        rows = []
-        for x in placed + [x for x in standings if x["status"] != "ok"]:
-            x.pop("_total")
-            for k in ("place", "award", "title", "grade"):
-                x.setdefault(k, None)
-            rows.append(x)
-        results[ev_id] = {"competition": comp_name, "competition_id": f"HLJ-{year}-{i:05d}",
-                          "event": ev_id, "event_name": trade, "group": group, "snapshot": 1,
-                          "locked": True, "decrypted": True, "rows": rows}
-        for m in ("M1", "M2"):
-            add("locks", event=ev_id, module=m, action="lock", reason="", at=at(41000))
-        add("decryptions", event=ev_id, at=at(42000))
-    marks_json, states_json, n_marks, n_states = Marks.get(per_file, cols["marks"])
+    per_event = max(1, per_file // tpl.EVENTS)
+    pool = r.sample(range(persons), per_event * tpl.EVENTS)
+    who = [person(k) for k in pool]
+    units = [f"{region}第{r.randrange(UNITS)}机械厂" for _, _, _, region in who]
     private, public = signing.generate_key()
-    out_tables = {t: {"columns": cols[t], "rows": rows} for t, rows in tables.items()}
-    out_tables["marks"]["rows"] = ["@MARKS@"]
-    states = {"columns": ["event", "station", "aspect", "judge", "score", "measured", "points",
-                          "status", "typist", "verifier", "candidates"], "rows": ["@STATES@"]}
-    records = sum(len(v) for v in tables.values()) + n_marks
-    body = {
-        "format_version": FORMAT_VERSION,
-        "software": {"name": "jiangxin", "version": "bench"},
-        "contest_uid": f"bench-{i:06d}", "device_id": device,
-        "exported_at": at(50000), "exported_by": "admin",
-        "competition": {"id": f"HLJ-{year}-{i:05d}", "name": comp_name,
-                        "organiser": f"{REGIONS[i % len(REGIONS)]}总工会",
-                        "venue": "实训基地", "level": level, "date": date.isoformat(),
-                        "events": events},
-        "competition_file": "competition.toml", "competition_toml": "format = 1\n",
-        "key": {"algorithm": "Ed25519", "key_id": signing.key_id(public),
-                "public": public.hex()},
-        "audit_head": {"seq": records, "hash": hashlib.sha256(device.encode()).hexdigest(),
-                       "records": records},
-        "exports": [], "tables": out_tables, "mark_states": states, "results": results,
+    comp_name = f"{year}年第{i}届职工技能大赛"
+    plain = {
+        tpl.COMP_ID: f"HLJ-{year}-{i:05d}", tpl.COMP_NAME: comp_name,
+        tpl.ORGANISER: f"{REGIONS[i % len(REGIONS)]}总工会", tpl.DATE: date.isoformat(),
+        f'level = \\"{tpl.LEVEL}\\"': f'level = \\"{level}\\"',
+        f'"level":"{tpl.LEVEL}"': f'"level":"{level}"',
+        ids["contest_uid"]: f"bench-{i:06d}", ids["device_id"]: f"{i:012x}",
+        ids["key_id"]: signing.key_id(public), ids["public"]: public.hex(),
     }
-    manifest = manifest_of(out_tables, states, results)
-    manifest["tables"]["marks"], manifest["mark_states"] = n_marks, n_states
-    body["manifest"] = manifest
-    text = canonical(body)
-    marks = marks_json.replace("@UID@", f"{i:08x}").replace("@DEVICE@", device) \
-        .replace("@DATE@", day)
-    text = text.replace('["@MARKS@"]', marks, 1).replace('["@STATES@"]', states_json, 1)
-    return body, _signed(text.encode("utf-8"), private, public)
+    for e in range(tpl.EVENTS):
+        plain[tpl.trade_token(e)] = TRADES[(i * 3 + e) % len(TRADES)]
+    token = re.compile("|".join(re.escape(k) for k in plain)
+                       + r"|模板(选手|单位|地区)(\d{5})|110101(19[0-2]\d{5})(\d{3}[\dX])")
+    ids_of = {tpl.id_token(k): who[k][0] for k in range(len(who))}
+
+    def swap(m: re.Match[str]) -> str:
+        if m.group(1):
+            k = int(m.group(2))
+            return {"选手": who[k][1], "单位": units[k], "地区": who[k][3]}[m.group(1)]
+        if m.group(3):
+            return ids_of.get(m.group(0), m.group(0))
+        return plain[m.group(0)]
+
+    body_text = token.sub(swap, text)
+    meta = {"competition_id": plain[tpl.COMP_ID], "participations": len(who), "year": year,
+            "level": level}
+    return meta, _signed(body_text.encode("utf-8"), private, public)
 
 
 def _signed(body_bytes: bytes, private: bytes, public: bytes) -> bytes:
@@ -263,14 +146,9 @@ def _signed(body_bytes: bytes, private: bytes, public: bytes) -> bytes:
     return b'{"body":' + body_bytes + b"," + tail[1:] + b"\n"
 
 
-_COLS: dict[str, list[str]] = {}
-
-
 def _write(job: tuple[int, int, int, str]) -> tuple[str, int]:
     i, per_file, persons, directory = job
-    if not _COLS:
-        _COLS.update(_columns())
-    _, data = make_body(i, per_file, _COLS, persons)
+    _, data = make_body(i, per_file, None, persons)
     path = Path(directory) / f"venue-{i:05d}.jxr"
     tmp = path.with_suffix(".part")
     tmp.write_bytes(data)
@@ -284,13 +162,18 @@ def generate(directory: Path, files: int, per_file: int, workers: int,
     directory.mkdir(parents=True, exist_ok=True)
     stamp = directory / "generated.json"
     made = json.loads(stamp.read_text()) if stamp.exists() else {}
-    if made and (made.get("per_file"), made.get("persons")) != (per_file, persons):
+    if made and (made.get("per_file"), made.get("persons"), made.get("generator")) != (
+            per_file, persons, GENERATOR):
         raise SystemExit(f"{directory} holds files of another size ({made}); use another --dir")
     todo = [(i, per_file, persons, str(directory)) for i in range(files)
             if not (directory / f"venue-{i:05d}.jxr").exists()]
-    stamp.write_text(json.dumps({"per_file": per_file, "persons": persons}))
+    stamp.write_text(json.dumps({"per_file": per_file, "persons": persons,
+                                      "generator": GENERATOR}))
     if todo:
         t = time.perf_counter()
+        template(per_file)  # the real contest, made once here and inherited by the workers
+        print(f"template contest of {per_file} made in {time.perf_counter() - t:.1f} s",
+              flush=True)
         with Pool(workers) as pool:
             for k, _ in enumerate(pool.imap_unordered(_write, todo, chunksize=4), start=1):
                 if k % 200 == 0:
