@@ -107,23 +107,56 @@ def minutes_over(used_seconds: int | None, limit_seconds: int) -> int:
     return math.ceil((used_seconds - limit_seconds) / 60)
 
 
+@dataclass(frozen=True)
+class OvertimePenalty:
+    """What the event's overtime rule does to one workstation's practical.
+
+    ``minutes``: started minutes over the limit; ``points``: points taken off (0 in time or
+    under the rule "stop"); ``zeroed``: the practical becomes 0 (rule "zero", or more minutes
+    over than ``max_min``)."""
+
+    minutes: int
+    points: Decimal = ZERO
+    zeroed: bool = False
+
+    @property
+    def applies(self) -> bool:
+        return self.zeroed or self.points > 0
+
+
+def overtime_penalty(overtime: Overtime, used_seconds: int | None,
+                     limit_seconds: int) -> OvertimePenalty:
+    """The overtime rule's penalty for a time used against the limit (extra time included)."""
+    over = minutes_over(used_seconds, limit_seconds)
+    if over == 0 or overtime.rule == "stop":
+        return OvertimePenalty(over)
+    if overtime.rule == "zero" or (overtime.max_min is not None and over > overtime.max_min):
+        return OvertimePenalty(over, zeroed=True)
+    return OvertimePenalty(over, overtime.points_per_min * over)
+
+
 def apply_overtime(overtime: Overtime, practical: Decimal, used_seconds: int | None,
                    limit_seconds: int) -> Decimal:
     """The practical after the event's overtime rule (deduct per started minute, or zero)."""
-    over = minutes_over(used_seconds, limit_seconds)
-    if over == 0 or overtime.rule == "stop":
+    p = overtime_penalty(overtime, used_seconds, limit_seconds)
+    if p.zeroed:
+        return ZERO
+    if not p.points:
         return practical
-    if overtime.rule == "zero":
-        return ZERO
-    if overtime.max_min is not None and over > overtime.max_min:
-        return ZERO
-    return max(practical - overtime.points_per_min * over, ZERO)
+    return max(practical - p.points, ZERO)
 
 
 def practical_score(event: Event, marks: Mapping[str, AspectMark], used_seconds: int | None,
                     extra_seconds: int = 0) -> Decimal:
     """The practical score of one workstation, rounded to the event's decimals."""
     return practical_from_raw(event, raw_practical(event, marks), used_seconds, extra_seconds)
+
+
+def practical_penalty(event: Event, used_seconds: int | None,
+                      extra_seconds: int = 0) -> OvertimePenalty:
+    """The overtime penalty the practical of one workstation takes (what the screens show
+    beside it): the event's rule against its limit plus the extra time granted."""
+    return overtime_penalty(event.overtime, used_seconds, event.limit_seconds + extra_seconds)
 
 
 def practical_from_raw(event: Event, raw: Decimal, used_seconds: int | None,

@@ -276,7 +276,9 @@ class BoardScreen(QWidget):
         counts = self.model.counts()
         parts = [f"{state_text(k)} {counts[k]}" for k in STYLE if counts.get(k)]
         self.summary.setText(" · ".join(parts) if parts else t("该赛项尚未抽签", "Not drawn yet"))
-        over = [r.station for r in self.model.rows if r.shown in ("overtime", "timeup")]
+        # a station over the limit with its deduction beside it (the rule's, judging/)
+        over = [f"{r.station}（{r.penalty}）" if r.penalty else r.station
+                for r in self.model.rows if r.shown in ("overtime", "timeup")]
         ending = [r.station for r in self.model.rows if r.shown == "ending"]
         lines = []
         if over:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from db.ops.people import by_station
-from db.ops.timing import clock_events
+from db.ops.timing import clock_events, times_used
 from db.store.contest import Contest
 from judging.clock import (
     EXTRA,
@@ -21,6 +21,8 @@ from judging.clock import (
     ClockState,
     clock_state,
 )
+from judging.scheme import Overtime
+from judging.scoring import OvertimePenalty, overtime_penalty, practical_penalty
 from ui.i18n import status_label, t
 from ui.models import TableModel
 from ui.qt import (
@@ -59,6 +61,7 @@ StateRole = Qt.ItemDataRole.UserRole + 1  # shown state key (STYLE)
 ClockRole = Qt.ItemDataRole.UserRole + 2  # judging.clock.ClockState
 StationRole = Qt.ItemDataRole.UserRole + 3  # "07"
 NoteRole = Qt.ItemDataRole.UserRole + 4  # status or last reason, short
+PenaltyRole = Qt.ItemDataRole.UserRole + 5  # the overtime deduction in words ("−10"), or ""
 
 
 def hms(seconds: int) -> str:
@@ -66,6 +69,46 @@ def hms(seconds: int) -> str:
     sign = "+" if seconds < 0 else ""
     s = abs(int(seconds))
     return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def left_label(cs: ClockState) -> str:
+    """剩余 while in time, 超时 once over the limit (the digits then count the time over)."""
+    return t("超时", "over") if cs.remaining_seconds < 0 else t("剩余", "left")
+
+
+def left_digits(cs: ClockState) -> str:
+    """The time left, or once over the limit the time over (no sign: the label says which)."""
+    return hms(abs(cs.remaining_seconds))
+
+
+def left_text(cs: ClockState) -> str:
+    """剩余 0:05:00 / 超时 0:09:29, for tables and tooltips."""
+    return f"{left_label(cs)} {left_digits(cs)}" if cs.remaining_seconds < 0 \
+        else left_digits(cs)
+
+
+def penalty_text(p: OvertimePenalty) -> str:
+    """The overtime rule's deduction as the screens show it beside the practical: −10, or
+    实操计0分 when the rule zeroes it; "" when nothing is taken off (judging/scoring.py)."""
+    if p.zeroed:
+        return t("实操计0分", "practical 0")
+    if p.points > 0:
+        return f"−{format(p.points.normalize(), 'f')}"
+    return ""
+
+
+def station_penalties(contest: Contest, event_id: str, now: float | None = None
+                      ) -> dict[str, str]:
+    """penalty_text per workstation of an event, from the times the results use (the clock or
+    an imported time, with its extra time), for the results screen's practical column."""
+    ev = contest.event(event_id)
+    return {st: penalty_text(practical_penalty(ev, used, extra))
+            for st, (used, extra) in times_used(contest, event_id, now).items()}
+
+
+def state_with_penalty(shown: str, penalty: str) -> str:
+    """超时 −10 / 已交卷 −3: the state in words and, once over the limit, the deduction."""
+    return f"{state_text(shown)} {penalty}" if penalty else state_text(shown)
 
 
 def shown_state(cs: ClockState) -> str:
@@ -90,6 +133,7 @@ class _Row:
     events: list[ClockEvent] = field(default_factory=list)
     clock: ClockState | None = None
     shown: str = "idle"
+    penalty: str = ""  # penalty_text of the clock's overtime, "" in time
 
     @property
     def note(self) -> str:
@@ -116,6 +160,7 @@ class ClockModel(TableModel):
         self.event_id: str | None = None
         self.limit = 0
         self.stop_at_limit = True
+        self.overtime = Overtime()
         self.now = time.time()
 
     # ---- loading -------------------------------------------------------------------------
@@ -134,6 +179,7 @@ class ClockModel(TableModel):
         stations = sorted(people)
         self.limit = ev.limit_seconds
         self.stop_at_limit = ev.overtime.rule == "stop"
+        self.overtime = ev.overtime
         if event_id != self.event_id or [r.station for r in self.rows] != stations:
             self.beginResetModel()
             self.event_id = event_id
@@ -164,6 +210,9 @@ class ClockModel(TableModel):
         if cs == r.clock and shown == r.shown:
             return False
         r.clock, r.shown = cs, shown
+        # the rule's own reading of the time over (judging/scoring.py), never re-derived here
+        r.penalty = penalty_text(overtime_penalty(self.overtime, cs.used_seconds,
+                                                  cs.limit_seconds))
         return True
 
     def tick(self, now: float | None = None) -> list[int]:
@@ -202,6 +251,11 @@ class ClockModel(TableModel):
         i = self.row_of(station)
         return self.rows[i].shown if i >= 0 else None
 
+    def penalty(self, station: str) -> str:
+        """The overtime deduction shown for a station ("−10"), "" in time."""
+        i = self.row_of(station)
+        return self.rows[i].penalty if i >= 0 else ""
+
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self.rows:
@@ -223,11 +277,11 @@ class ClockModel(TableModel):
             if cs is None:
                 return ""
             if col == self.STATE:
-                return state_text(r.shown)
+                return state_with_penalty(r.shown, r.penalty)
             if col == self.USED:
                 return hms(cs.used_seconds)
             if col == self.REMAINING:
-                return hms(cs.remaining_seconds)
+                return left_text(cs)
             if col == self.EXTRA:
                 return hms(cs.extra_seconds) if cs.extra_seconds else ""
             return r.note
@@ -239,17 +293,20 @@ class ClockModel(TableModel):
             return r.station
         if role == NoteRole:
             return r.note
+        if role == PenaltyRole:
+            return r.penalty
         if role == Qt.ItemDataRole.BackgroundRole:
             return QColor(STYLE[r.shown][0]) if r.shown in STYLE else None
         if role == Qt.ItemDataRole.ForegroundRole:
             return QColor(STYLE[r.shown][1]) if r.shown in STYLE else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [t(f"工位 {r.station}：{state_text(r.shown)}",
-                       f"Station {r.station}: {state_text(r.shown)}")]
+            state = state_with_penalty(r.shown, r.penalty)
+            lines = [t(f"工位 {r.station}：{state}", f"Station {r.station}: {state}")]
             if cs is not None:
-                lines.append(t(f"已用 {hms(cs.used_seconds)} · 剩余 {hms(cs.remaining_seconds)}",
-                               f"Used {hms(cs.used_seconds)} · left "
-                               f"{hms(cs.remaining_seconds)}"))
+                lines.append(t(f"已用 {hms(cs.used_seconds)} · {left_label(cs)} "
+                               f"{left_digits(cs)}",
+                               f"Used {hms(cs.used_seconds)} · {left_label(cs)} "
+                               f"{left_digits(cs)}"))
             if r.note:
                 lines.append(r.note)
             return "\n".join(lines)
@@ -302,13 +359,14 @@ class TileDelegate(QStyledItemDelegate):
         painter.setFont(text_font(22, bold=True))
         painter.drawText(line1, left_top, str(index.data(StationRole)))
         painter.setFont(text_font(14, bold=True))
-        painter.drawText(line1, right_top, state_text(shown))
+        painter.drawText(line1, right_top,
+                         state_with_penalty(shown, index.data(PenaltyRole) or ""))
         if cs is not None:
             line2 = QRect(pad.left(), line1.bottom() + 2, pad.width(), 38)
-            painter.setFont(text_font(11))
-            painter.drawText(line2, left_top, t("剩余", "left"))
+            painter.setFont(text_font(11, bold=cs.remaining_seconds < 0))
+            painter.drawText(line2, left_top, left_label(cs))
             painter.setFont(digits_font(28))
-            painter.drawText(line2, right_top, hms(cs.remaining_seconds))
+            painter.drawText(line2, right_top, left_digits(cs))
             line3 = QRect(pad.left(), line2.bottom() + 2, pad.width(), 18)
             painter.setFont(text_font(12))
             used = t(f"已用 {hms(cs.used_seconds)}", f"used {hms(cs.used_seconds)}")

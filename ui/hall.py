@@ -18,11 +18,12 @@ from ui.clocks import (
     ClockModel,
     ClockRole,
     Index,
+    PenaltyRole,
     StateRole,
     StationRole,
     digits_font,
-    hms,
-    state_text,
+    left_digits,
+    state_with_penalty,
     text_font,
 )
 from ui.event_picker import EventPicker
@@ -84,10 +85,11 @@ class HallDelegate(QStyledItemDelegate):
         painter.setPen(colour)
         painter.setFont(text_font(int(h * 0.13), bold=True))
         painter.drawText(head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         state_text(shown))
+                         state_with_penalty(shown, index.data(PenaltyRole) or ""))
         body = QRect(r.left() + 6, r.top() + int(h * 0.36), r.width() - 12, int(h * 0.58))
         if cs is not None and shown != "stopped":
-            text = hms(cs.remaining_seconds)
+            # over the limit the digits count the time over; the state word says 超时 −10
+            text = left_digits(cs)
             size = min(int(h * 0.42), int(r.width() / (len(text) * 0.68)))
             painter.setFont(digits_font(size))
             painter.drawText(body, Qt.AlignmentFlag.AlignCenter, text)

@@ -13,7 +13,7 @@ from judging.errors import JiangxinError
 from judging.recheck import Sample, error_rate, full_recheck_needed, recheck_sample
 from judging.roles import allowed
 from judging.snapshots import ADDED, REMOVED, Change, diff
-from ui.clocks import hms
+from ui.clocks import hms, station_penalties
 from ui.event_picker import EventPicker
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel
@@ -49,6 +49,13 @@ def _v(row: Row, key: str) -> str:
     return "—" if v is None else str(v)
 
 
+def _practical(row: Row) -> str:
+    """The practical and, when the overtime rule took points off, the deduction beside it."""
+    pen = row.get("overtime")
+    return f"{_v(row, 'practical')}（{t('超时', 'overtime')} {pen}）" if pen \
+        else _v(row, "practical")
+
+
 def ranking_columns(decrypted: bool) -> list[Column[Row]]:
     right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
     centre = Qt.AlignmentFlag.AlignCenter
@@ -62,7 +69,7 @@ def ranking_columns(decrypted: bool) -> list[Column[Row]]:
                  Column("单位", "Unit", lambda r: _v(r, "unit"))]
     cols += [
         Column("理论", "Theory", lambda r: _v(r, "theory"), align=right),
-        Column("实操", "Practical", lambda r: _v(r, "practical"), align=right),
+        Column("实操", "Practical", _practical, align=right),
         Column("总分", "Total", lambda r: _v(r, "total"), align=right, bold=True),
         Column("用时", "Time used", lambda r: hms(r["time_used_s"])
                if r.get("time_used_s") is not None else "—", align=right),
@@ -243,7 +250,9 @@ class ResultsScreen(QWidget):
             self.model.set_rows([])
             self.status.setText(str(exc))
             return
-        rows = self.data["rows"]
+        # the overtime deduction beside the practical (judging/scoring.py's, per station)
+        over = station_penalties(c, self.event_id)
+        rows = [dict(r, overtime=over.get(r["station"] or "", "")) for r in self.data["rows"]]
         cols = ranking_columns(bool(self.data["decrypted"]))
         if [x.zh for x in cols] != [x.zh for x in self.model.columns]:
             self.model.beginResetModel()

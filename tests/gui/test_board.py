@@ -137,9 +137,27 @@ def test_overtime_is_warned_in_words(qtbot, drawn: Path) -> None:
     board._update_labels()
     assert shown(board)["04"] == "overtime"
     i = board.model.row_of("04")
-    assert board.model.index(i, ClockModel.REMAINING).data() == "+0:01:15"
-    assert board.model.index(i, ClockModel.STATE).data() == "超时"
-    assert "已到时" in board.warning.text()
+    # 超时 with the time over, never "剩余 +0:01:15"; the deduction (2 started minutes × 1
+    # point, the event's rule) beside it, on the tile, in the table and in the warning
+    assert board.model.index(i, ClockModel.REMAINING).data() == "超时 0:01:15"
+    assert board.model.index(i, ClockModel.STATE).data() == "超时 −2"
+    assert board.model.penalty("04") == "−2"
+    assert "已到时" in board.warning.text() and "04（−2）" in board.warning.text()
+    board.model.tick(t0 + 240 * 60 + 601)  # over max_min: the rule zeroes the practical
+    assert board.model.penalty("04") == "实操计0分"
+    painted = tile_image(board, "04")
+    board.model.tick(t0 + 240 * 60 - 60)  # back in time: no deduction shown
+    assert board.model.penalty("04") == ""
+    assert board.model.index(i, ClockModel.STATE).data() == "即将到时"
+    assert tile_image(board, "04") != painted
+
+
+def tile_image(board: BoardScreen, station: str) -> bytes:
+    """The pixels the board painted for one station's tile."""
+    board.view.viewport().repaint()
+    rect = board.view.visualRect(board.model.index(board.model.row_of(station), 0))
+    img = board.view.viewport().grab(rect).toImage()
+    return bytes(img.constBits())
 
 
 def test_a_judge_sees_the_board_but_cannot_run_the_clocks(qtbot, drawn: Path) -> None:

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from db.ops.people import competitors
 from db.ops.timing import clock_action
 from tests.conftest import USERS
-from ui.board import ClockModel, ClockRole, NoteRole, StateRole
+from ui.board import ClockModel, ClockRole, NoteRole, StateRole, TileDelegate
 from ui.hall import HallScreen
 from ui.state import AppState
 
@@ -94,3 +96,43 @@ def test_escape_closes_the_full_screen_window(qtbot, running) -> None:
     qtbot.waitExposed(hall)
     qtbot.keyClick(hall, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not hall.isVisible())
+
+
+class RecordingPainter(QPainter):
+    """A real painter on an image that also keeps every text it was asked to draw."""
+
+    def __init__(self, image: QImage) -> None:
+        super().__init__(image)
+        self.texts: list[str] = []
+
+    def drawText(self, *args) -> None:  # noqa: N802 - Qt's name
+        self.texts.extend(a for a in args if isinstance(a, str))
+        super().drawText(*args)
+
+
+def painted_texts(delegate, model, station: str) -> list[str]:
+    image = QImage(QSize(320, 200), QImage.Format.Format_ARGB32)
+    painter = RecordingPainter(image)
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, 320, 200)
+    delegate.paint(painter, option, model.index(model.row_of(station), 0))
+    painter.end()
+    return painter.texts
+
+
+def test_overtime_reads_as_such_with_its_deduction_on_both_screens(qtbot, running) -> None:
+    # issue 17: "剩余 +0:09:29" with no word of the −10 the practical loses
+    state, t0 = running
+    hall = HallScreen(state)
+    qtbot.addWidget(hall)
+    hall.model.tick(t0 + 240 * 60 + 9 * 60 + 29)  # 01 runs 9:29 over: 10 started minutes
+    assert hall.model.shown("01") == "overtime"
+    projector = painted_texts(hall.view.itemDelegate(), hall.model, "01")
+    assert "超时 −10" in projector and "0:09:29" in projector
+    assert not any("+" in x or "剩余" in x for x in projector), projector
+    tile = painted_texts(TileDelegate(), hall.model, "01")
+    assert "超时 −10" in tile and "超时" in tile and "0:09:29" in tile
+    assert not any("+" in x or "剩余" in x for x in tile), tile
+    hall.model.tick(t0 + 60)  # 03 started too, a minute ago
+    in_time = painted_texts(TileDelegate(), hall.model, "03")
+    assert "剩余" in in_time and "3:59:00" in in_time and not any("−" in x for x in in_time)

@@ -137,3 +137,28 @@ def test_the_encryption_officer_decrypts_in_the_app(qtbot, example_db) -> None:
 def test_only_the_encryption_officer_sees_the_decrypt_button(qtbot, example_db) -> None:
     _state, screen = open_results(qtbot, example_db("locked"), who="chief")
     assert not screen.decrypt_btn.isVisible()
+
+
+def test_the_practical_shows_the_overtime_deduction_beside_it(qtbot, example_db,
+                                                             tmp_path: Path) -> None:
+    from db.ops.timing import import_times
+
+    state, screen = open_results(qtbot, example_db("verified"))
+    col = headers(screen.model).index("实操")
+
+    def practical(station: str) -> str:
+        row = next(i for i, r in enumerate(screen.model.rows) if r["station"] == station)
+        return str(screen.model.index(row, col).data())
+
+    assert practical("07") == "88.90" and "超时" not in practical("08")  # all in time
+    # 07 handed in 2:05 over the 240 minutes (3 started minutes, 1 point each); 08 12 minutes
+    # over, past the rule's max_min of 10: its practical is 0
+    times = tmp_path / "late.csv"
+    times.write_text("event,station,used_seconds,extra_seconds\n"
+                     f"GJQG,07,{240 * 60 + 125},0\nGJQG,08,{240 * 60 + 720},0\n"
+                     f"GJQG,09,{240 * 60 + 125},300\n", encoding="utf-8")
+    with qtbot.waitSignal(state.changed):
+        state.apply(import_times, times)
+    assert practical("07") == "85.90（超时 −3）"
+    assert practical("08") == "0.00（超时 实操计0分）"
+    assert practical("09") == "70.66"  # 5 minutes extra granted: in time, nothing off

@@ -10,10 +10,12 @@ from judging.errors import InputErrors
 from judging.ranking import Standing, quota_cutoffs, rank, scale_scores
 from judging.scheme import Event, load_competition
 from judging.scoring import (
+    OvertimePenalty,
     aspect_mark,
     band_points,
     check_value,
     minutes_over,
+    overtime_penalty,
     practical_score,
     total_score,
 )
@@ -168,6 +170,24 @@ def test_zero_rule_and_stop_rule() -> None:
     stop = event('overtime = { rule = "stop" }')
     assert practical_score(stop, m, 9999) == 80
     assert minutes_over(None, 3600) == 0
+
+
+def test_the_penalty_the_screens_show_is_the_one_the_score_takes() -> None:
+    # the board, projector and results screen show overtime_penalty; it must be what
+    # practical_score applies, minute by minute, under every rule
+    marks_of = {"A1": [D(80)]}
+    for rule in ('{ rule = "deduct", points_per_min = 1.5, max_min = 10 }',
+                 '{ rule = "zero" }', '{ rule = "stop" }'):
+        ev = event(f"overtime = {rule}")
+        m = {k: aspect_mark(ev.aspects[k], v, 2) for k, v in marks_of.items()}
+        for used in (3599, 3600, 3601, 3661, 4200, 4201, 9999):
+            p = overtime_penalty(ev.overtime, used, 3600)
+            shown = D(0) if p.zeroed else max(D(80) - p.points, D(0))
+            assert practical_score(ev, m, used) == shown, (rule, used)
+    ev = event('overtime = { rule = "deduct", points_per_min = 1, max_min = 10 }')
+    assert overtime_penalty(ev.overtime, 3600 + 569, 3600) == OvertimePenalty(10, D(10))
+    assert overtime_penalty(ev.overtime, 3600 + 601, 3600).zeroed
+    assert not overtime_penalty(ev.overtime, 3600, 3600).applies
 
 
 # ---- totals and ranking ------------------------------------------------------------------------
