@@ -1,5 +1,9 @@
 """审计日志 The audit log: every write with who, when, what and why, filtered by user, action,
-table and time; and a button that checks the hash chain end to end (on a worker thread)."""
+table and time; and a button that checks the hash chain end to end (on a worker thread).
+
+Each record reads in words (db/ops/audit_log.py describe): what was done, to which event and
+workstation, before → after, and why; the recorded row itself stays in the last column for
+the roles that may see it."""
 
 from __future__ import annotations
 
@@ -7,7 +11,17 @@ import datetime as dt
 import json
 from typing import Any
 
-from db.ops.audit_log import AuditRecord, AuditReport, check_chain, filters, log_records
+from db.ops.audit_log import (
+    AuditLine,
+    AuditReport,
+    Words,
+    action_words,
+    check_chain,
+    describe,
+    filters,
+    log_records,
+    table_words,
+)
 from db.store.changes import Changes, Kind
 from ui.i18n import role_label, t
 from ui.models import Column, RowsModel
@@ -29,7 +43,7 @@ from ui.qt import (
 )
 from ui.state import AppState
 
-Row = AuditRecord
+Row = AuditLine
 LIMIT = 5000
 OK_BG, BAD_BG = "#dcf2dc", "#f9c0c0"
 
@@ -43,7 +57,7 @@ def local_time(iso: str) -> str:
 
 def content(row: Row) -> str:
     """The recorded row, compact: key=value without the bookkeeping fields."""
-    text = row.after
+    text = row.record.after
     if not text:
         return ""
     try:
@@ -56,16 +70,23 @@ def content(row: Row) -> str:
     return str(value)
 
 
+def words(w: Words) -> str:
+    return t(w.zh, w.en)
+
+
 def columns(show_content: bool) -> list[Column[Row]]:
     cols: list[Column[Row]] = [
-        Column("序号", "No.", lambda r: r.seq,
+        Column("序号", "No.", lambda r: r.record.seq,
                align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-        Column("时间", "Time", lambda r: local_time(r.at), tooltip=lambda r: r.at),
-        Column("用户", "User", lambda r: r.user, bold=True),
-        Column("角色", "Role", lambda r: role_label(r.role)),
-        Column("操作", "Action", lambda r: r.action),
-        Column("数据表", "Table", lambda r: r.table or ""),
-        Column("原因", "Reason", lambda r: r.reason),
+        Column("时间", "Time", lambda r: local_time(r.record.at), tooltip=lambda r: r.record.at),
+        Column("用户", "User", lambda r: r.record.user, bold=True),
+        Column("角色", "Role", lambda r: role_label(r.record.role)),
+        Column("操作", "Action", lambda r: words(r.action), bold=True,
+               tooltip=lambda r: r.record.action),
+        Column("对象", "On", lambda r: words(r.target), tooltip=lambda r: words(r.target)),
+        Column("变化（前 → 后）", "Change (before → after)", lambda r: words(r.change),
+               tooltip=lambda r: words(r.change)),
+        Column("原因", "Reason", lambda r: r.why, tooltip=lambda r: r.why),
     ]
     if show_content:
         cols.append(Column("内容", "Content", content, tooltip=content))
@@ -82,6 +103,7 @@ class AuditScreen(QWidget):
         self.state = state
         self.report: AuditReport | None = None
         self.task: Any = None
+        self._stale = False  # a change came while hidden: reload when shown
 
         self.user = QComboBox()
         self.action = QComboBox()
@@ -169,7 +191,10 @@ class AuditScreen(QWidget):
             combo.clear()
             combo.addItem(t("全部", "All"), None)
             for v in values[key]:
-                combo.addItem(v, v)
+                # actions and tables in words, the recorded name as the item's data
+                label = words(action_words(v)) if key == "action" else \
+                    words(table_words(v)) if key == "table" else v
+                combo.addItem(label, v)
             i = combo.findData(keep) if keep else 0
             combo.setCurrentIndex(max(i, 0))
             combo.blockSignals(False)
@@ -204,12 +229,16 @@ class AuditScreen(QWidget):
             self.model.beginResetModel()
             self.model.columns = cols
             self.model.endResetModel()
-        rows = log_records(c, user=self.user.currentData(), action=self.action.currentData(),
-                       table=self.table_pick.currentData(),
-                       since=self._iso(self.since) if self.use_since.isChecked() else None,
-                       until=self._iso(self.until) if self.use_until.isChecked() else None,
-                       limit=LIMIT)
+        records = log_records(c, user=self.user.currentData(),
+                              action=self.action.currentData(),
+                              table=self.table_pick.currentData(),
+                              since=self._iso(self.since) if self.use_since.isChecked() else None,
+                              until=self._iso(self.until) if self.use_until.isChecked() else None,
+                              limit=LIMIT)
+        # judges and recorders read which workstation, never which candidate
+        rows = describe(c, records, identities=self._shows_content())
         self.model.set_rows(rows)
+        self._stale = False
         if self.model.rowCount() and not getattr(self, "_sized", False):
             # size columns from the first rows only: measuring 5,000 rows takes a second
             self.view.horizontalHeader().setResizeContentsPrecision(200)
@@ -222,7 +251,15 @@ class AuditScreen(QWidget):
     def refresh(self, changes: Changes, initiator: object = None) -> None:
         # every write adds audit records
         if changes.touches(Kind.AUDIT, Kind.USERS, Kind.SESSION):
+            if self.isVisible():
+                self.reload(refill=True)
+            else:  # every write adds records: while hidden, read them once when shown
+                self._stale = True
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        if self._stale:
             self.reload(refill=True)
+        super().showEvent(event)  # type: ignore[arg-type]
 
     # ---- verification --------------------------------------------------------------------
     def start_verify(self) -> None:

@@ -46,12 +46,15 @@ def test_filters(qtbot, example_db, qtmodeltester) -> None:
     chief = USERS["chief"][0]
     screen.user.setCurrentIndex(screen.user.findData(chief))
     assert set(column(screen, "用户")) == {chief}
-    assert set(column(screen, "操作")) == {"times.import"}
+    assert set(column(screen, "操作")) == {"导入用时"}  # in words, not "times.import"
+    assert all(x.startswith("GJQG · 工位 ") for x in column(screen, "对象"))
+    assert all(x.startswith("用时 ") for x in column(screen, "变化（前 → 后）"))
 
     screen.clear_filters()
     screen.action.setCurrentIndex(screen.action.findData("marks.enter"))
+    assert screen.action.currentText() == "录入分数"  # the filter lists words too
     marks = screen.model.rowCount()
-    assert 0 < marks < total and set(column(screen, "数据表")) == {"marks"}
+    assert 0 < marks < total and set(column(screen, "操作")) == {"录入分数", "复核录入"}
     screen.table_pick.setCurrentIndex(screen.table_pick.findData("draws"))
     assert screen.model.rowCount() == 0  # both filters apply
 
@@ -92,3 +95,28 @@ def test_verify_shows_tampering_plainly(qtbot, example_db) -> None:
 def test_judges_do_not_see_recorded_rows(qtbot, example_db) -> None:
     _state, screen = open_audit(qtbot, example_db("drawn"), who="judge")
     assert "内容" not in [c.zh for c in screen.model.columns]
+
+
+def test_the_supervisor_reads_who_did_what_to_which_station_and_why(qtbot, example_db) -> None:
+    from db.ops.marking import clear_mark
+
+    state, screen = open_audit(qtbot, example_db("verified"))
+    chief = AppState()
+    chief.open(state.contest.path)
+    chief.sign_in(*USERS["chief"])
+    chief.apply(clear_mark, "GJQG", "05", "A4", "赵一", "记分员看错了行")
+    screen.reload(refill=True)
+    row = {c.zh: screen.model.index(0, i).data() for i, c in enumerate(screen.model.columns)}
+    assert row["用户"] == USERS["chief"][0] and row["角色"] == "裁判长"
+    assert row["操作"] == "清除分数"
+    assert row["对象"] == "GJQG · 工位 05 · 评分项 A4 · 裁判 赵一"
+    assert row["变化（前 → 后）"] == "7 → —"
+    assert row["原因"] == "记分员看错了行"
+
+
+def test_a_judge_reads_stations_never_candidate_numbers(qtbot, example_db) -> None:
+    _state, screen = open_audit(qtbot, example_db("drawn"), who="judge")
+    texts = [str(screen.model.index(r, c).data()) for r in range(screen.model.rowCount())
+             for c in range(screen.model.columnCount())]
+    assert any("工位 05" in x for x in texts)
+    assert not any("GJQG-0" in x for x in texts)
