@@ -143,6 +143,10 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "merge": ("合并另一台电脑的数据", "merged another laptop's data"),
     "laptop.new": ("复制为新电脑", "copied for a new laptop"),
     "backup.folder": ("设置备份文件夹", "set the backup folder"),
+    "rules": ("记录赛事规则文件", "recorded the competition rules"),
+    "checkpoint": ("签署审计链", "signed the audit chain"),
+    "officer.key": ("生成加密裁判密钥", "made the encryption officer's key"),
+    "seal.legacy": ("将抽签结果加密封存", "sealed an earlier draw"),
 }
 
 # a few actions read differently by the table their row went to
@@ -151,6 +155,13 @@ _TABLE_ACTION: dict[tuple[str, str], tuple[str, str]] = {
     ("init", "keys"): ("生成赛事签名密钥", "made the contest signing key"),
     ("draw", "assignments"): ("抽签：分配工位", "drew a workstation"),
     ("draw", "draws"): ("抽签", "drew the workstations"),
+    ("draw", "lots"): ("抽签：分配工位", "drew a workstation"),
+    ("draw", "lot_conflicts"): ("抽签：同单位裁判回避", "kept a same-unit judge off a station"),
+    ("draw", "seals"): ("抽签结果加密封存", "sealed the draw"),
+    ("init", "officer_keys"): ("生成加密裁判密钥", "made the encryption officer's key"),
+    ("decrypt", "assignments"): ("解密：参赛编号对应选手", "decrypted: who holds a lot"),
+    ("checkin", "lot_statuses"): ("迟到超时，记为缺考", "late past the limit: absent"),
+    ("theory.import", "seals"): ("理论成绩加密封存", "sealed the theory scores"),
     ("checkin", "statuses"): ("迟到超时，记为缺考", "late past the limit: absent"),
     ("certificates", "revocations"): ("撤销证书", "revoked a certificate"),
 }
@@ -165,8 +176,17 @@ TABLE_WORDS: dict[str, tuple[str, str]] = {
     "decryptions": ("解密", "decryptions"), "snapshots": ("公示版本", "published snapshots"),
     "appeals": ("申诉", "appeals"), "certificates": ("证书", "certificates"),
     "revocations": ("证书撤销", "revocations"), "meta": ("设置", "settings"),
-    "merges": ("合并", "merges"),
+    "merges": ("合并", "merges"), "lots": ("工位签", "lots"),
+    "lot_conflicts": ("回避", "same-unit judges kept off"), "seals": ("加密封存", "seals"),
+    "lot_checkins": ("检录", "check-ins"), "lot_statuses": ("选手状态", "statuses"),
+    "officer_keys": ("加密裁判密钥", "officer keys"),
+    "signed_heads": ("审计链签名", "signed heads"),
 }
+
+# never shown as raw content: blobs and bookkeeping; and for judges and recorders, who is who
+_BOOKKEEPING = frozenset({"uid", "at", "by", "device", "draw", "signature", "sealed", "public"})
+_IDENTITIES = frozenset({"candidate", "competitor", "name", "unit", "id_number", "judge",
+                         "region", "gender"})
 
 _STATUS = {"ok": ("正常", "OK"), "absent": ("缺考", "absent"),
            "withdrawn": ("弃权", "withdrawn"), "terminated": ("终止比赛", "terminated"),
@@ -372,11 +392,12 @@ def _line(ctx: _Context, r: AuditRecord, identities: bool) -> AuditLine:
         ev, st, cand = ctx.person(row.get("competitor"))
         target = _person_words(ev or a.get("event"), st, cand, a.get("row"), identities)
         change = _w(f"理论 {_num(a.get('score'))}", f"theory {_num(a.get('score'))}")
-    elif r.table in ("checkins", "statuses"):
-        row = ctx.row(r.table, r.row_uid)
+    elif r.table in ("checkins", "statuses", "lot_checkins", "lot_statuses"):
+        row = ctx.row(r.table, r.row_uid) if r.table in ("checkins", "statuses") else a
         ev, st, cand = ctx.person(row.get("competitor"))
-        target = _person_words(ev or row.get("event"), st, cand, None, identities)
-        if r.table == "checkins":
+        target = _person_words(ev or row.get("event"), st or str(row.get("station") or ""),
+                               cand, None, identities)
+        if r.table.endswith("checkins"):
             late = int(a.get("late_min") or row.get("late_min") or 0)
             change = _w(f"迟到 {late} 分钟", f"{late} min late") if late else _w("准时", "on time")
         else:
@@ -391,10 +412,10 @@ def _line(ctx: _Context, r: AuditRecord, identities: bool) -> AuditLine:
     elif r.table == "competitors":
         row_no = a.get("row")
         target = _w(f"{a.get('event', '')} 第 {row_no} 行", f"{a.get('event', '')} row {row_no}")
-    elif r.table == "assignments":
+    elif r.table in ("assignments", "lots"):
         lot = a.get("candidate")
         drawn = a.get("station")
-        target = _where(ctx.row("assignments", r.row_uid).get("event"))
+        target = _where(a.get("event") or ctx.row("assignments", r.row_uid).get("event"))
         if identities and lot:
             change = _w(f"参赛编号 {lot} → 工位 {drawn}", f"candidate {lot} → station {drawn}")
         else:
@@ -412,6 +433,36 @@ def _line(ctx: _Context, r: AuditRecord, identities: bool) -> AuditLine:
             zh += f"，监督 {a['witness']}"
             en += f", witnessed by {a['witness']}"
         change = Words(zh, en)
+    elif r.table == "lot_conflicts":
+        target = _where(a.get("event"), a.get("station"))
+        if identities:
+            change = _w(f"裁判 {a.get('judge', '')} 不评此工位",
+                        f"judge {a.get('judge', '')} does not mark it")
+    elif r.table == "seals":
+        target = _where(a.get("event"))
+        holder = {"officer": ("加密裁判", "the encryption officer"),
+                  "recovery": ("总部恢复密钥", "headquarters' recovery key")}.get(
+            str(a.get("purpose")), (str(a.get("purpose")), str(a.get("purpose"))))
+        what_zh = {"draw": "抽签结果", "theory": "理论成绩"}.get(str(a.get("kind")),
+                                                             str(a.get("kind")))
+        what_en = {"draw": "the draw", "theory": "theory scores"}.get(str(a.get("kind")),
+                                                                  str(a.get("kind")))
+        change = _w(f"{what_zh}封存给{holder[0]}（密钥 {a.get('key_id', '')}）",
+                    f"{what_en} sealed to {holder[1]} (key {a.get('key_id', '')})")
+    elif r.table == "officer_keys":
+        change = _w(f"密钥 {a.get('key_id', '')}", f"key {a.get('key_id', '')}")
+    elif r.table == "signed_heads":
+        change = _w(f"审计链至第 {a.get('seq')} 条已签名（密钥 {a.get('key_id', '')}）",
+                    f"chain signed up to record {a.get('seq')} (key {a.get('key_id', '')})")
+        # the reason it writes itself: "lock GJQG", "publish GJQG #2", "export"
+        when = why.split(" ")
+        if when and when[0] in ("lock", "publish", "export"):
+            zh = {"lock": "锁定", "publish": "发布公示", "export": "导出成绩文件"}[when[0]]
+            target = _w(f"{zh}时 {' '.join(when[1:])}".strip(),
+                        f"at {' '.join(when)}".strip())
+            why = ""
+    elif act == "rules":
+        change = _w(f"{a.get('file', '')} SHA-256 {str(a.get('competition_sha256', ''))[:16]}…")
     elif r.table == "locks":
         target = _where(a.get("event"))
         module = a.get("module")
@@ -430,6 +481,10 @@ def _line(ctx: _Context, r: AuditRecord, identities: bool) -> AuditLine:
         change = _w(f"第 {a.get('number')} 版", f"snapshot {a.get('number')}")
     elif r.table == "decryptions":
         target = _where(a.get("event"))
+        if a.get("lots") is not None:
+            change = _w(f"{a.get('lots')} 个工位签已对应选手，理论成绩 {a.get('theory', 0)} 条",
+                        f"{a.get('lots')} lots joined to their competitors, "
+                        f"{a.get('theory', 0)} theory scores")
     elif r.table == "certificates":
         row = ctx.row("certificates", r.row_uid)
         ev, st, _cand = ctx.person(row.get("competitor"))
@@ -464,15 +519,18 @@ def _line(ctx: _Context, r: AuditRecord, identities: bool) -> AuditLine:
         change = _w("模板已修改", "template changed")
     elif act == "export":
         change = _w(f"SHA-256 {str(a.get('sha256', ''))[:16]}…") if a.get("sha256") else NONE
-    elif a:  # anything else: its content, compact (nothing hidden)
-        change = _w(", ".join(f"{k}={v}" for k, v in a.items()
-                              if k not in ("uid", "at", "by", "device")))
+    elif a:  # anything else: its content, compact (what its reader may see)
+        hidden = _BOOKKEEPING if identities else _BOOKKEEPING | _IDENTITIES
+        target = _where(a.get("event"), a.get("station"))
+        change = _w(", ".join(f"{k}: {v}" for k, v in a.items()
+                              if k not in hidden and k not in ("event", "station")))
     if r.action == "draw" and why.endswith(" draw of " + (target.zh.split(" ")[0] or "?")):
         why = ""  # the bookkeeping reason the draw writes itself ("paper draw of GJQG")
     # an import's reason is "from file.csv": the file is where it came from, not why
-    if why.startswith("from ") and r.action.endswith((".import", ".enter", ".file", "init")):
+    if why.startswith("from ") and r.action.endswith((".import", ".enter", ".file", "init",
+                                                      "rules")):
         source = why[5:]
-        if source in target.zh:
+        if source in target.zh or source in change.zh:
             return AuditLine(r, action, target, change, "")
         target = Words(f"{target.zh}（文件 {source}）" if target else f"文件 {source}",
                        f"{target.en} (file {source})" if target else f"file {source}")

@@ -84,8 +84,11 @@ def test_every_record_of_the_example_reads_in_words(example_db: Callable[[str], 
     for line in lines:
         if line.record.table in ("marks", "times", "theory"):
             assert "工位 " in line.target.zh, line.sentence()
-    draws = [x for x in lines if x.record.table == "assignments"]
-    assert len(draws) == 12 and all("参赛编号 GJQG-" in x.change.zh for x in draws)
+    # the draw (sealed to the encryption officer) and its opening at decryption
+    for table in ("lots", "assignments"):
+        drawn = [x for x in lines if x.record.table == table]
+        assert len(drawn) == 12 and all("参赛编号 GJQG-" in x.change.zh and "→ 工位 " in
+                                        x.change.zh for x in drawn), table
 
 
 def test_judges_and_recorders_read_stations_never_candidates(
