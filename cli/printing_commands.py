@@ -20,7 +20,7 @@ def _err(text: str) -> None:
 
 def cmd_certificates(args: argparse.Namespace) -> int:
     from db.ops import certificates as certs
-    from printing.certificates import PORTRAIT
+    from printing.certificates import PDF, PORTRAIT
 
     c = _open(args)
     user, pin = _credentials(args)
@@ -32,7 +32,7 @@ def cmd_certificates(args: argparse.Namespace) -> int:
         certs.verify_url(c)
         passphrase = signing_passphrase()
     if args.seal:  # kept with the contest's template (audited) for every later print
-        certs.set_template(c, seal=str(Path(args.seal).resolve()))
+        certs.set_template(c, seal=str(Path(args.seal).resolve()), printer=PDF)
     tpl = certs.template(c)
     if args.portrait:
         tpl = dataclasses.replace(tpl, orientation=PORTRAIT.orientation)
@@ -50,7 +50,7 @@ def cmd_certificates(args: argparse.Namespace) -> int:
             raise InputError("--out FILE.pdf is needed", field="--out")
         done = certs.reprint_certificates(c, user, None, args.reprint, args.reason or "",
                                           template_override=tpl, out=args.out,
-                                          passphrase=passphrase)
+                                          passphrase=passphrase, printer=PDF)
         for cert in done:
             print(f"{cert.serial}  {cert.name}  补发 duplicate  {cert.short_code}")
         print(f"wrote {args.out}: {len(done)} reprint(s) / 补发 {len(done)} 张")
@@ -66,7 +66,7 @@ def cmd_certificates(args: argparse.Namespace) -> int:
             _err(f"skipped {ev}: {why} / 跳过")
     done = certs.issue_certificates(c, user, None, events, template_override=tpl, out=args.out,
                                     reissue_revoked=args.reissue_revoked,
-                                    passphrase=passphrase)
+                                    passphrase=passphrase, printer=PDF)
     for cert in done:
         print(f"{cert.serial}  {cert.name}  {cert.award or ''}  {cert.short_code}")
     if done:
@@ -166,9 +166,10 @@ def _print_verdict(v: Any) -> None:
 
 def cmd_forms(args: argparse.Namespace) -> int:
     from db.ops.paper_forms import KIND_LABELS, write_form
+    from printing import forms
 
     c = _open(args)
-    digest = write_form(c, args.kind, args.event, args.out)
+    digest = write_form(c, args.kind, args.event, args.out, forms)
     zh, en = KIND_LABELS[args.kind]
     print(f"wrote {args.out}: {zh} {en}, {args.event}")
     if digest is not None:

@@ -1,8 +1,11 @@
-"""What a certificate says: the printed fields, shared by printing/ and verification."""
+"""What a certificate says (the printed fields) and how it looks (the template kept with the
+contest): plain data shared by db/ (which issues and records), printing/ (which draws) and
+verification."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,49 @@ def certificate_award(award: str | None, rule: str) -> str | None:
     if award is not None and rule == "worldskills":
         return WORLDSKILLS_AWARDS_ZH.get(award, award)
     return award
+
+
+@dataclass(frozen=True)
+class CertificateTemplate:
+    """How certificates look and read: a contest setting. Wording uses {field} placeholders.
+
+    Placeholders: name, unit, competition, event, group, event_group (工具钳工（职工组）),
+    award, title, grade, place. ``wording`` maps an award string to its own body text.
+    """
+
+    orientation: str = "landscape"  # or "portrait"
+    heading: str = "荣誉证书"
+    salutation: str = "{name} 同志："
+    body: str = "在{competition}“{event_group}”项目中，成绩优异，荣获{award}。"
+    body_no_award: str = "在{competition}“{event_group}”项目中，成绩优良。"
+    wording: Mapping[str, str] = field(default_factory=dict)
+    title_line: str = "授予“{title}”称号。"
+    grade_line: str = "晋升{grade}职业技能等级。"
+    closing: str = "特发此证，以资鼓励。"
+    seal_placeholder: str = "（盖章）"
+    background: str | None = (
+        None  # an image under everything (e.g. a scanned paper design)
+    )
+    seal: str | None = None  # a PNG with transparency placed over organiser and date
+    draw_frame: bool = True  # the vector border; off when a background already has one
+    verify_hint: str = "手机扫码核验 Scan to verify"
+    short_code_label: str = "验证码"
+    # 套打: pre-printed stock already has the border, the heading and the seal line, so only
+    # the variable text (name, wording, organiser, date, serial, QR) is printed
+    preprinted: bool = False
+
+    def texts(self) -> list[str]:
+        """Every fixed text printed, for the glyph check."""
+        return [
+            self.heading,
+            self.salutation,
+            self.body,
+            self.body_no_award,
+            self.title_line,
+            self.grade_line,
+            self.closing,
+            self.seal_placeholder,
+            self.verify_hint,
+            self.short_code_label,
+            *self.wording.values(),
+        ]

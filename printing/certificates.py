@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import string
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from judging.certificate import CertificateData
+from judging.certificate import CertificateTemplate as CertificateTemplate  # re-exported
 from judging.errors import InputError
 from printing import fonts
 from printing.qr import draw_qr, qr_code
@@ -28,59 +29,14 @@ _NO_LINE_START = set("，。、；：？！）》」』”’·…—%")
 _NO_LINE_END = set("（《「『“‘")
 
 
-@dataclass(frozen=True)
-class CertificateTemplate:
-    """How certificates look and read: a contest setting. Wording uses {field} placeholders.
-
-    Placeholders: name, unit, competition, event, group, event_group (工具钳工（职工组）),
-    award, title, grade, place. ``wording`` maps an award string to its own body text.
-    """
-
-    orientation: str = "landscape"  # or "portrait"
-    heading: str = "荣誉证书"
-    salutation: str = "{name} 同志："
-    body: str = "在{competition}“{event_group}”项目中，成绩优异，荣获{award}。"
-    body_no_award: str = "在{competition}“{event_group}”项目中，成绩优良。"
-    wording: Mapping[str, str] = field(default_factory=dict)
-    title_line: str = "授予“{title}”称号。"
-    grade_line: str = "晋升{grade}职业技能等级。"
-    closing: str = "特发此证，以资鼓励。"
-    seal_placeholder: str = "（盖章）"
-    background: str | None = (
-        None  # an image under everything (e.g. a scanned paper design)
-    )
-    seal: str | None = None  # a PNG with transparency placed over organiser and date
-    draw_frame: bool = True  # the vector border; off when a background already has one
-    verify_hint: str = "手机扫码核验 Scan to verify"
-    short_code_label: str = "验证码"
-    # 套打: pre-printed stock already has the border, the heading and the seal line, so only
-    # the variable text (name, wording, organiser, date, serial, QR) is printed
-    preprinted: bool = False
-
-    @property
-    def pagesize(self) -> tuple[float, float]:
-        """The page size in points."""
-        w, h = landscape(A4) if self.orientation == "landscape" else A4
-        return float(w), float(h)
-
-    def texts(self) -> list[str]:
-        """Every fixed text printed, for the glyph check."""
-        return [
-            self.heading,
-            self.salutation,
-            self.body,
-            self.body_no_award,
-            self.title_line,
-            self.grade_line,
-            self.closing,
-            self.seal_placeholder,
-            self.verify_hint,
-            self.short_code_label,
-            *self.wording.values(),
-        ]
-
-
 PORTRAIT = CertificateTemplate(orientation="portrait")
+
+
+def page_size(t: CertificateTemplate) -> tuple[float, float]:
+    """The page size of a template in points: A4, landscape or portrait."""
+    w, h = landscape(A4) if t.orientation == "landscape" else A4
+    return float(w), float(h)
+
 
 _DIGITS = "〇一二三四五六七八九"
 
@@ -305,7 +261,7 @@ def _geometry(template: CertificateTemplate) -> _Geometry:
     0.7 mm and more, for a phone at arm's length) and its quiet zone (4 modules) is kept clear
     of the corner frets (which end 31.3 mm from the page's edges) and of all text: the short
     code and the hint stand to its right, in the information block."""
-    w, h = template.pagesize
+    w, h = page_size(template)
     if template.orientation == "landscape":
         return _Geometry(
             w,
@@ -496,17 +452,18 @@ def _duplicate_mark(c: Canvas, g: _Geometry) -> None:
 # ---------------------------------------------------------------- batch
 
 
+def template_problems(t: CertificateTemplate) -> list[str]:
+    """Characters of the template's fixed texts that no embedded font has, in words."""
+    return [f"证书模板「{text}」中的字「{ch}」(U+{ord(ch):04X}) 字库中没有 / no font has this "
+            "character" for text in t.texts() for ch in fonts.missing_glyphs(text)]
+
+
 def check_certificates(
     certs: Sequence[CertificateData], template: CertificateTemplate | None = None
 ) -> list[str]:
     """Every problem that would stop printing, in words: characters no font has, missing QR."""
     t = template or CertificateTemplate()
-    problems = [p.message for p in fonts.check_fields(certs)]
-    for text in t.texts():
-        for ch in fonts.missing_glyphs(text):
-            problems.append(
-                f"证书模板「{text}」中的字「{ch}」(U+{ord(ch):04X}) 字库中没有"
-            )
+    problems = [p.message for p in fonts.check_fields(certs)] + template_problems(t)
     for cert in certs:
         if not cert.qr_text:
             problems.append(f"{cert.name}（{cert.serial}）没有签名二维码 / not signed")
@@ -535,7 +492,7 @@ def render_certificates(
     g = _geometry(t)
     c = Canvas(
         out if not isinstance(out, Path) else str(out),
-        pagesize=t.pagesize,
+        pagesize=page_size(t),
         pageCompression=1,
         initialFontName=fonts.SANS,  # never a reference to a font that is not embedded
     )
@@ -552,3 +509,21 @@ def render_certificates(
         if progress:
             progress(i, total)
     c.save()
+
+
+class PdfCertificates:
+    """The certificate printer that db.ops.certificates is handed (its CertificatePrinter):
+    the check before anything is signed, and the render callable that writes the PDF."""
+
+    def check(self, certs: Sequence[CertificateData], template: CertificateTemplate
+              ) -> list[str]:
+        """Characters of the fields (unsigned yet) or of the template that no font has."""
+        return [p.message for p in fonts.check_fields(certs)] + template_problems(template)
+
+    def render(self, certs: Sequence[CertificateData], template: CertificateTemplate,
+               out: str | Path | BinaryIO, progress: Progress | None = None) -> None:
+        """One page per signed certificate to ``out`` (render_certificates)."""
+        render_certificates(certs, template, out, progress)
+
+
+PDF = PdfCertificates()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -11,6 +10,10 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from judging.forms import FormAspect as FormAspect  # the forms' input, plain data
+from judging.forms import FormEvent as FormEvent
+from judging.forms import FormModule as FormModule
+from judging.forms import PersonRow as PersonRow
 from printing import fonts
 
 Out = str | Path | BinaryIO
@@ -24,58 +27,6 @@ STATUS = {
 KINDS = {"M": "测量", "J": "评价", "P": "评分", "D": "扣分"}
 LINE = (0.25, 0.25, 0.25)
 SHADE = (0.93, 0.93, 0.93)
-
-
-@dataclass(frozen=True)
-class FormAspect:
-    """One aspect of the marking scheme: id, kind (M, J, P, D), maximum, text, judges."""
-
-    id: str
-    kind: str
-    max: str
-    text: str
-    judges: int = 1
-
-
-@dataclass(frozen=True)
-class FormModule:
-    """A module of the marking scheme with its aspects."""
-
-    id: str
-    name: str
-    aspects: tuple[FormAspect, ...]
-
-
-@dataclass(frozen=True)
-class FormEvent:
-    """What every form of one event prints in its heading, and the event's scheme and stations."""
-
-    competition: str
-    event_id: str
-    name: str
-    group: str = ""
-    organiser: str = ""
-    venue: str = ""
-    date: str = ""
-    modules: tuple[FormModule, ...] = ()
-    stations: tuple[str, ...] = ()
-
-    @property
-    def title(self) -> str:
-        """工具钳工（职工组）."""
-        return f"{self.name}（{self.group}）" if self.group else self.name
-
-
-@dataclass(frozen=True)
-class PersonRow:
-    """A competitor on the draw sheet or check-in list; numbers empty until drawn."""
-
-    name: str
-    unit: str = ""
-    id_masked: str = ""
-    candidate: str = ""
-    station: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- page kit

@@ -24,7 +24,8 @@ from db.ops.paper_forms import KIND_LABELS, KINDS, write_form
 from db.store.changes import Changes, Kind
 from db.store.contest import Contest
 from judging.errors import InputError, JiangxinError, NotAllowed
-from printing import printer_settings
+from printing import forms, printer_settings
+from printing.certificates import PDF
 from printing.paper import PAPERS
 from printing.spool import PrintCancelled, PrintResult
 from ui import files
@@ -431,7 +432,8 @@ class CertificatesScreen(QWidget):
         def work(c: Contest, user: str, pin: str, passphrase: str, out: Path,
                  progress: Any, tpl: Any) -> Any:
             return certs.issue_certificates(c, user, pin, out=out, progress=progress,
-                                            passphrase=passphrase, template_override=tpl)
+                                            passphrase=passphrase, template_override=tpl,
+                                            printer=PDF)
 
         self._start(t("正在颁发并生成证书…", "Issuing certificates…"), work, self.issued)
 
@@ -447,7 +449,7 @@ class CertificatesScreen(QWidget):
                  progress: Any, tpl: Any) -> Any:
             return certs.reprint_certificates(c, user, pin, serials, reason, out=out,
                                               progress=progress, passphrase=passphrase,
-                                              template_override=tpl)
+                                              template_override=tpl, printer=PDF)
 
         self._start(t("正在补发…", "Reprinting…"), work, self.reprinted)
 
@@ -657,7 +659,8 @@ class CertificatesScreen(QWidget):
         try:
             self.state.apply(certs.set_template, orientation=self.orientation.currentData(),
                              background=self.background.text().strip() or None,
-                             seal=self.seal.text().strip() or None, wording=wording)
+                             seal=self.seal.text().strip() or None, wording=wording,
+                             printer=PDF)
         except JiangxinError as exc:
             self._fail(exc)
             return
@@ -680,7 +683,7 @@ class CertificatesScreen(QWidget):
             return None
         out = Path(self._tmp.name) / f"{kind}-{event_id}-{what_stamp()}.pdf"
         try:
-            digest = write_form(c, kind, event_id, out)
+            digest = write_form(c, kind, event_id, out, forms)
         except JiangxinError as exc:
             self._fail(exc)
             return None

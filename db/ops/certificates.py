@@ -29,23 +29,36 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from db.ops.marking import event_locked
 from db.ops.people import competitors
 from db.ops.results import is_decrypted, standings
 from db.store.changes import NOTHING, Changes
 from db.store.contest import Contest
-from judging.certificate import CertificateData, certificate_award
+from judging.certificate import CertificateData, CertificateTemplate, certificate_award
 from judging.errors import InputError, StateError
 from judging.idnumber import mask_id_number
-
-if TYPE_CHECKING:
-    from printing.certificates import CertificateTemplate
 
 TEMPLATE_KEY = "certificate_template"
 Progress = Callable[[int, int], None]
 Out = str | Path | BinaryIO | None
+
+
+class CertificatePrinter(Protocol):
+    """What issuing asks of the printer it is handed (printing.certificates.PDF in the app and
+    the command line): db/ never imports printing/."""
+
+    def check(self, certs: Sequence[CertificateData], template: CertificateTemplate
+              ) -> list[str]:
+        """Problems that would stop printing (characters no font has), before any signing."""
+        ...
+
+    def render(self, certs: Sequence[CertificateData], template: CertificateTemplate,
+               out: str | Path | BinaryIO, progress: Progress | None = None) -> None:
+        """Write the signed certificates to ``out``, one page each."""
+        ...
+
 
 class Signed(list[CertificateData]):
     """The certificates an issue or reprint signed, in print order, with what it changed."""
@@ -157,8 +170,6 @@ def revoked_serials(c: Contest) -> dict[str, str]:
 
 def template(c: Contest) -> CertificateTemplate:
     """The contest's certificate template (kept in meta), or the default one."""
-    from printing.certificates import CertificateTemplate
-
     text = c.meta(TEMPLATE_KEY)
     if not text:
         return CertificateTemplate()
@@ -173,31 +184,31 @@ def template_json(t: CertificateTemplate) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def check_template(t: CertificateTemplate) -> list[str]:
+def check_template(t: CertificateTemplate, printer: CertificatePrinter) -> list[str]:
     """Problems with a template in words: orientation, missing image files, missing glyphs."""
-    from printing import fonts
+    return _settings_problems(t) + printer.check([], t)
 
+
+def _settings_problems(t: CertificateTemplate) -> list[str]:
     problems = []
     if t.orientation not in ("landscape", "portrait"):
         problems.append(f"版式只能是 landscape 或 portrait / orientation: {t.orientation!r}")
     for label, path in (("背景图 background", t.background), ("印章图 seal", t.seal)):
         if path and not Path(path).is_file():
             problems.append(f"{label} 文件不存在 / not found: {path}")
-    for text in t.texts():
-        for ch in fonts.missing_glyphs(text):
-            problems.append(f"证书模板「{text}」中的字「{ch}」(U+{ord(ch):04X}) 字库中没有 "
-                            "/ no font has this character")
     for award in t.wording:
         if not isinstance(award, str) or not isinstance(t.wording[award], str):
-            problems.append(f"wording must map award text to text: {award!r}")
+            problems.append(f"奖项措辞应为文字 / wording must map award text to text: {award!r}")
     return problems
 
 
-def set_template(c: Contest, t: CertificateTemplate | None = None, **settings: Any) -> Changes:
-    """Keep the certificate template with the contest (audited); ``settings`` override fields.
+def set_template(c: Contest, t: CertificateTemplate | None = None, *,
+                 printer: CertificatePrinter, **settings: Any) -> Changes:
+    """Keep the certificate template with the contest (audited); ``settings`` override fields;
+    ``printer`` checks that its fonts have every character.
 
     E.g. ``set_template(c, orientation="portrait", seal="seal.png",
-    wording={"一等奖": "…荣获{award}…"})``.
+    wording={"一等奖": "…荣获{award}…"}, printer=printing.certificates.PDF)``.
     """
     c.require("certificates")
     base = t if t is not None else template(c)
@@ -205,7 +216,7 @@ def set_template(c: Contest, t: CertificateTemplate | None = None, **settings: A
         new = dataclasses.replace(base, **settings)
     except TypeError as exc:
         raise InputError(f"unknown template setting: {exc}") from None
-    problems = check_template(new)
+    problems = check_template(new, printer)
     if problems:
         raise InputError("证书模板有误 / template problems:\n" + "\n".join(problems))
     before = c.meta(TEMPLATE_KEY)
@@ -414,10 +425,9 @@ def pending(c: Contest, events: Sequence[str] | None = None) -> list[Certificate
             if s.state in (NOT_ISSUED, REISSUE, WITHDRAWN)]
 
 
-def _check_glyphs(certs: Sequence[CertificateData], t: CertificateTemplate) -> None:
-    from printing import fonts
-
-    problems = [p.message for p in fonts.check_fields(certs)] + check_template(t)
+def _check_glyphs(certs: Sequence[CertificateData], t: CertificateTemplate,
+                  printer: CertificatePrinter) -> None:
+    problems = _settings_problems(t) + printer.check(certs, t)
     if problems:
         raise InputError("不能打印证书，未写入任何内容 / cannot print certificates, nothing "
                          "written:\n" + "\n".join(problems))
@@ -438,21 +448,20 @@ def _sign_all(c: Contest, user: str, pin: str | None, certs: Sequence[Certificat
 
 
 def _render_then_record(certs: Sequence[CertificateData], t: CertificateTemplate, out: Out,
-                        progress: Progress | None, record: Callable[[], None]) -> None:
+                        progress: Progress | None, record: Callable[[], None],
+                        printer: CertificatePrinter) -> None:
     """Render to a temporary file, record, then move the file into place."""
-    from printing.certificates import render_certificates
-
     if out is None:
         record()
         return
     if not isinstance(out, (str, Path)):
-        render_certificates(certs, t, out, progress)
+        printer.render(certs, t, out, progress)
         record()
         return
     target = Path(out)
     tmp = target.with_name(target.name + ".part")
     try:
-        render_certificates(certs, t, tmp, progress)
+        printer.render(certs, t, tmp, progress)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write the PDF: {exc.strerror} / 无法写入",
@@ -475,7 +484,8 @@ def _render_then_record(certs: Sequence[CertificateData], t: CertificateTemplate
 
 def issue_certificates(c: Contest, user: str, pin: str | None,
                        events: Iterable[str] | None = None,
-                       *, template_override: CertificateTemplate | None = None,
+                       *, printer: CertificatePrinter,
+                       template_override: CertificateTemplate | None = None,
                        out: Out = None, progress: Progress | None = None,
                        reissue_revoked: bool = False,
                        passphrase: str | None = None) -> Signed:
@@ -490,7 +500,8 @@ def issue_certificates(c: Contest, user: str, pin: str | None,
     The contest key is unlocked by the signing passphrase (``passphrase``, else the one held
     for the session or JIANGXIN_PASSPHRASE; none or a wrong one: NotAllowed, exit 5), never
     by a PIN; ``pin`` (when not None) confirms ``user`` again. Returns the signed certificates
-    in print order.
+    in print order. ``printer`` checks the fields' characters before anything is signed and
+    renders the PDF (printing.certificates.PDF): db/ never imports printing/.
     """
     c.require("certificates")
     if events is None:
@@ -502,7 +513,7 @@ def issue_certificates(c: Contest, user: str, pin: str | None,
     verify_url(c)  # no address: refused before anything
     t = template_override or template(c)
     plan = _plan(c, evs, reissue_revoked=reissue_revoked)
-    _check_glyphs([f for _e, _p, f, _r in plan.issue], t)
+    _check_glyphs([f for _e, _p, f, _r in plan.issue], t, printer)
     signed = Signed(_sign_all(c, user, pin, [f for _e, _p, f, _r in plan.issue], passphrase))
 
     def record() -> None:
@@ -520,12 +531,13 @@ def issue_certificates(c: Contest, user: str, pin: str | None,
                 w.insert("revocations", {"serial": serial, "reason": reason}, reason=reason)
         signed.changes = w.changes
 
-    _render_then_record(signed, t, out if signed else None, progress, record)
+    _render_then_record(signed, t, out if signed else None, progress, record, printer)
     return signed
 
 
 def reprint_certificates(c: Contest, user: str, pin: str | None, serials: Sequence[str],
-                         reason: str, *, template_override: CertificateTemplate | None = None,
+                         reason: str, *, printer: CertificatePrinter,
+                         template_override: CertificateTemplate | None = None,
                          out: Out = None, progress: Progress | None = None,
                          passphrase: str | None = None) -> Signed:
     """Print certificates again as duplicates (补发), same serial and fields, with a reason.
@@ -565,7 +577,7 @@ def reprint_certificates(c: Contest, user: str, pin: str | None, serials: Sequen
     if problems:
         raise InputError("不能补发 / cannot reprint:\n" + "\n".join(problems), field="--reprint")
     t = template_override or template(c)
-    _check_glyphs(certs, t)
+    _check_glyphs(certs, t, printer)
     signed = Signed(_sign_all(c, user, pin, certs, passphrase))
 
     def record() -> None:
@@ -579,7 +591,7 @@ def reprint_certificates(c: Contest, user: str, pin: str | None, serials: Sequen
                                     "duplicate": True})
         signed.changes = w.changes
 
-    _render_then_record(signed, t, out, progress, record)
+    _render_then_record(signed, t, out, progress, record, printer)
     return signed
 
 

@@ -1,4 +1,5 @@
-"""The paper forms of an event, gathered from the contest and handed to printing/forms.py.
+"""The paper forms of an event, gathered from the contest and handed to the form printer the
+caller gives (printing.forms, a FormPrinter): db/ never imports printing/.
 
 Marking and summary sheets show workstation numbers only; the draw sheet ties names to numbers
 and is the encryption officer's until the event is decrypted; the check-in list shows
@@ -13,17 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from db.ops.people import by_station, competitors, draw_record
 from db.store.contest import Contest
 from judging.errors import InputError, NotAllowed, VerificationFailed
+from judging.forms import FormAspect, FormEvent, FormModule, PersonRow
 from judging.idnumber import mask_id_number
-
-if TYPE_CHECKING:
-    from printing.forms import FormEvent
 
 KINDS = ("marking", "summary", "draw", "checkin", "results")
 KIND_LABELS = {
@@ -37,6 +37,28 @@ FORM_ROLES = frozenset({"admin", "chief"})
 # Tables whose rows change results: a results file exported before such a row is stale.
 _RESULT_TABLES = ("competitors", "assignments", "marks", "overrides", "clock_events", "times",
                   "theory", "statuses", "locks", "decryptions")
+
+
+Out = str | BinaryIO
+
+
+class FormPrinter(Protocol):
+    """The sheets the caller's printer draws (the module printing.forms is one)."""
+
+    def marking_sheets(self, event: FormEvent, out: Out, module_ids: Sequence[str] = ()
+                       ) -> None: ...
+
+    def summary_sheets(self, event: FormEvent, out: Out, stations: Sequence[str] = (),
+                       chain_head: str = "") -> None: ...
+
+    def draw_sheet(self, event: FormEvent, rows: Sequence[PersonRow], out: Out, *,
+                   seed: str = "", witness: str = "") -> None: ...
+
+    def checkin_list(self, event: FormEvent, rows: Sequence[PersonRow], out: Out,
+                     late_limit_min: int = 15) -> None: ...
+
+    def results_list(self, event: FormEvent, results: Mapping[str, Any], out: Out,
+                     sha256: str, sha_label: str = ..., chain_head: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -77,8 +99,6 @@ def _decrypted(c: Contest, event_id: str) -> bool:
 
 def form_event(c: Contest, event_id: str) -> FormEvent:
     """The event as the forms print it: scheme and stations (drawn ones, else all)."""
-    from printing.forms import FormAspect, FormEvent, FormModule
-
     comp = c.competition
     ev = c.event(event_id)
     drawn = sorted(by_station(c, event_id))
@@ -132,16 +152,15 @@ def chain_head_text(c: Contest) -> str:
     return f"#{seq} {digest}{note}"  # ASCII: printed in Courier
 
 
-def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
-               ) -> FormDigest | None:
-    """Write one kind of form for an event to ``out``; the digest for the results list."""
-    from printing import forms
-
+def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO,
+               forms: FormPrinter) -> FormDigest | None:
+    """Write one kind of form for an event to ``out`` with the printer ``forms``
+    (printing.forms); the digest for the results list."""
     if kind not in KINDS:
         raise InputError(f"unknown form {kind!r}; one of {', '.join(KINDS)}", field="form")
     _require(c, event_id, kind)
     fe = form_event(c, event_id)
-    target: Any = str(out) if isinstance(out, Path) else out
+    target: Out = str(out) if isinstance(out, Path) else out
     ev = c.event(event_id)
     if kind == "marking":
         forms.marking_sheets(fe, target)
@@ -151,8 +170,8 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
         people = competitors(c, event_id)
         if kind == "draw":  # the encryption record: by candidate number
             people.sort(key=lambda p: (p.candidate or "~", p.station or "~", p.name))
-            rows = [forms.PersonRow(p.name, p.unit, candidate=p.candidate or "",
-                                    station=p.station or "") for p in people]
+            rows = [PersonRow(p.name, p.unit, candidate=p.candidate or "",
+                              station=p.station or "") for p in people]
             rec = draw_record(c, event_id)
             forms.draw_sheet(fe, rows, target, seed=(rec.seed or "") if rec else "",
                              witness=rec.witness if rec else "")
@@ -160,9 +179,9 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO
             people.sort(key=lambda p: (p.unit, p.name))
             # and no numbers at all before decryption: the list is at the door for all to see
             shown = _decrypted(c, event_id)
-            rows = [forms.PersonRow(p.name, p.unit, mask_id_number(p.id_number),
-                                    (p.candidate or "") if shown else "",
-                                    (p.station or "") if shown else "") for p in people]
+            rows = [PersonRow(p.name, p.unit, mask_id_number(p.id_number),
+                              (p.candidate or "") if shown else "",
+                              (p.station or "") if shown else "") for p in people]
             forms.checkin_list(fe, rows, target, ev.late_limit_min)
     else:
         from db.ops.derived import derived_problems

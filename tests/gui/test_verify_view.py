@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from db.keys import signing
 from db.keys.contest_key import contest_key
 from db.ops import certificates as certs
+from printing.certificates import PDF
 from ui.screens import SCREENS, screen_class
 from ui.state import AppState
 from ui.verify import VerifyScreen
@@ -21,7 +22,8 @@ from ui.verify import VerifyScreen
 def issued(signed_in: Callable[[str], AppState], tmp_path: Path) -> tuple[AppState, Path, list]:
     state = signed_in("admin")
     pdf = tmp_path / "certificates.pdf"
-    done = certs.issue_certificates(state.contest, "admin", "0000", out=pdf)
+    done = certs.issue_certificates(state.contest, "admin", "0000", out=pdf,
+                                  printer=PDF)
     return state, pdf, done
 
 

@@ -131,7 +131,7 @@ def test_demo_worldskills_certificates_say_jinpai(tmp_path: Path) -> None:
     awards = {s.current.award for s in certs.list_certificates(c, ws[0]) if s.current}
     assert awards and awards <= {"金牌", "银牌", "铜牌", "优胜奖"}
     out = tmp_path / "ws.pdf"
-    certs.issue_certificates(c, "admin", None, ws, out=out)
+    certs.issue_certificates(c, "admin", None, ws, out=out, printer=pc.PDF)
     text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(out))
     assert "荣获金牌" in text.replace("\n", "").replace("\r", "") and "Gold" not in text
     c.close()

@@ -20,7 +20,7 @@ from db.ops import certificates as certs
 from db.store.changes import Kind
 from db.store.contest import Contest
 from judging import certificate_payload as payload
-from printing.certificates import CertificateTemplate
+from printing.certificates import PDF, CertificateTemplate
 from tests.conftest import EXAMPLES, USERS, cli, dump, example_competition, second_entry
 
 WINNERS = ["夏鑫", "范海军", "贺占鹏", "史凤伟", "史红霞", "黎海军", "何犇"]  # place order
@@ -243,7 +243,8 @@ def test_correction_after_printing_flags_reissues_and_revokes(
     assert {s.state for s in certs.list_certificates(c)} <= {certs.ISSUED, certs.REVOKED}
     # a reprint of a replaced serial is refused
     with pytest.raises(Exception, match="revoked|已撤销"):
-        certs.reprint_certificates(c, *USERS["admin"], ["HLJ-2020-GJQG-F-GJQG-0002"], "lost")
+        certs.reprint_certificates(c, *USERS["admin"], ["HLJ-2020-GJQG-F-GJQG-0002"], "lost",
+                                   printer=PDF)
 
 
 def test_a_character_outside_the_fonts_is_caught_before_anything_is_written(
@@ -301,7 +302,7 @@ def test_only_an_admin_with_the_right_pin_issues(
     user, _pin = USERS["admin"]
     c = opened(db)
     with pytest.raises(Exception, match="PIN"):
-        certs.issue_certificates(c, user, "9999", out=out)
+        certs.issue_certificates(c, user, "9999", out=out, printer=PDF)
     c.close()
     assert not out.exists()
     assert [r for r in dump(db) if "certificates" in r or "revocations" in r] == \
@@ -312,18 +313,18 @@ def test_template_is_kept_with_the_contest_and_audited(
         example_db: Callable[[str], Path], tmp_path: Path) -> None:
     db = example_db("decrypted")
     c = opened(db)
-    changes = certs.set_template(c, orientation="portrait",
+    changes = certs.set_template(c, orientation="portrait", printer=PDF,
                                  wording={"一等奖": "在{competition}中勇夺{award}，技艺精湛。"})
     assert changes.touches(Kind.CERTIFICATES) and not changes.touches(Kind.MARKS)
     assert certs.template(c).orientation == "portrait"
     audit = rows(db, "SELECT action, tbl, after FROM audit WHERE action = 'certificate_template'")
     assert audit and audit[0][1] == "meta" and "勇夺" in str(audit[0][2])
     with pytest.raises(Exception, match="not found|不存在"):
-        certs.set_template(c, seal=str(tmp_path / "missing.png"))
+        certs.set_template(c, seal=str(tmp_path / "missing.png"), printer=PDF)
     with pytest.raises(Exception, match="U\\+E000"):
-        certs.set_template(c, heading="荣誉\ue000证书")
+        certs.set_template(c, heading="荣誉\ue000证书", printer=PDF)
     out = tmp_path / "c.pdf"
-    signed = certs.issue_certificates(c, *USERS["admin"], out=out)
+    signed = certs.issue_certificates(c, *USERS["admin"], out=out, printer=PDF)
     assert len(signed) == 7
     page = pdfium.PdfDocument(out)[0]
     w, h = page.get_size()
