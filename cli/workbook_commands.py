@@ -2,8 +2,8 @@
 
 ``jiangxin init FILE.xlsx`` (cli/commands.py) reads the workbook through
 :func:`competition_text`, which runs the competition file's own validation and names every
-problem by sheet, row and column. The work is in db/files/workbook.py, shared with the app's
-新建赛事 wizard.
+problem by sheet, row and column. The work is in db/files/workbook.py (writing) and
+db/files/workbook_read.py (reading), shared with the app's 新建赛事 wizard.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def is_workbook(path: Path) -> bool:
 
 def competition_text(path: Path, user: str | None, pin: str | None) -> str:
     """The workbook as competition-file text, checked as the TOML is; problems by sheet and row."""
-    from db.files.workbook import read_workbook
+    from db.files.workbook_read import read_workbook
     from judging.scheme import load_competition
 
     read = read_workbook(path, admin=user, admin_pin=pin)

@@ -3,7 +3,7 @@
 The wizard shows the workbook's own sheets (赛事, 赛项, one 评分表 per event, 人员) as tables to
 fill in or to correct, starting blank or from a workbook made with ``jiangxin template`` (or
 saved by this wizard). 创建 writes the tables to a workbook and reads it with the same code as
-``jiangxin init FILE.xlsx`` (db/files/workbook.py): the same validation, every problem named by
+``jiangxin init FILE.xlsx`` (db/files/workbook_read.py): the same validation, every problem named by
 sheet, row and column and shown in red in its table. Each person types their own PIN into
 their row of 人员 (shown as dots); the organiser creating the contest may leave theirs empty
 and types it on the last page.
@@ -393,7 +393,7 @@ def workbook_text(book: Path, admin: str | None, pin: str | None, *,
     ``pins_later``: the check of the sheets page, before the organiser has typed their PIN
     (a missing PIN of an organiser is not yet a problem).
     """
-    from db.files.workbook import read_workbook
+    from db.files.workbook_read import read_workbook
     from judging.scheme import load_competition
 
     read = read_workbook(book, admin=admin, admin_pin=pin,

@@ -1,4 +1,5 @@
-"""The competition as a workbook (db/files/workbook.py, `template` and `init FILE.xlsx`)."""
+"""The competition as a workbook (db/files/workbook.py, workbook_read.py: `template` and
+`init FILE.xlsx`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from db.files.workbook import parse_titles, read_workbook, to_toml, write_workbook
+from db.files.workbook import write_workbook
+from db.files.workbook_read import parse_titles, read_workbook, to_toml
 from judging.errors import InputErrors
 from judging.scheme import load_competition
 from tests.conftest import EXAMPLES, USERS, build_example, cli
