@@ -5,7 +5,7 @@
 Set-up: a generated competition (one event, 60 P aspects with judges = 5 and trim = 1 whose
 maxima sum to 100), 1,000 competitors, an electronic draw, and 300,000 typed marks. By default
 the marks are written straight into the `marks` table (no audit rows) and the derived caches
-are built by the real db.ops.marking.rebuild_derived — the same state enter_marks leaves, minus
+are built by the real db.ops.slots.rebuild_derived — the same state enter_marks leaves, minus
 the audit chain, which results() never reads. `--real` types them through
 db.ops.marking.enter_marks in batches instead (slow: minutes). Then results() is timed (best and
 median of several runs). Target (issue 2, 7): under 300 ms.
@@ -67,8 +67,9 @@ def competitors_csv(n: int) -> str:
 
 
 def build(d: Path, n: int, real: bool) -> tuple[Path, dict[str, float]]:
-    from db.ops.marking import MarkInput, enter_marks, rebuild_derived
+    from db.ops.marking import MarkInput, enter_marks
     from db.ops.people import by_station, draw, import_competitors
+    from db.ops.slots import rebuild_derived
     from db.store.connection import new_uid, transaction
     from db.store.contest import Contest
 

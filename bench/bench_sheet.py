@@ -41,7 +41,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seed", type=int, default=17)
     args = ap.parse_args(argv)
     app = QApplication.instance() or QApplication([])
-    from db.ops import marking
+    from db.ops import slots
     from tests.gui.perf import build_big_contest
     from ui.app import register_font
     from ui.marking import MarkingScreen
@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
                 cur = view.currentIndex()
                 assert (cur.row(), cur.column()) == want, f"Enter moved to {cur.row()}"
     assert state.contest is not None
-    saved = [s for s in marking.slot_rows(state.contest, "BIG") if s.status == "entered"]
+    saved = [s for s in slots.slot_rows(state.contest, "BIG") if s.status == "entered"]
     n = rows * cols
     assert len(saved) == n, f"{len(saved)} of {n} marks in the file"
     print(f"{n} marks ({rows} workstations × {cols} aspects), all {len(saved)} in the file")

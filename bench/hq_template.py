@@ -140,7 +140,8 @@ def build(per_file: int, *, seed: int = 7) -> dict[str, Any]:
     from db.files.exchange import build_body
     from db.keys.contest_key import unlock_private_key
     from db.ops.blind import lot_rows, seal_theory
-    from db.ops.marking import MarkInput, enter_marks, lock, override
+    from db.ops.locking import lock
+    from db.ops.marking import MarkInput, enter_marks, override
     from db.ops.people import add_competitors, by_station, draw
     from db.ops.results import decrypt, publish
     from db.ops.timing import clock_action

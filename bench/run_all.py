@@ -93,7 +93,7 @@ clocks, ranking with tie-breaks, awards, titles — for {r['competitors']} compe
 | building the contest ({r['set_up']}) | {r['build_s']} s |
 
 The marks are written straight into the `marks` table and the caches are rebuilt by the real
-`db.ops.marking.rebuild_derived` (the state `enter_marks` leaves, without the audit rows, which
+`db.ops.slots.rebuild_derived` (the state `enter_marks` leaves, without the audit rows, which
 `results()` never reads); `--real` types them through `enter_marks` instead. `--profile`
 prints where the time goes: about half in `judging.ranking.rank` (sorting, awards, titles),
 the rest in reading the aspect-mark cache and the competitors.

@@ -157,7 +157,7 @@ def cmd_marks_import(args: argparse.Namespace) -> int:
 
 def _say_disagreements(c: Any) -> None:
     """Where the open disagreements are (no values: those are the chief judge's)."""
-    from db.ops.marking import slot_rows
+    from db.ops.slots import slot_rows
 
     s = c.session
     for ev in c.competition.event_ids:
@@ -201,7 +201,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from db.ops.marking import lock
+    from db.ops.locking import lock
 
     c = _open(args)
     lock(c, args.event, args.module, args.reason or "")
@@ -211,7 +211,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
-    from db.ops.marking import unlock
+    from db.ops.locking import unlock
 
     c = _open(args)
     unlock(c, args.event, args.module, args.reason or "")

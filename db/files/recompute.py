@@ -62,8 +62,8 @@ def _contest_from(f: ResultsFile) -> Any:
 
 def recompute_problems(f: ResultsFile, *, limit: int = 10) -> list[str]:
     """Where the file's stated results differ from what its marks give (empty: they agree)."""
-    from db.ops.marking import rebuild_derived
     from db.ops.results import results
+    from db.ops.slots import rebuild_derived
     from judging.errors import JiangxinError
 
     try:

@@ -280,7 +280,7 @@ def marks_rows(c: Contest, event_id: str) -> list[dict[str, Any]]:
     if s.role not in MARKS_EXPORT_ROLES:
         raise NotAllowed(f"{s.user} ({s.role}) may not export the full marks; the chief judge, "
                          "a supervisor or the organiser may / 当前角色不能导出评分明细")
-    from db.ops.marking import aspect_rows, slot_rows
+    from db.ops.slots import aspect_rows, slot_rows
 
     ev = c.event(event_id)
     marks = {(a.station, a.aspect): a.mark for a in aspect_rows(c, event_id)}

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from db.ops.marking import event_locked
+from db.ops.locking import event_locked
 from db.ops.people import competitors
 from db.ops.results import is_decrypted, standings
 from db.store.changes import NOTHING, Changes

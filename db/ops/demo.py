@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from db.ops.marking import MarkInput, enter_marks, lock
+from db.ops.locking import lock
+from db.ops.marking import MarkInput, enter_marks
 from db.ops.people import add_competitors, by_station, draw
 from db.ops.results import decrypt, publish
 from db.ops.timing import clock_action

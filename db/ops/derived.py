@@ -63,7 +63,7 @@ def _table(db: sqlite_utils.Database, table: str) -> dict[tuple[Any, ...], dict[
 
 def derived_problems(c: Contest, *, limit: int = 10) -> list[str]:
     """Differences between the stored caches/rules and what the raw rows give (empty: none)."""
-    from db.ops.marking import rebuild_derived
+    from db.ops.slots import rebuild_derived
     from db.store.contest import Contest as ContestClass
 
     problems = rules_problems(c.db)

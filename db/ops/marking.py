@@ -1,9 +1,15 @@
-"""Marks: typing, double entry, disagreements, overrides, locking (docs/rules.md, formats.md)."""
+"""Marks: typing, double entry, disagreements, overrides (docs/rules.md, formats.md).
+
+What the marks add up to (slot states, the derived caches, the rows screens read) is in
+db/ops/slots.py; locking and the chief judge's matrix in db/ops/locking.py. The names this
+module imports "as" themselves from those two are still asked of it by ui/chief.py,
+ui/mark_grid.py, ui/marking.py (and their tests) and db/files/merge.py, whose owners move the
+imports at their next edit.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -11,18 +17,32 @@ from decimal import Decimal
 from pathlib import Path
 
 from db.ops.auth import Session
+from db.ops.locking import OUT_OF_CONTEST as OUT_OF_CONTEST
+from db.ops.locking import CellState as CellState
+from db.ops.locking import event_locked as event_locked
+from db.ops.locking import has_override as has_override
+from db.ops.locking import lock as lock
+from db.ops.locking import lock_problems as lock_problems
+from db.ops.locking import locked_modules as locked_modules
+from db.ops.locking import matrix as matrix
+from db.ops.locking import unlock as unlock
 from db.ops.people import Competitor, by_station
+from db.ops.slots import AspectRow as AspectRow
+from db.ops.slots import AspectSlots, SlotKey, refresh, slot_log
+from db.ops.slots import SlotRow as SlotRow
+from db.ops.slots import aspect_rows as aspect_rows
+from db.ops.slots import rebuild_derived as rebuild_derived
+from db.ops.slots import slot_rows as slot_rows
+from db.ops.slots import slot_state as slot_state
 from db.store import gate
-from db.store.changes import NOTHING, Changes
+from db.store.changes import Changes
 from db.store.contest import Contest, User, Writer
 from judging.decimals import canonical, to_decimal
-from judging.entries import DISAGREEMENT, SlotState, Typed, classify, replay, same_value
+from judging.entries import DISAGREEMENT, Typed, classify, replay, same_value
 from judging.errors import InputError, InputErrors, NotAllowed, StateError
 from judging.roles import allowed
-from judging.scheme import Aspect, Event
-from judging.scoring import aspect_mark, check_value, entry_points
-
-OUT_OF_CONTEST = ("absent", "withdrawn", "disqualified")
+from judging.scheme import Aspect
+from judging.scoring import check_value
 
 
 @dataclass(frozen=True)
@@ -38,7 +58,6 @@ class MarkInput:
     row: int | None = None
 
 
-SlotKey = tuple[str, str, str, str]  # event, station, aspect, judge
 
 
 def read_marks_file(path: str | Path) -> list[MarkInput]:
@@ -115,54 +134,6 @@ def same_file_refusal(c: Contest, digest: str, file: str) -> None:
             f"/ 该文件与{row[0]}已导入的文件完全相同；复核须由第二人独立录入，"
             "请导入您自己录入的文件",
             file=file)
-
-
-# ---- slot states ------------------------------------------------------------------------------
-def _typed(row: Sequence[object]) -> Typed:
-    uid, user, action, score, measured, reason, target = row
-    return Typed(str(uid), str(user), str(action),
-                 Decimal(str(score)) if score is not None else None,
-                 Decimal(str(measured)) if measured is not None else None,
-                 str(reason or ""), str(target) if target is not None else None)
-
-
-def slot_log(c: Contest, key: SlotKey) -> list[Typed]:
-    rows = c.db.execute(
-        "SELECT uid, by, action, score, measured, reason, target FROM marks WHERE event = ? "
-        "AND station = ? AND aspect = ? AND judge = ? ORDER BY at, uid", list(key)).fetchall()
-    return [_typed(r) for r in rows]
-
-
-def slot_state(c: Contest, key: SlotKey) -> SlotState:
-    return replay(slot_log(c, key))
-
-
-def module_locked(c: Contest, event: str, module: str) -> bool:
-    row = c.db.execute("SELECT action FROM locks WHERE event = ? AND module = ? "
-                       "ORDER BY at DESC, uid DESC LIMIT 1", [event, module]).fetchone()
-    return row is not None and row[0] == "lock"
-
-
-def locked_modules(c: Contest, event: str) -> set[str]:
-    return {m.id for m in c.event(event).modules if module_locked(c, event, m.id)}
-
-
-def event_locked(c: Contest, event: str) -> bool:
-    ev = c.event(event)
-    return all(module_locked(c, event, m.id) for m in ev.modules)
-
-
-def has_override(c: Contest, event: str, station: str, kind: str, *, aspect: str | None = None,
-                 judge: str | None = None) -> bool:
-    q = "SELECT 1 FROM overrides WHERE event = ? AND station = ? AND kind = ?"
-    args: list[object] = [event, station, kind]
-    if aspect is not None:
-        q += " AND aspect = ?"
-        args.append(aspect)
-    if judge is not None:
-        q += " AND judge = ?"
-        args.append(judge)
-    return c.db.execute(q, args).fetchone() is not None
 
 
 # ---- who may type what (asked by the marking grid, applied by enter_marks) ---------------------
@@ -308,7 +279,6 @@ def _plan_marks(c: Contest, inputs: Sequence[MarkInput], *, file: str | None,
     return plan, contexts
 
 
-AspectSlots = dict[tuple[str, str, str], dict[str, tuple[str | None, str]]]
 """(event, station, aspect) -> judge -> (points, status) of its slots."""
 
 
@@ -533,289 +503,12 @@ def override(c: Contest, event: str, station: str, kind: str, reason: str, *,
     return w.changes
 
 
-# ---- derived caches ---------------------------------------------------------------------------
-def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]] | None = None,
-            known: AspectSlots | None = None
-            ) -> tuple[dict[SlotKey, SlotRow], dict[tuple[str, str, str], AspectRow]]:
-    """Recompute the slot cache and aspect marks for these slots (inside the write); the
-    rows written, by slot and by (event, station, aspect). ``known``: the aspects' slots as
-    read earlier in this transaction (then updated here instead of read again)."""
-    slots: dict[SlotKey, SlotRow] = {}
-    for key in keys:
-        log = logs[key] if logs is not None and key in logs else slot_log(c, key)
-        slots[key] = _store_slot(c, key, replay(log))
-        if known is not None and key[:3] in known:
-            known[key[:3]][key[3]] = (slots[key].points, slots[key].status)
-    aspects = {k: _store_aspect(c, c.event(k[0]), k[1], k[2],
-                                known.get(k) if known is not None else None)
-               for k in dict.fromkeys(key[:3] for key in slots)}
-    return slots, aspects
-
-
-def _store_slot(c: Contest, key: SlotKey, st: SlotState) -> SlotRow:
-    ev = c.event(key[0])
-    aspect = ev.aspects[key[2]]
-    points = (canonical(entry_points(aspect, st.score, st.measured)) if st.has_value else None)
-    candidates = {k: [canonical(x) if x is not None else None for x in v]
-                  for k, v in st.candidates.items()}
-    row = SlotRow(key[1], key[2], key[3],
-                  canonical(st.score) if st.score is not None else None,
-                  canonical(st.measured) if st.measured is not None else None, points,
-                  st.status or "retracted", st.typist, st.verifier, candidates)
-    c.db.execute(
-        "INSERT OR REPLACE INTO slots (event, station, aspect, judge, score, measured, points, "
-        "status, typist, verifier, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [*key, row.score, row.measured, points, row.status, st.typist, st.verifier,
-         json.dumps(candidates, ensure_ascii=False) if candidates else None])
-    return row
-
-
-def _store_aspect(c: Contest, ev: Event, station: str, aspect_id: str,
-                  known: dict[str, tuple[str | None, str]] | None = None) -> AspectRow:
-    rows = list(known.values()) if known is not None else c.db.execute(
-        "SELECT points, status FROM slots WHERE event = ? AND station = ? AND aspect = ?",
-        [ev.id, station, aspect_id]).fetchall()
-    pts = [Decimal(p) for p, status in rows if p is not None]
-    verified = all(status in ("verified", "resolved") for p, status in rows if p is not None)
-    disagreements = sum(1 for _, status in rows if status == DISAGREEMENT)
-    mark = aspect_mark(ev.aspects[aspect_id], pts, ev.decimals)
-    # units: the mark as a whole number of the event's smallest step (exact sums in SQL)
-    c.db.execute(
-        "INSERT OR REPLACE INTO aspect_marks (event, station, aspect, mark, kind, units, "
-        "entries, complete, verified, disagreements, spread, flagged) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        [ev.id, station, aspect_id, str(mark.value), ev.aspects[aspect_id].kind,
-         int(mark.value.scaleb(ev.decimals)), mark.entries, int(mark.complete),
-         int(verified and bool(pts)), disagreements,
-         str(mark.spread) if mark.spread is not None else None, int(mark.spread_flagged)])
-    return AspectRow(station, aspect_id, str(mark.value), mark.entries, bool(mark.complete),
-                     verified and bool(pts), disagreements,
-                     str(mark.spread) if mark.spread is not None else None,
-                     bool(mark.spread_flagged))
-
-
-def rebuild_derived(c: Contest, event: str | None = None) -> None:
-    """Recompute every slot and aspect mark from the mark log (after a merge or a check)."""
-    q = "SELECT event, station, aspect, judge, uid, by, action, score, measured, reason, target " \
-        "FROM marks" + (" WHERE event = ?" if event else "") + " ORDER BY at, uid"
-    logs: dict[SlotKey, list[Typed]] = defaultdict(list)
-    for r in c.db.execute(q, [event] if event else []).fetchall():
-        logs[(r[0], r[1], r[2], r[3])].append(_typed(r[4:]))
-    where = " WHERE event = ?" if event else ""
-    c.db.execute("DELETE FROM slots" + where, [event] if event else [])
-    c.db.execute("DELETE FROM aspect_marks" + where, [event] if event else [])
-    refresh(c, list(logs), logs=logs)
-
-
-# ---- the chief judge's view and locking -------------------------------------------------------
-@dataclass(frozen=True)
-class CellState:
-    """One station × module cell of the chief judge's matrix."""
-
-    station: str
-    module: str
-    state: str  # missing | entered | verified | disagreement | flagged | overridden | locked
-    complete: int
-    total: int
-
-
-def matrix(c: Contest, event_id: str) -> list[CellState]:
-    ev = c.event(event_id)
-    people = by_station(c, event_id)
-    marks: dict[tuple[str, str], tuple[int, int, int, int, int]] = {}
-    for st, asp, complete, verified, dis, flagged in c.db.execute(
-            "SELECT station, aspect, complete, verified, disagreements, flagged FROM "
-            "aspect_marks WHERE event = ?", [event_id]).fetchall():
-        marks[(st, asp)] = (1, complete, verified, dis, flagged)
-    locked = locked_modules(c, event_id)
-    out = []
-    for st in sorted(people):
-        for m in ev.modules:
-            done = ver = dis = flag = over = 0
-            for a in m.aspects:
-                present, complete, verified, d, f = marks.get((st, a.id), (0, 0, 0, 0, 0))
-                done += complete
-                ver += int(complete and verified)
-                dis += d
-                if f:
-                    if has_override(c, event_id, st, "spread", aspect=a.id):
-                        over += 1
-                    else:
-                        flag += 1
-            n = len(m.aspects)
-            if m.id in locked:
-                state = "locked"
-            elif dis:
-                state = "disagreement"
-            elif flag:
-                state = "flagged"
-            elif ver == n and over:
-                state = "overridden"
-            elif ver == n:
-                state = "verified"
-            elif done or ver:
-                state = "entered"
-            else:
-                state = "missing"
-            out.append(CellState(st, m.id, state, done, n))
-    return out
-
-
 def _same_unit(c: Contest, event: str, station: str, judge: User,
                person: Competitor) -> bool:
     """回避: the judge shares the competitor's unit (from the draw's 回避 pairs while sealed)."""
     if not person.id_number:  # an anonymous lot: the draw computed the pairs
         return judge.name in person.conflicts
     return bool(judge.unit) and judge.unit == person.unit
-
-
-def lock_problems(c: Contest, event_id: str, module_id: str) -> list[str]:
-    """Why a module cannot be locked yet (empty when it can)."""
-    ev = c.event(event_id)
-    module = next((m for m in ev.modules if m.id == module_id), None)
-    if module is None:
-        raise InputError(f"unknown module {module_id!r} / 未知模块", field="--module")
-    problems = []
-    state = {(st, a): (comp, ver, dis, fl) for st, a, comp, ver, dis, fl in c.db.execute(
-        "SELECT station, aspect, complete, verified, disagreements, flagged FROM aspect_marks "
-        "WHERE event = ?", [event_id]).fetchall()}
-    for st, person in sorted(by_station(c, event_id).items()):
-        in_contest = person.status == "ok"
-        for a in module.aspects:
-            comp, ver, dis, fl = state.get((st, a.id), (0, 0, 0, 0))
-            if person.status in OUT_OF_CONTEST:
-                continue
-            if in_contest and not comp:
-                problems.append(f"workstation {st} aspect {a.id}: not complete / 未录完")
-            elif comp and not ver:
-                problems.append(f"workstation {st} aspect {a.id}: not verified / 未复核")
-            if dis:
-                problems.append(f"workstation {st} aspect {a.id}: disagreement / 录入不一致")
-            if fl and not has_override(c, event_id, st, "spread", aspect=a.id):
-                problems.append(f"workstation {st} aspect {a.id}: J scores differ by more than "
-                                f"{a.spread_limit} / 评价分差超限")
-        if not in_contest and person.status not in OUT_OF_CONTEST:
-            # terminated: marks entered so far must be verified, missing ones are allowed
-            pass
-    return problems
-
-
-def _running_clocks(c: Contest, event_id: str) -> list[str]:
-    """A whole event locks only once no workstation clock still adds time (the lock gate
-    refuses clock events, so a clock left running would change a locked result)."""
-    from db.ops.timing import clocks
-
-    ev = c.event(event_id)
-    out = []
-    for st, cs in clocks(c, event_id).items():
-        if cs.state == "running" and not (ev.overtime.rule == "stop"
-                                          and cs.used_seconds >= cs.limit_seconds):
-            out.append(f"workstation {st}: the clock is still running; stop it first "
-                       "/ 计时未停止")
-    return out
-
-
-def lock(c: Contest, event_id: str, module: str | None = None, reason: str = "") -> Changes:
-    c.require("lock", event_id)
-    ev = c.event(event_id)
-    modules = [module] if module else [m.id for m in ev.modules]
-    problems = []
-    for m in modules:
-        problems += lock_problems(c, event_id, m)
-    if set(modules) | locked_modules(c, event_id) >= {m.id for m in ev.modules}:
-        problems += _running_clocks(c, event_id)
-    order = ("disagreement", "J scores differ", "not verified", "not complete")
-    problems.sort(key=lambda p: next((i for i, o in enumerate(order) if o in p), len(order)))
-    if problems:
-        more = f" … (+{len(problems) - 20})" if len(problems) > 20 else ""
-        raise StateError(f"{event_id} cannot be locked / 不能锁定:\n  " +
-                         "\n  ".join(problems[:20]) + more)
-    todo = [m for m in modules if not module_locked(c, event_id, m)]
-    if not todo:
-        return NOTHING
-    with c.write("lock", reason=reason) as w:
-        for m in todo:
-            w.insert("locks", {"event": event_id, "module": m, "action": "lock",
-                               "reason": reason})
-    from db.store.checkpoints import sign_head
-
-    sign_head(c, f"lock {event_id}")  # without the signing passphrase: at the next one
-    return w.changes
-
-
-def unlock(c: Contest, event_id: str, module: str | None, reason: str) -> Changes:
-    c.require("unlock", event_id)
-    if not reason.strip():
-        raise InputError("unlocking needs a reason / 解锁需填写原因", field="--reason")
-    ev = c.event(event_id)
-    modules = [module] if module else [m.id for m in ev.modules]
-    for m in modules:
-        if m not in {x.id for x in ev.modules}:
-            raise InputError(f"unknown module {m!r} / 未知模块", field="--module")
-    todo = [m for m in modules if module_locked(c, event_id, m)]
-    if not todo:
-        return NOTHING
-    with c.write("unlock", reason=reason) as w:
-        for m in todo:
-            w.insert("locks", {"event": event_id, "module": m, "action": "unlock",
-                               "reason": reason})
-    return w.changes
-
-
-
-
-# ---- reading for screens (one query per event, for grids of 60 × 60) -------------------------
-@dataclass(frozen=True)
-class SlotRow:
-    """The cached state of one mark slot (event, station, aspect, judge)."""
-
-    station: str
-    aspect: str
-    judge: str
-    score: str | None
-    measured: str | None
-    points: str | None
-    status: str  # entered | verified | disagreement | resolved | retracted
-    typist: str | None
-    verifier: str | None
-    candidates: dict[str, list[str | None]]
-
-
-@dataclass(frozen=True)
-class AspectRow:
-    """The cached mark of one aspect at one workstation."""
-
-    station: str
-    aspect: str
-    mark: str
-    entries: int
-    complete: bool
-    verified: bool
-    disagreements: int
-    spread: str | None
-    flagged: bool
-
-
-def slot_rows(c: Contest, event_id: str, station: str | None = None) -> list[SlotRow]:
-    """Every slot of an event (or one workstation) from the derived cache, in one query."""
-    q = ("SELECT station, aspect, judge, score, measured, points, status, typist, verifier, "
-         "candidates FROM slots WHERE event = ?")
-    args = [event_id] + ([station] if station is not None else [])
-    if station is not None:
-        q += " AND station = ?"
-    return [SlotRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
-                    json.loads(r[9]) if r[9] else {}) for r in c.db.execute(q, args)]
-
-
-def aspect_rows(c: Contest, event_id: str, station: str | None = None) -> list[AspectRow]:
-    """Every aspect mark of an event (or one workstation) from the derived cache."""
-    q = ("SELECT station, aspect, mark, entries, complete, verified, disagreements, spread, "
-         "flagged FROM aspect_marks WHERE event = ?")
-    args = [event_id] + ([station] if station is not None else [])
-    if station is not None:
-        q += " AND station = ?"
-    return [AspectRow(r[0], r[1], r[2], int(r[3]), bool(r[4]), bool(r[5]), int(r[6]), r[7],
-                      bool(r[8])) for r in c.db.execute(q, args)]
 
 
 # ---- taking back a mark (issue 17) ------------------------------------------------------------

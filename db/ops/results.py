@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from db.ops.marking import event_locked
+from db.ops.locking import event_locked
 from db.ops.people import Competitor, entrants, theory_scores
 from db.ops.timing import times_used
 from db.store.changes import NOTHING, Changes, Done

@@ -110,7 +110,7 @@ class Contest:
             raise StateError(f"{p}: the contest file has no competition yet / 尚未初始化")
         c = cls(db, p)
         if c.meta("rebuild_derived"):  # set by a migration that dropped the derived caches
-            from db.ops.marking import rebuild_derived
+            from db.ops.slots import rebuild_derived
 
             with transaction(db):
                 rebuild_derived(c)

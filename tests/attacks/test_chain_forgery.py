@@ -48,7 +48,7 @@ def raise_station_03(con: sqlite3.Connection) -> None:
 
 def refresh_caches(db: Path) -> None:
     """The attacker runs the project's own rebuild so the caches agree with the forged marks."""
-    from db.ops.marking import rebuild_derived
+    from db.ops.slots import rebuild_derived
     from db.store.connection import transaction
     from db.store.contest import Contest
 

@@ -167,7 +167,7 @@ def test_a_rewritten_history_re_exported_is_refused(hq_target: New, venue: dict[
         con.execute("DELETE FROM audit WHERE tbl = 'signed_heads'")
         con.execute("DELETE FROM signed_heads")
     forge(db, rewrite, close_gaps=True)
-    from db.ops.marking import rebuild_derived
+    from db.ops.slots import rebuild_derived
     from db.store.connection import transaction
 
     c = admin(db)

@@ -28,7 +28,7 @@ def _write(path: Path, text: str) -> Path:
 def _operations(tmp: Path) -> dict[str, Callable[[Any], object]]:
     """Every door a user could push on a locked event, with arguments a careless or hostile
     user might choose."""
-    from db.ops import appeals, marking, people, results, timing
+    from db.ops import appeals, locking, marking, people, results, timing
 
     marks = _write(tmp / "m.csv", "event,station,aspect,judge,score,measured\n"
                                   "GJQG,05,A4,赵一,3,\nGJQG,10,C1,钱二,0,\n")
@@ -65,8 +65,8 @@ def _operations(tmp: Path) -> dict[str, Callable[[Any], object]]:
         "check in late": lambda c: people.check_in(c, first_uid(c), 90),
         "competitors import": lambda c: people.import_competitors(c, people_file),
         "draw again": lambda c: people.draw(c, "GJQG", seed=1),
-        "lock": lambda c: marking.lock(c, "GJQG"),
-        "lock module": lambda c: marking.lock(c, "GJQG", "A"),
+        "lock": lambda c: locking.lock(c, "GJQG"),
+        "lock module": lambda c: locking.lock(c, "GJQG", "A"),
         "decrypt": lambda c: results.decrypt(c, "GJQG"),
         "publish": lambda c: results.publish(c, "GJQG", "again"),
         "appeal": lambda c: appeals.file_appeal(c, "GJQG", "05", "复核A1"),

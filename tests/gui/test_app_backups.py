@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from db.ops.marking import enter_mark, unlock
+from db.ops.locking import unlock
+from db.ops.marking import enter_mark
 from db.store.backups import list_backups
 from ui.main_window import MainWindow
 from ui.settings import Settings

@@ -32,7 +32,7 @@ def files(tmp_path_factory: pytest.TempPathFactory,
     export(c, base / "v1.jxr", USERS["admin"][1])
     chief = Contest.open(venue)
     chief.sign_in(*USERS["chief"])
-    from db.ops.marking import lock, unlock
+    from db.ops.locking import lock, unlock
 
     unlock(chief, "GJQG", None, "cheating found after the lock")  # the lock gate
     set_status(chief, "GJQG", "04", "disqualified", "cheating")

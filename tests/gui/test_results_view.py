@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from db.ops.marking import lock, unlock
+from db.ops.locking import lock, unlock
 from db.ops.people import set_status
 from db.ops.results import snapshot_count
 from db.store.audit import records

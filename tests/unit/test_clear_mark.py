@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from db.ops.marking import clear_mark, enter_mark, lock, slot_log, slot_state
+from db.ops.locking import lock
+from db.ops.marking import clear_mark, enter_mark
+from db.ops.slots import slot_log, slot_state
 from db.store.audit import records
 from db.store.contest import Contest
 from judging.errors import InputError, NotAllowed, StateError

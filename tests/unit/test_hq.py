@@ -38,7 +38,7 @@ def files(tmp_path_factory: pytest.TempPathFactory,
     export(c, v1, ADMIN_PIN)
     results_v1 = results(c, "GJQG")
     chief = signed_in(venue, "chief")
-    from db.ops.marking import lock, unlock
+    from db.ops.locking import lock, unlock
 
     unlock(chief, "GJQG", None, "identity marks found on a work piece")  # the lock gate
     set_status(chief, "GJQG", "04", "disqualified", "identity marks on the work piece")
