@@ -29,6 +29,7 @@ from printing.certificates import PDF
 from printing.paper import PAPERS
 from printing.spool import PrintCancelled, PrintResult
 from ui import files
+from ui.certificate_settings import CalibrationBox, TemplateBox
 from ui.errors import show_error
 from ui.event_picker import EventPicker
 from ui.i18n import t
@@ -40,9 +41,7 @@ from ui.qt import (
     QCheckBox,
     QColor,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -55,8 +54,6 @@ from ui.qt import (
     QSplitter,
     Qt,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -168,65 +165,15 @@ class CertificatesScreen(QWidget):
         for b in (self.print_btn, self.save_btn):
             b.setEnabled(False)
 
-        # ---- template ---------------------------------------------------------------------
-        self.orientation = QComboBox()
-        self.orientation.addItem(t("横版 A4", "A4 landscape"), "landscape")
-        self.orientation.addItem(t("竖版 A4", "A4 portrait"), "portrait")
-        self.background = QLineEdit()
-        self.background.setPlaceholderText(t("背景图（可选）", "Background image (optional)"))
-        self.seal = QLineEdit()
-        self.seal.setPlaceholderText(t("印章图 PNG（可选）", "Seal PNG (optional)"))
-        self.bg_btn = QPushButton("…")
-        self.seal_btn = QPushButton("…")
-        self.wording = QTableWidget(0, 2)
-        self.wording.setHorizontalHeaderLabels([t("奖项", "Award"), t("正文措辞", "Wording")])
-        self.wording.horizontalHeader().setStretchLastSection(True)
-        self.wording.verticalHeader().hide()
-        self.wording.setMaximumHeight(130)
-        self.save_template_btn = QPushButton(t("保存模板", "Save template"))
-        tpl_box = QGroupBox(t("证书模板", "Certificate template"))
-        form = QFormLayout(tpl_box)
-        form.addRow(t("版式", "Layout"), self.orientation)
-        for label, edit, btn in ((t("背景", "Background"), self.background, self.bg_btn),
-                                 (t("印章", "Seal"), self.seal, self.seal_btn)):
-            row = QHBoxLayout()
-            row.addWidget(edit, 1)
-            row.addWidget(btn)
-            form.addRow(label, row)
-        form.addRow(QLabel(t("措辞可用 {name} {competition} {event_group} {award} 等占位符；"
-                             "留空用默认",
-                             "Wording may use {name} {competition} {event_group} {award}…; "
-                             "empty: the default")))
-        form.addRow(self.wording)
-        form.addRow(self.save_template_btn)
-        # ---- 套打 calibration (this laptop's printers) --------------------------------------
-        self.cal_paper = QComboBox()
-        for key, size in PAPERS.items():
-            self.cal_paper.addItem(size.label, key)
-        self.cal_print_btn = QPushButton(t("打印校准页…", "Print calibration page…"))
-        self.cal_x, self.cal_y = QDoubleSpinBox(), QDoubleSpinBox()
-        for box in (self.cal_x, self.cal_y):
-            box.setRange(0.5, 59.5)
-            box.setDecimals(1)
-            box.setSingleStep(0.5)
-            box.setValue(20.0)
-            box.setSuffix(" mm")
-        self.cal_save_btn = QPushButton(t("保存校准", "Save calibration"))
-        self.cal_status = QLabel()
-        self.cal_status.setWordWrap(True)
-        cal_box = QGroupBox(t("套打校准（本机打印机）",
-                              "Pre-printed stock: calibration (this laptop)"))
-        cf = QFormLayout(cal_box)
-        cf.addRow(t("纸张", "Paper"), self.cal_paper)
-        cf.addRow(self.cal_print_btn)
-        measured = QHBoxLayout()
-        measured.addWidget(QLabel(t("十字A 距左边 X", "Cross A from left X")))
-        measured.addWidget(self.cal_x)
-        measured.addWidget(QLabel(t("距上边 Y", "from top Y")))
-        measured.addWidget(self.cal_y)
-        measured.addWidget(self.cal_save_btn)
-        cf.addRow(measured)
-        cf.addRow(self.cal_status)
+        # ---- template and 套打 calibration (ui/certificate_settings.py) ----------------------
+        self.template_box = TemplateBox()
+        self.cal_box = CalibrationBox()
+        tb, cb = self.template_box, self.cal_box
+        self.orientation, self.background, self.seal = tb.orientation, tb.background, tb.seal
+        self.wording, self.save_template_btn = tb.wording, tb.save_btn
+        self.cal_paper, self.cal_print_btn, self.cal_save_btn = (cb.paper, cb.print_btn,
+                                                                 cb.save_btn)
+        self.cal_x, self.cal_y, self.cal_status = cb.x_mm, cb.y_mm, cb.status
 
         # ---- forms ------------------------------------------------------------------------
         self.form_event = EventPicker()
@@ -260,8 +207,8 @@ class CertificatesScreen(QWidget):
         wl.addLayout(again)
         settings = QWidget()
         sl = QVBoxLayout(settings)
-        sl.addWidget(tpl_box)
-        sl.addWidget(cal_box)
+        sl.addWidget(self.template_box)
+        sl.addWidget(self.cal_box)
         sl.addStretch(1)
         paper = QWidget()
         pl = QVBoxLayout(paper)
@@ -317,8 +264,6 @@ class CertificatesScreen(QWidget):
         self.runner.failed.connect(self._print_failed)
         self.save_btn.clicked.connect(self._ask_save)
         self.save_template_btn.clicked.connect(self.save_template)
-        self.bg_btn.clicked.connect(lambda: self._pick_image(self.background))
-        self.seal_btn.clicked.connect(lambda: self._pick_image(self.seal))
         self.form_btn.clicked.connect(self.make_form)
         self.pin.returnPressed.connect(self.issue)
         state.contest_opened.connect(self._contest_opened)
@@ -628,50 +573,17 @@ class CertificatesScreen(QWidget):
 
     # ---- template ---------------------------------------------------------------------------
     def _load_template(self) -> None:
-        c = self.contest
-        if c is None:
-            return
-        tpl = certs.template(c)
-        self.orientation.setCurrentIndex(max(0, self.orientation.findData(tpl.orientation)))
-        self.background.setText(tpl.background or "")
-        self.seal.setText(tpl.seal or "")
-        awards: list[str] = []
-        for ev in c.competition.events:
-            for a in (*ev.awards.levels, getattr(ev.awards, "honourable", None)):
-                if a and a not in awards:
-                    awards.append(a)
-        for a in tpl.wording:
-            if a not in awards:
-                awards.append(a)
-        self.wording.setRowCount(len(awards))
-        for i, a in enumerate(awards):
-            item = QTableWidgetItem(a)
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            self.wording.setItem(i, 0, item)
-            self.wording.setItem(i, 1, QTableWidgetItem(tpl.wording.get(a, "")))
+        if self.contest is not None:
+            self.template_box.load(self.contest)
 
     def save_template(self) -> None:
-        wording = {}
-        for i in range(self.wording.rowCount()):
-            award, text = self.wording.item(i, 0), self.wording.item(i, 1)
-            if award and text and text.text().strip():
-                wording[award.text()] = text.text().strip()
         try:
-            self.state.apply(certs.set_template, orientation=self.orientation.currentData(),
-                             background=self.background.text().strip() or None,
-                             seal=self.seal.text().strip() or None, wording=wording,
-                             printer=PDF)
+            self.state.apply(certs.set_template, printer=PDF, **self.template_box.settings())
         except JiangxinError as exc:
             self._fail(exc)
             return
         self.status.setText(t("模板已保存", "Template saved"))
         self.template_saved.emit()
-
-    def _pick_image(self, edit: QLineEdit) -> None:
-        dialog = files.make_dialog(self, t("选择图片", "Choose an image"), "image",
-                                   "Images (*.png *.jpg *.jpeg)")
-        dialog.fileSelected.connect(edit.setText)
-        dialog.open()
 
     # ---- forms ------------------------------------------------------------------------------
     def make_form(self, kind: str | None = None, event_id: str | None = None) -> Path | None:
