@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +124,29 @@ def import_work(hq: Headquarters, paths: Sequence[str | Path], *, accept_key: bo
     return out
 
 
+def sort_key(text: Any) -> tuple[int, Any]:
+    """How a cell sorts: numbers as numbers (10 after 9), before any text; text as text."""
+    value = "" if text is None else str(text)
+    try:
+        number = Decimal(value.replace(",", "").strip())
+    except ArithmeticError:
+        return (1, value)
+    return (0, number) if number.is_finite() else (1, value)
+
+
+class NumericSort(QSortFilterProxyModel):
+    """Sorts the columns that hold numbers (No., counts) by their value, not as text."""
+
+    def lessThan(self, left: Any, right: Any) -> bool:  # noqa: N802 (Qt's name)
+        a, b = sort_key(left.data()), sort_key(right.data())
+        if a[0] != b[0]:
+            return a[0] < b[0]
+        return bool(a[1] < b[1])
+
+
 def _table(model: RowsModel[Any]) -> QTableView:
     view = QTableView()
-    proxy = QSortFilterProxyModel(view)
+    proxy = NumericSort(view)
     proxy.setSourceModel(model)
     view.setModel(proxy)
     view.setSortingEnabled(True)

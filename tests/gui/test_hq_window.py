@@ -144,3 +144,25 @@ def test_person_history_and_trust_file(qtbot, window: HqWindow, files: dict[str,
     assert window.history.rowCount() == 1 and data["participations"][0]["place"] == 1
     info = window.publish_trust(tmp_path / "trust.json")  # JIANGXIN_PASSPHRASE: no dialog
     assert info is not None and info["keys"] == 1 and (tmp_path / "trust.json").exists()
+
+
+def test_number_columns_sort_by_value_not_as_text(qtbot, window: HqWindow
+                                                  ) -> None:  # type: ignore[no-untyped-def]
+    from ui.qt import Qt
+
+    rows = [{"id": i, "competition_id": f"C{i}", "competition": "赛", "state": "current",
+             "replaced_by": None, "counts": f'{{"participations": {p}}}', "file": f"{i}.jxr",
+             "sha256": "0" * 64, "received_at": "2026-01-01"}
+            for i, p in ((9, 100), (10, 25), (2, 3000), (100, 9), (1, 250))]
+    window.submissions.set_rows(rows)
+    view = window.submission_view
+    proxy = view.model()
+
+    def column(c: int) -> list[str]:
+        return [proxy.index(r, c).data() for r in range(proxy.rowCount())]
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert column(0) == ["1", "2", "9", "10", "100"]  # as text: 1, 10, 100, 2, 9
+    view.sortByColumn(4, Qt.SortOrder.DescendingOrder)
+    assert column(4) == ["3000", "250", "100", "25", "9"]
+    view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # text stays text
+    assert column(1) == ["C1", "C10", "C100", "C2", "C9"]
