@@ -96,6 +96,18 @@ class Engine:
                 f"RETURNING {cols}", [x for r in chunk for x in r]).fetchall()]
         return out
 
+    def upsert(self, table: str, columns: Sequence[str], types: Sequence[str],
+               keys: Sequence[str], updates: str, rows: Sequence[Params]) -> None:
+        """Insert ``rows`` (values in ``columns`` order), or on a conflict on ``keys`` set
+        ``updates`` (SQL with ``excluded.col`` and ``table.col``, no parameters). ``types``
+        are the columns' PostgreSQL words (text, bigint, bytea). A row must not conflict
+        with another of the same call; write them sorted (see :meth:`add_counts`)."""
+        if not rows:
+            return
+        marks = ", ".join("?" for _ in columns)
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+                         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}", rows)
+
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One transaction; used inside another one, a savepoint."""
         raise NotImplementedError
@@ -243,6 +255,20 @@ class PostgresEngine(Engine):
             with self.conn.cursor() as cur:
                 cur.execute(sql, [list(c) for c in columns])
                 return [tuple(r) for r in cur.fetchall()]
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+
+    def upsert(self, table: str, columns: Sequence[str], types: Sequence[str],
+               keys: Sequence[str], updates: str, rows: Sequence[Params]) -> None:
+        # one statement, the values as binary arrays (as add_counts)
+        if not rows:
+            return
+        arrays = ", ".join(f"%b::{t}[]" for t in types)
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+               f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql, [list(c) for c in zip(*rows)])
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from db.files.exchange import ResultsFile, canonical, read_results_file
-from db.hq import groups
+from db.hq import groups, ranking
 from db.hq.engine import Engine
 from judging.errors import InputError, JiangxinError, StorageError, VerificationFailed
 
@@ -332,9 +332,11 @@ class Importer:
         """Remove what the held submission of a contest contributed (inside the transaction);
         gives what it takes from the report's groups."""
         deltas = groups.remove(self.db, groups.participations_of(self.db, contest_uid))
+        placed = ranking.held(self.db, contest_uid)
         for t in ("competitions", "events", "participations", "certificates",
                   "venue_revocations"):
             self.db.execute(f"DELETE FROM {t} WHERE contest_uid = ?", [contest_uid])
+        ranking.remove(self.db, placed)
         return deltas
 
     def _counts(self, f: ResultsFile) -> dict[str, int]:
@@ -397,7 +399,10 @@ class Importer:
         from db.hq.register import register_file
 
         register_file(self, f)  # the certificates on record, kept across replacements
-        return groups.add(self.db, groups.as_participations(rows, COLUMNS))
+        parts = groups.as_participations(rows, COLUMNS)
+        deltas = groups.add(self.db, parts)
+        ranking.add(self.db, parts, str(comp["name"]))
+        return deltas
 
     def _diff(self, contest_uid: str, f: ResultsFile) -> dict[str, Any]:
         """What replacing the held export of this competition by ``f`` changes."""

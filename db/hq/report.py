@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from db.hq import groups
+from db.hq import groups, ranking
 from db.hq.engine import Engine
 from db.hq.importer import RESULT_FIELDS
+from db.hq.ranking import LEVELS as LEVELS  # re-exported (db.hq.store)
 from judging.errors import InputError
 
-LEVELS = ("enterprise", "county", "city", "provincial", "national")
 MEASURES = ("participations", "awarded", "titles_given", "promotions")
 
 
@@ -87,38 +87,12 @@ class Reports:
         Best = higher competition level first (national > … > enterprise), then better place,
         then higher total; equal keys share a rank (1, 2, 2, 4).
         """
-        sql = ("SELECT p.*, c.name AS competition, c.date AS date FROM participations p "
-               "JOIN competitions c ON c.contest_uid = p.contest_uid WHERE p.trade = ? AND "
-               "p.place IS NOT NULL AND p.id_number IS NOT NULL")
-        args: list[Any] = [trade]
-        if year:
-            sql += " AND p.year = ?"
-            args.append(year)
-        best: dict[str, tuple[tuple[Any, ...], dict[str, Any], int]] = {}
-        rows = self.db.query(sql, args)
-        rows.sort(key=lambda r: (r["contest_uid"], r["event"], r["ord"]))  # not the engine's
-        for r in rows:
-            key = (-LEVELS.index(r["level"]) if r["level"] in LEVELS else 1, r["place"],
-                   -_num(r["total"]))
-            held = best.get(r["id_number"])
-            n = held[2] + 1 if held else 1
-            if held is None or key < held[0]:
-                best[r["id_number"]] = (key, r, n)
-            else:
-                best[r["id_number"]] = (held[0], held[1], n)
-        ranked = sorted(best.values(), key=lambda x: (x[0], x[1]["id_number"]))
-        out = []
-        prev_key: tuple[Any, ...] | None = None
-        rank = 0
-        for i, (key, r, n) in enumerate(ranked, start=1):
-            if key != prev_key:
-                rank, prev_key = i, key
-            out.append({"rank": rank, "id_number": mask_id(r["id_number"]), "name": r["name"],
-                        "unit": r["person_unit"], "region": r["region"],
-                        "competition": r["competition"], "level": r["level"],
-                        "year": r["year"], "event_group": r["grp"], "place": r["place"],
-                        "total": r["total"], "award": r["award"], "title": r["title"],
-                        "contests": n})
+        out = [{"rank": r["rank"], "id_number": mask_id(r["id_number"]), "name": r["name"],
+                "unit": r["person_unit"], "region": r["region"],
+                "competition": r["competition"], "level": r["level"], "year": r["year"],
+                "event_group": r["grp"], "place": _int(r["place"]), "total": r["total"],
+                "award": r["award"], "title": r["title"], "contests": _int(r["n"])}
+               for r in ranking.read(self.db, trade, year)]
         return {"trade": trade, "year": year, "persons": len(out), "ranking": out}
 
     def person_history(self, id_number: str) -> dict[str, Any]:
@@ -140,13 +114,6 @@ class Reports:
 def _sorted(d: dict[str, Any]) -> dict[str, Any]:
     """Every dict in key order (Python's), whatever order the engine gave the rows in."""
     return {k: _sorted(v) if isinstance(v, dict) else v for k, v in sorted(d.items())}
-
-
-def _num(text: Any) -> float:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return 0.0
 
 
 def report_text(data: dict[str, Any]) -> str:

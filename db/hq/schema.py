@@ -198,3 +198,14 @@ def h004_competition_keys(engine: Engine) -> None:
     from db.hq.bindings import create_tables
 
     create_tables(engine)
+
+
+@migration("h005_trade_best")
+def h005_trade_best(engine: Engine) -> None:
+    """Each person's best result per trade and year kept at import (db/hq/ranking.py), so
+    that the ranking across contests reads one trade's rows, not the participations."""
+    from db.hq import ranking
+
+    for statement in ddl(engine, ranking.RANKING_SQL):
+        engine.execute(statement)
+    ranking.rebuild(engine)

@@ -280,3 +280,104 @@ def test_provisional_results_give_no_awards_at_headquarters(hq_target: New,
     report = json.loads(capsys.readouterr().out)
     assert report["participations"] == 12
     assert report["awarded"] == 0 and not report["awards"]
+
+
+def ranking_recount(target: str, trade: str, year: str | None = None) -> dict[str, Any]:
+    """The ranking computed from scratch from every participation held (what the rows kept
+    at import must always give): each person's best (level, place, total; the first of
+    equals in contest, event, order), ties sharing a rank."""
+    from decimal import Decimal
+
+    from db.hq.report import LEVELS, mask_id
+
+    hq = Headquarters.open(target)
+    rows = [r for r in hq.db.query(
+        "SELECT p.*, c.name AS competition FROM participations p JOIN competitions c "
+        "ON c.contest_uid = p.contest_uid WHERE p.trade = ?", [trade])
+        if r["place"] is not None and r["id_number"] and (not year or r["year"] == year)]
+    hq.close()
+    rows.sort(key=lambda r: (r["contest_uid"].encode(), r["event"].encode(), r["ord"]))
+    best: dict[str, tuple[Any, dict[str, Any], int]] = {}
+    for r in rows:
+        key = (-LEVELS.index(r["level"]) if r["level"] in LEVELS else 1, r["place"],
+               -Decimal(r["total"]))
+        held = best.get(r["id_number"])
+        n = held[2] + 1 if held else 1
+        best[r["id_number"]] = (key, r, n) if held is None or key < held[0] else \
+            (held[0], held[1], n)
+    out, prev, rank = [], None, 0
+    for i, (key, r, n) in enumerate(sorted(best.values(),
+                                           key=lambda x: (x[0], x[1]["id_number"])), start=1):
+        if key != prev:
+            rank, prev = i, key
+        out.append({"rank": rank, "id_number": mask_id(r["id_number"]), "name": r["name"],
+                    "unit": r["person_unit"], "region": r["region"],
+                    "competition": r["competition"], "level": r["level"], "year": r["year"],
+                    "event_group": r["grp"], "place": r["place"], "total": r["total"],
+                    "award": r["award"], "title": r["title"], "contests": n})
+    return {"trade": trade, "year": year, "persons": len(out), "ranking": out}
+
+
+def _resigned(path: Path, private: bytes, public: bytes, after: Path | None) -> bytes:
+    """The body of ``path`` as a national 2021 contest signed by another key (a newer export
+    of ``after`` when given)."""
+    import hashlib
+
+    body = json.loads(path.read_bytes())["body"]
+    body["contest_uid"] = "national-contest"
+    body.pop("signed_heads", None)  # signed by the venue's key for its own contest
+    body["key"] = {"algorithm": "Ed25519", "key_id": signing.key_id(public),
+                   "public": public.hex()}
+    body["competition"].update(id="CN-2021-GJQG", name="2021年全国工具钳工决赛",
+                               date="2021-10-10", level="national")
+    body["exports"] = [] if after is None else [
+        {"sha256": hashlib.sha256(after.read_bytes()).hexdigest(), "at": "2021-10-10"}]
+    return sign_body(body, private)
+
+
+def test_trade_ranking_kept_at_import_equals_a_recount_through_replacements(
+        hq_target: New, files: dict[str, Any], tmp_path: Path) -> None:
+    """A person's best in a contest that a newer export replaces falls back to the best
+    still held elsewhere; one whose only placed result goes leaves the ranking."""
+    private, public = signing.generate_key()
+    n1, n2 = tmp_path / "n1.jxr", tmp_path / "n2.jxr"
+    n1.write_bytes(_resigned(files["v1"], private, public, None))
+    n2.write_bytes(_resigned(files["v2"], private, public, n1))
+    target = hq_target()
+    hq = Headquarters.open(target)
+    seen = []
+    for paths, options in (([files["v1"]], {}), ([n1], {}), ([n2], {}), ([files["v2"]], {}),
+                           ([files["laptop"]], {"force": True})):
+        out = hq.import_files(paths, accept_key=True, **options)
+        assert all(not isinstance(r, Exception) for _, r in out), out
+        for year in (None, "2020", "2021", "1999"):
+            got = hq.trade_ranking("工具钳工", year=year)
+            assert got == ranking_recount(target, "工具钳工", year)
+        seen.append(hq.trade_ranking("工具钳工"))
+    assert [s["persons"] for s in seen] == [12, 12, 12, 11, 12]
+    # after n2, the competitor disqualified there is ranked by the provincial contest
+    national = {r["name"]: r for r in seen[1]["ranking"]}
+    fallen = [r for r in seen[2]["ranking"] if r["level"] == "provincial"]
+    assert len(fallen) == 1 and national[fallen[0]["name"]]["level"] == "national"
+    assert fallen[0]["contests"] == 1 and national[fallen[0]["name"]]["contests"] == 2
+    assert hq.trade_ranking("焊工") == {"trade": "焊工", "year": None, "persons": 0,
+                                       "ranking": []}
+
+
+def test_the_ranking_migration_counts_an_older_database_in(hq_target: New,
+                                                          files: dict[str, Any]) -> None:
+    from db.hq import schema
+
+    target = hq_target()
+    hq = Headquarters.open(target)
+    hq.import_files([files["v2"], files["second"]], accept_key=True)
+    expected = hq.trade_ranking("工具钳工", year="2021")
+    with hq.transaction():  # back to before h005: what an older version left
+        hq.db.execute("DROP TABLE trade_best")
+        hq.db.execute(f"DELETE FROM {schema.migrations_table(hq.db)} WHERE name = "
+                      "'h005_trade_best'")
+    hq.close()
+    again = Headquarters.open(target)
+    assert again.trade_ranking("工具钳工", year="2021") == expected == ranking_recount(
+        target, "工具钳工", "2021")
+    assert expected["persons"] == 11  # built from v2: one competitor disqualified
