@@ -21,7 +21,10 @@ from db.hq import bulk
 from db.hq.store import Headquarters
 from judging.errors import InputError
 from tests.conftest import ROOT, cli
-from tests.unit.test_hq import files  # noqa: F401  (the example's v1, v2, second, laptop)
+from tests.unit.test_hq import (
+    files,  # noqa: F401  (the example's v1, v2, second, laptop)
+    ranking_recount,
+)
 
 New = Callable[[], str]
 
@@ -101,6 +104,8 @@ def test_report_equals_a_recount_through_replacements(
     for paths, options in steps:
         hq.import_files(paths, accept_key=True, **options)
         assert hq.report() == recount(target)
+        for trade in ("工具钳工", "焊工"):
+            assert hq.trade_ranking(trade) == ranking_recount(target, trade)
     rep = hq.report()
     assert rep["competitions"] == 2 + 9 and rep["submissions"] == 3 + 1 + 9
     assert rep["participations"] == 12 + 12 + 9 * 30  # the example once (the laptop's)
@@ -200,8 +205,13 @@ def _check_whole(target: str, expect_files: set[str] | None = None) -> None:
         assert hashlib.sha256(hq.file_bytes(s["sha256"])).hexdigest() == s["sha256"]
     if expect_files is not None:
         assert {s["sha256"] for s in subs} == expect_files
+    trades = sorted({(str(r[0]), str(r[1])) for r in hq.db.execute(
+        "SELECT DISTINCT trade, year FROM participations")})
+    rankings = {(t, y): hq.trade_ranking(t, year=y) for t, y0 in trades for y in (None, y0)}
     hq.close()
     assert report(target) == recount(target)
+    for (t, y), got in rankings.items():  # the best kept at import, whatever the order
+        assert got == ranking_recount(target, t, y)
 
 
 def _env() -> dict[str, str]:
