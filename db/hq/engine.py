@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -79,22 +80,28 @@ class Engine:
         marks = ", ".join("?" for _ in columns)
         self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
-    def add_counts(self, table: str, keys: Sequence[str], rows: Sequence[Params]
-                   ) -> list[tuple[Any, ...]]:
+    def add_counts(self, table: str, keys: Sequence[str], rows: Sequence[Params], *,
+                   new_by: int = 0) -> Counter[tuple[Any, ...]]:
         """Add ``n`` to each row keyed by ``keys`` (made if new: ``rows`` are the key values
-        then n); gives each row's keys and n after the addition. The rows are written in
-        the order given (sort them, so that concurrent writers never wait in a circle)."""
-        out: list[tuple[Any, ...]] = []
+        then n). With ``new_by``, gives how many of the rows were new (not there before),
+        counted by their first ``new_by`` keys. The rows are written in the order given (sort
+        them, so that concurrent writers never wait in a circle)."""
+        new: Counter[tuple[Any, ...]] = Counter()
         cols = ", ".join([*keys, "n"])
         marks = "(" + ", ".join("?" for _ in range(len(keys) + 1)) + ")"
         per = max(1, 30000 // (len(keys) + 1))  # within SQLite's 32,766 parameters
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
-            out += [tuple(r) for r in self.execute(
+            cur = self.execute(
                 f"INSERT INTO {table} ({cols}) VALUES {', '.join(marks for _ in chunk)} "
-                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table}.n + excluded.n "
-                f"RETURNING {cols}", [x for r in chunk for x in r]).fetchall()]
-        return out
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table}.n + excluded.n"
+                + (f" RETURNING {cols}" if new_by else ""), [x for r in chunk for x in r])
+            if new_by:
+                given = {tuple(r[:-1]): r[-1] for r in chunk}
+                for r in cur.fetchall():
+                    if int(r[-1]) == int(given[tuple(r[:-1])]):
+                        new[tuple(r[:new_by])] += 1
+        return new
 
     def upsert(self, table: str, columns: Sequence[str], types: Sequence[str],
                keys: Sequence[str], updates: str, rows: Sequence[Params]) -> None:
@@ -206,6 +213,7 @@ class PostgresEngine(Engine):
             raise StorageError(f"{self.location}: cannot connect to the headquarters "
                                f"database / 无法连接总部数据库: {exc}".strip()) from exc
         self._depth = 0
+        self._stages: set[str] = set()
 
     def _error(self, exc: Exception) -> StorageError:
         err = StorageError(f"{self.location}: database error / 数据库错误: {exc}".strip())
@@ -239,38 +247,68 @@ class PostgresEngine(Engine):
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
 
-    def add_counts(self, table: str, keys: Sequence[str], rows: Sequence[Params]
-                   ) -> list[tuple[Any, ...]]:
-        # one statement whatever the number of rows: the values as arrays (text keys, bigint n)
-        if not rows:
-            return []
-        cols = ", ".join([*keys, "n"])
-        columns = list(zip(*rows))
-        arrays = ", ".join(["%b::text[]"] * len(keys) + ["%b::bigint[]"])
-        sql = (f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) "
-               f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table}.n + excluded.n "
-               f"RETURNING {cols}")
-        try:  # %b: the arrays sent in binary, by psycopg's C dumpers (text is several times
-            # slower); the SQL is psycopg's own here, not converted from ? placeholders
-            with self.conn.cursor() as cur:
-                cur.execute(sql, [list(c) for c in columns])
-                return [tuple(r) for r in cur.fetchall()]
+    def _within(self) -> contextlib.AbstractContextManager[None]:
+        """The caller's transaction, or a new one (a staging table empties at each commit)."""
+        return contextlib.nullcontext() if self.in_transaction else self.transaction()
+
+    def _staged(self, table: str, columns: Sequence[str], types: Sequence[str],
+                rows: Sequence[Params]) -> str:
+        """``rows`` copied (COPY, psycopg's C code) into a temporary table shaped like
+        ``table``'s ``columns`` (made once per connection, emptied at each commit); inside the
+        caller's transaction. Its name, for the statement that reads and empties it."""
+        name = f"jx_stage_{table}"
+        if name not in self._stages:
+            self.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ("
+                         + ", ".join(f"{c} {t}" for c, t in zip(columns, types))
+                         + ") ON COMMIT DELETE ROWS")
+            self._stages.add(name)
+        try:
+            with self.conn.cursor() as cur, cur.copy(
+                    f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
+        return name
+
+    def add_counts(self, table: str, keys: Sequence[str], rows: Sequence[Params], *,
+                   new_by: int = 0) -> Counter[tuple[Any, ...]]:
+        # the rows copied into a staging table, then one statement that upserts them in
+        # order and (with new_by) counts the new ones on the server: a few rows come back
+        new: Counter[tuple[Any, ...]] = Counter()
+        if not rows:
+            return new
+        cols = [*keys, "n"]
+        with self._within():
+            stage = self._staged(table, cols, ["text"] * len(keys) + ["bigint"], rows)
+            listed = ", ".join(cols)
+            upsert = (f"INSERT INTO {table} ({listed}) SELECT {listed} FROM s ORDER BY "
+                      f"{', '.join(keys)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+                      f"n = {table}.n + excluded.n")
+            head = f"WITH s AS (DELETE FROM {stage} RETURNING {listed}), "
+            if not new_by:
+                self.execute(f"WITH s AS (DELETE FROM {stage} RETURNING {listed}) {upsert}")
+                return new
+            by = ", ".join(f"u.{k}" for k in keys[:new_by])
+            same = " AND ".join(f"s.{k} = u.{k}" for k in keys)
+            for r in self.execute(f"{head}u AS ({upsert} RETURNING {listed}) SELECT {by}, "
+                                  f"COUNT(*) FROM u JOIN s ON {same} WHERE u.n = s.n "
+                                  f"GROUP BY {by}"):
+                new[tuple(r[:new_by])] = int(r[-1])
+        return new
 
     def upsert(self, table: str, columns: Sequence[str], types: Sequence[str],
                keys: Sequence[str], updates: str, rows: Sequence[Params]) -> None:
-        # one statement, the values as binary arrays (as add_counts)
+        # as add_counts: COPY into a staging table, one statement to upsert in order
         if not rows:
             return
-        arrays = ", ".join(f"%b::{t}[]" for t in types)
-        sql = (f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
-               f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
-        try:
-            with self.conn.cursor() as cur:
-                cur.execute(sql, [list(c) for c in zip(*rows)])
-        except self._psycopg.Error as exc:
-            raise self._error(exc) from exc
+        listed = ", ".join(columns)
+        with self._within():
+            stage = self._staged(table, columns, types, rows)
+            self.execute(f"WITH s AS (DELETE FROM {stage} RETURNING {listed}) INSERT INTO "
+                         f"{table} ({listed}) SELECT {listed} FROM s ORDER BY "
+                         f"{', '.join(keys)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+                         f"{updates}")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -279,6 +317,9 @@ class PostgresEngine(Engine):
                 self._depth += 1
                 try:
                     yield
+                except BaseException:
+                    self._stages.clear()  # made in what is rolled back: made again if needed
+                    raise
                 finally:
                     self._depth -= 1
         except self._psycopg.Error as exc:

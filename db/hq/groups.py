@@ -74,11 +74,10 @@ def add(engine: Engine, rows: Iterable[Participation]) -> Deltas:
     gives the (sizes, tallies) deltas for :func:`bump`."""
     members, tallies = contributions(rows)
     sizes: Counter[tuple[str, str, str]] = Counter()
-    for dim, grp, kind, member, n in engine.add_counts(
+    for (dim, grp, kind), n in engine.add_counts(  # the members that were not there before
             "group_members", ("dim", "grp", "kind", "member"),
-            [(*key, n) for key, n in sorted(members.items())]):
-        if int(n) == members[(dim, grp, kind, member)]:  # it was not there before
-            sizes[(dim, grp, kind)] += 1
+            [(*key, n) for key, n in sorted(members.items())], new_by=3).items():
+        sizes[(str(dim), str(grp), str(kind))] += n
     return sizes, tallies
 
 

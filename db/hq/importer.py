@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,7 +180,8 @@ class Importer:
         for start in range(0, len(paths), max(batch, 1)):
             chunk = paths[start:start + max(batch, 1)]
             done: list[tuple[str, Receipt | JiangxinError]] = []
-            with self.transaction():
+            # a file alone needs no batch around its own transaction (nor a savepoint in it)
+            with self.transaction() if batch > 1 else nullcontext():
                 for path in chunk:
                     try:
                         done.append((str(path), self.import_file(
