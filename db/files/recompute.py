@@ -6,11 +6,16 @@ results: :func:`recompute_problems` loads the rows into an in-memory contest (th
 the same ``judging/`` rules, nothing written anywhere), rebuilds the mark caches, computes every
 event's results as the venue would have at the time of the export, and names the first
 differences. Headquarters refuses a file where there is one (exit 3).
+
+Each file's contest starts as a copy of one empty database made once per process (every
+migration applied), so that a file costs its rows and its rules, not the schema's making.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,34 +30,56 @@ _FIELDS = ("place", "station", "candidate", "name", "unit", "theory", "practical
            "time_used_s", "status", "award", "title", "grade", "scale")
 
 
+_TEMPLATE: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _template() -> tuple[sqlite3.Connection, dict[str, list[tuple[str, str]]]]:
+    """An empty contest database (every migration applied) and each table's (column, type),
+    made once per process: each file's recomputation starts from a copy of it."""
+    if not _TEMPLATE:
+        from db.files.exchange import TABLES
+        from db.store.schema import MIGRATIONS
+
+        # any thread may copy it (the headquarters window imports on a worker), one at a time
+        db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
+        MIGRATIONS.apply(db)
+        _TEMPLATE["db"] = db
+        _TEMPLATE["columns"] = {t: [(str(r[1]), str(r[2]).upper()) for r in db.conn.execute(
+            f"PRAGMA table_info({t})")] for t in TABLES}
+    return _TEMPLATE["db"].conn, _TEMPLATE["columns"]
+
+
+def _value(row: list[Any], i: int | None, default: Any, real: bool) -> Any:
+    v = default if i is None else row[i]
+    return float(v) if real and isinstance(v, str) else v
+
+
 def _contest_from(f: ResultsFile) -> Any:
-    from db.files.exchange import TABLES
     from db.ops.auth import Session
     from db.store.contest import Contest
-    from db.store.schema import MIGRATIONS
 
-    db = sqlite_utils.Database(memory=True)
-    MIGRATIONS.apply(db)
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    with _LOCK:
+        template, columns = _template()
+        template.backup(conn)  # the schema as the migrations made it, with nothing in it
+    db = sqlite_utils.Database(conn)
     db.conn.execute("BEGIN")
     for k, v in {"competition": f.body.get("competition_toml") or "",
                  "competition_file": f.body.get("competition_file") or "",
                  "contest_uid": f.contest_uid, "device_id": "headquarters"}.items():
         db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [k, str(v)])
-    for table in TABLES:
-        rows = f.rows(table)
-        if not rows:
+    for table, cols in columns.items():
+        held = f.body["tables"].get(table)
+        if not held or not held["rows"]:
             continue
-        cols = [r[1] for r in db.conn.execute(f"PRAGMA table_info({table})")]
-        types = {r[1]: str(r[2]).upper() for r in db.conn.execute(f"PRAGMA table_info({table})")}
-        for row in rows:
-            values = []
-            for col in cols:
-                v = row.get(col, _PLACEHOLDER.get(col))
-                if isinstance(v, str) and types.get(col) == "REAL":
-                    v = float(v)
-                values.append(v)
-            db.conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-                            f"({', '.join('?' for _ in cols)})", values)
+        names = [c for c, _ in cols]
+        at = {c: i for i, c in enumerate(held["columns"])}  # where each column is in the file
+        picks = [(at.get(c), _PLACEHOLDER.get(c), kind == "REAL") for c, kind in cols]
+        db.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+            ([_value(row, i, default, real) for i, default, real in picks]
+             for row in held["rows"]))
     db.conn.execute("COMMIT")
     c = Contest(db, Path(f.name))
     c.session = Session(user="headquarters", role="supervisor", unit="", events=None,
