@@ -76,10 +76,13 @@ def _contest_from(f: ResultsFile) -> Any:
         names = [c for c, _ in cols]
         at = {c: i for i, c in enumerate(held["columns"])}  # where each column is in the file
         picks = [(at.get(c), _PLACEHOLDER.get(c), kind == "REAL") for c, kind in cols]
-        db.conn.executemany(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-            ([_value(row, i, default, real) for i, default, real in picks]
-             for row in held["rows"]))
+        sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+               f"({', '.join('?' for _ in names)})")
+        if list(held["columns"]) == names and not any(real for _, _, real in picks):
+            db.conn.executemany(sql, held["rows"])  # the file's rows as they are (most)
+        else:
+            db.conn.executemany(sql, ([_value(row, i, default, real)
+                                       for i, default, real in picks] for row in held["rows"]))
     db.conn.execute("COMMIT")
     c = Contest(db, Path(f.name))
     c.session = Session(user="headquarters", role="supervisor", unit="", events=None,
