@@ -1,5 +1,7 @@
 """抽签 The draw: electronic with a shown seed and a named witness, or paper lots typed in; then
-the draw sheet (workstation ↔ candidate number, names for the organiser only)."""
+the draw sheet (workstation ↔ candidate number, names for the organiser only) and 抽签核验:
+the announced seed recomputed against the recorded draw (db.ops.people.verify_draw) — while the
+draw is sealed only by the encryption officer, with the officer's passphrase."""
 
 from __future__ import annotations
 
@@ -17,14 +19,16 @@ from db.ops.people import (
     draw_record,
     entrants,
     is_drawn,
+    verify_draw,
 )
 from db.store.changes import Changes, Kind
-from judging.errors import InputError, JiangxinError
+from judging.errors import InputError, JiangxinError, NotAllowed
 from judging.roles import allowed
 from ui.confirm import ask
 from ui.event_picker import EventPicker
 from ui.i18n import t
 from ui.models import Column, RowsModel, TableModel
+from ui.officer_dialog import wrong_passphrase_text
 from ui.qt import (
     QAbstractItemView,
     QColor,
@@ -143,6 +147,7 @@ class DrawScreen(QWidget):
     """Before the draw: electronic or paper; after it: who drew, how, and the sheet."""
 
     draw_recorded = Signal(str)  # event id
+    draw_verified = Signal(bool)  # the recorded draw matches the seed typed
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,6 +236,7 @@ class DrawScreen(QWidget):
         a_lay = QVBoxLayout(after)
         a_lay.addWidget(self.record)
         a_lay.addWidget(self.sheet_view, 1)
+        a_lay.addWidget(self._verify_box())
         self.after = after
 
         self.pages = QStackedWidget()
@@ -252,6 +258,136 @@ class DrawScreen(QWidget):
         state.contest_opened.connect(self._contest_opened)
         self.new_seed()
         self.reload(refill=True)
+
+    def _verify_box(self) -> QGroupBox:
+        """抽签核验: the seed announced at the draw (and, while sealed, the officer's
+        passphrase) recomputed against the recorded draw."""
+        self.verify_seed = QLineEdit()
+        self.verify_seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{1,15}")))
+        self.verify_seed.setPlaceholderText(t("抽签时公布的随机种子", "The seed announced at the "
+                                              "draw"))
+        self.verify_passphrase = QLineEdit()
+        self.verify_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.verify_passphrase.setPlaceholderText(t("加密裁判的保密口令", "The encryption "
+                                                    "officer's passphrase"))
+        self.verify_btn = QPushButton(t("抽签核验", "Verify the draw"))
+        self.verify_btn.setMinimumHeight(34)
+        self.verify_why = QLabel()
+        self.verify_why.setWordWrap(True)
+        self.verify_why.setStyleSheet("color: #5a3600;")
+        self.verify_result = QLabel()
+        self.verify_result.setWordWrap(True)
+        self.verify_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verify_result.hide()
+        box = QGroupBox(t("抽签核验", "Verify the draw"))
+        form = QFormLayout(box)
+        form.addRow(t("随机种子", "Seed"), self.verify_seed)
+        self.verify_passphrase_label = QLabel(t("保密口令", "Passphrase"))
+        form.addRow(self.verify_passphrase_label, self.verify_passphrase)
+        row = QHBoxLayout()
+        row.addWidget(self.verify_btn)
+        row.addWidget(self.verify_why, 1)
+        form.addRow(row)
+        form.addRow(self.verify_result)
+        self.verify_seed.textChanged.connect(lambda _t: self._update_verify())
+        self.verify_passphrase.textChanged.connect(lambda _t: self._update_verify())
+        self.verify_seed.returnPressed.connect(self.verify)
+        self.verify_passphrase.returnPressed.connect(self.verify)
+        self.verify_btn.clicked.connect(self.verify)
+        self._verify_task: object = None
+        return box
+
+    def _verify_needs(self) -> tuple[bool, bool, str]:
+        """(may verify now, needs the officer's passphrase, why not) for the event shown."""
+        c, s, ev = self.state.contest, self.state.session, self.event_id
+        if c is None or s is None or ev is None or not is_drawn(c, ev):
+            return False, False, ""
+        if not allowed(s.role, "draw_verify") or not s.may_see_event(ev):
+            return False, False, t("抽签核验由组委会、裁判长、监督或加密裁判进行",
+                                   "The organiser, chief judge, supervisor or encryption "
+                                   "officer verifies the draw")
+        rec = draw_record(c, ev)
+        if rec is None or rec.method != "electronic":
+            return False, False, t("纸质抽签，无种子可复算（核对纸签与录入文件）",
+                                   "A paper draw has no seed to recompute (check the lots "
+                                   "against the typed file)")
+        from db.ops.blind import is_sealed
+
+        if is_sealed(c, ev):
+            if s.role != "encryption":
+                return False, False, t("抽签结果已加密：解密前只有加密裁判可凭保密口令核验，"
+                                       "解密后即可核验",
+                                       "The draw is sealed: before decryption only the "
+                                       "encryption officer verifies it, with the officer's "
+                                       "passphrase; after it anyone here may")
+            return True, True, ""
+        return True, False, ""
+
+    def _update_verify(self) -> None:
+        may, needs, why = self._verify_needs()
+        busy = self._verify_task is not None
+        self.verify_passphrase.setVisible(needs)
+        self.verify_passphrase_label.setVisible(needs)
+        self.verify_seed.setEnabled(may and not busy)
+        ready = may and not busy and bool(self.verify_seed.text()) and \
+            (not needs or bool(self.verify_passphrase.text()))
+        self.verify_btn.setEnabled(ready)
+        self.verify_why.setText(why)
+        self.verify_why.setVisible(bool(why))
+
+    def verify(self) -> None:
+        """Recompute the draw from the seed typed (on a worker: the officer's key is unwrapped
+        with scrypt); the verdict comes back as ``draw_verified``."""
+        may, needs, _why = self._verify_needs()
+        event = self.event_id
+        if not may or event is None or not self.verify_seed.text() or self._verify_task:
+            return
+        seed = int(self.verify_seed.text())
+        passphrase = self.verify_passphrase.text() if needs else None
+        if needs and not passphrase:
+            return
+        from ui.worker import run_task
+
+        self.verify_result.hide()
+        self._verify_task = run_task(
+            self.state, lambda c, _p: verify_draw(c, event, seed, passphrase),
+            lambda result: self._verified(event, seed, result), on_error=self._verify_failed,
+            owner=self)
+        self._update_verify()
+
+    def _show_verdict(self, text: str, bg: str) -> None:
+        self.verify_result.setText(text)
+        self.verify_result.setStyleSheet(f"background: {bg}; padding: 8px; font-size: 14px;")
+        self.verify_result.show()
+
+    def _verified(self, event: str, seed: int, result: tuple[bool, str, str]) -> None:
+        self._verify_task = None
+        self.verify_passphrase.clear()
+        ok, recorded, again = result
+        if ok:
+            self._show_verdict(t(f"✓ {event} 的抽签结果与种子 {seed} 一致（指纹 {recorded[:16]}）",
+                                 f"✓ {event}'s recorded draw matches seed {seed} "
+                                 f"(fingerprint {recorded[:16]})"), "#dcf2dc")
+        else:
+            self._show_verdict(t(f"✗ {event} 的抽签结果与种子 {seed} 不符：记录的指纹 "
+                                 f"{recorded[:16]}，复算 {again[:16]}",
+                                 f"✗ {event}'s recorded draw does NOT match seed {seed}: "
+                                 f"recorded {recorded[:16]}, recomputed {again[:16]}"), ERROR_BG)
+        self._update_verify()
+        self.draw_verified.emit(ok)
+
+    def _verify_failed(self, exc: BaseException) -> None:
+        self._verify_task = None
+        self.verify_passphrase.clear()
+        if isinstance(exc, NotAllowed):  # the command line's exit 5: a wrong passphrase
+            self._show_verdict(wrong_passphrase_text(), ERROR_BG)
+        elif isinstance(exc, JiangxinError):
+            self._show_verdict(str(exc), ERROR_BG)
+        else:
+            from ui.errors import show_error
+
+            show_error(exc, self)
+        self._update_verify()
 
     def _contest_opened(self, _contest: object) -> None:
         # a bound method, not a lambda: the connection ends with this widget
@@ -281,6 +417,10 @@ class DrawScreen(QWidget):
                                                  if not is_drawn(c_, e.id)), None))
         if c is None or self.event_id is None:
             return
+        if getattr(self, "_verify_event", None) != self.event_id:
+            self._verify_event = self.event_id  # another event: its own verdict, not this one's
+            self.verify_result.hide()
+            self.verify_seed.clear()
         people = competitors(c, self.event_id)
         ev = c.event(self.event_id)
         if is_drawn(c, self.event_id):
@@ -335,6 +475,7 @@ class DrawScreen(QWidget):
             self.reload()
 
     def _update_buttons(self) -> None:
+        self._update_verify()
         ok = self.may_draw()
         self.draw_btn.setEnabled(ok and bool(self.seed.text()) and
                                  bool(self.witness.text().strip()))

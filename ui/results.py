@@ -9,7 +9,7 @@ from typing import Any
 
 from db.ops.results import decrypt, publish, record_recheck, results, snapshot
 from db.store.changes import Changes, Kind
-from judging.errors import JiangxinError
+from judging.errors import JiangxinError, NotAllowed
 from judging.recheck import Sample, error_rate, full_recheck_needed, recheck_sample
 from judging.roles import allowed
 from judging.snapshots import ADDED, REMOVED, Change, diff
@@ -17,6 +17,7 @@ from ui.clocks import hms, station_penalties
 from ui.event_picker import EventPicker
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel
+from ui.officer_dialog import OfficerPassphraseDialog
 from ui.qt import (
     QColor,
     QComboBox,
@@ -24,7 +25,6 @@ from ui.qt import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QRegularExpression,
     QRegularExpressionValidator,
@@ -135,8 +135,12 @@ class ResultsScreen(QWidget):
         ranking = QWidget()
         r_lay = QVBoxLayout(ranking)
         r_lay.addWidget(self.view, 1)
+        self.publish_reason = QLabel()
+        self.publish_reason.setStyleSheet("color: #5a3600;")
+        self.publish_reason.hide()
         pub = QHBoxLayout()
         pub.addWidget(self.note, 1)
+        pub.addWidget(self.publish_reason)
         pub.addWidget(self.publish_btn)
         r_lay.addLayout(pub)
 
@@ -207,7 +211,7 @@ class ResultsScreen(QWidget):
         self.decrypt_btn.setMinimumHeight(36)
         self.decrypt_btn.setObjectName("decrypt")
         top.addWidget(self.decrypt_btn)
-        self._confirm: QMessageBox | None = None
+        self._confirm: OfficerPassphraseDialog | None = None
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.tabs, 1)
@@ -273,7 +277,15 @@ class ResultsScreen(QWidget):
                  else t("尚未公示", "not published")]
         self.status.setText(" · ".join(parts))
         self.publish_btn.setText(t(f"发布公示（第 {n + 1} 版）", f"Publish snapshot {n + 1}"))
-        self.publish_btn.setEnabled(self._role_may("publish") and bool(rows))
+        locked = bool(self.data["locked"])
+        self.publish_btn.setEnabled(self._role_may("publish") and bool(rows) and locked)
+        # provisional until the chief judge locks every module: say why it is not there yet
+        why = "" if locked else t("成绩尚未锁定，为暂定成绩：裁判长锁定全部评分后方可公示",
+                                  "Provisional until the chief judge locks every module: "
+                                  "publish after the lock")
+        self.publish_reason.setText(why)
+        self.publish_reason.setVisible(bool(why) and self._role_may("publish"))
+        self.publish_btn.setToolTip(why)
         self._update_decrypt()
         self._fill_snapshot_pickers(n)
         self._update_rule()
@@ -297,39 +309,51 @@ class ResultsScreen(QWidget):
                                  "After decryption the results show names and certificates "
                                  "can be issued; recorded in the audit log, cannot be undone."))
 
-    def confirm_decrypt(self) -> QMessageBox | None:
-        """Ask before decrypting (it cannot be undone), then decrypt."""
+    def confirm_decrypt(self) -> OfficerPassphraseDialog | None:
+        """Ask before decrypting (it cannot be undone) and for the officer's passphrase, which
+        opens the sealed draw (db/keys/officer.py); then decrypt on a worker."""
         if self.event_id is None:
             return None
-        box = QMessageBox(QMessageBox.Icon.Question, t("解密", "Decrypt"),
-                          t(f"解密赛项 {self.event_id}？\n解密后成绩按姓名和单位显示，"
-                            "此操作记入审计日志，不能撤销。",
-                            f"Decrypt event {self.event_id}?\nThe results then show names "
-                            "and units; recorded in the audit log, cannot be undone."),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                          self)
-        box.button(QMessageBox.StandardButton.Yes).setText(t("解密", "Decrypt"))
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.accepted.connect(self.decrypt)
+        box = OfficerPassphraseDialog(
+            self, t("解密", "Decrypt"),
+            t(f"解密赛项 {self.event_id}？\n解密用加密裁判的保密口令打开密封的抽签结果，"
+              "此后成绩按姓名和单位显示。此操作记入审计日志，不能撤销。",
+              f"Decrypt event {self.event_id}?\nThe encryption officer's passphrase opens "
+              "the sealed draw; the results then show names and units. Recorded in the audit "
+              "log, cannot be undone."), t("解密", "Decrypt"))
+        box.submitted.connect(self.decrypt)
         self._confirm = box
         box.open()
         return box
 
-    def decrypt(self) -> bool:
-        """Decrypt the event shown (db.ops.results.decrypt); True when done."""
+    def decrypt(self, passphrase: str) -> None:
+        """Decrypt the event shown with the officer's passphrase (db.ops.results.decrypt),
+        on a worker; ``decrypted`` once done. A wrong passphrase is said in the dialog."""
         event = self.event_id
         if event is None:
-            return False
-        try:
-            self.state.apply(decrypt, event)
-        except JiangxinError as exc:
-            from ui.errors import show_error
+            return
+        from ui.worker import run_task
 
-            show_error(exc, self)
-            return False
+        self._decrypting = run_task(self.state, lambda c, _p: decrypt(c, event, passphrase),
+                                    lambda _changes: self._decrypt_done(event),
+                                    on_error=self._decrypt_failed, owner=self)
+
+    def _decrypt_done(self, event: str) -> None:
+        if self._confirm is not None:
+            self._confirm.accept()
         self.reload()
         self.decrypted.emit(event)
-        return True
+
+    def _decrypt_failed(self, exc: BaseException) -> None:
+        box = self._confirm
+        if isinstance(exc, NotAllowed) and box is not None:
+            box.refuse()  # the command line's exit 5: nothing written, type it again
+            return
+        if box is not None:
+            box.reject()
+        from ui.errors import show_error
+
+        show_error(exc, self)
 
     def publish(self) -> None:
         if self.event_id is None:

@@ -42,8 +42,8 @@ SCREENS: list[ScreenSpec] = [
                frozenset({"admin", "chief", "supervisor", "recorder"})),
     ScreenSpec("checkin", "ui.checkin", "CheckinScreen", "检录", "Check-in",
                frozenset({"admin", "chief"})),
-    ScreenSpec("draw", "ui.draw", "DrawScreen", "抽签", "Draw",
-               frozenset({"admin", "supervisor", "encryption"})),
+    ScreenSpec("draw", "ui.draw", "DrawScreen", "抽签", "Draw",  # chief: 抽签核验
+               frozenset({"admin", "chief", "supervisor", "encryption"})),
     ScreenSpec("imports", "ui.imports", "ImportsScreen", "导入", "Import",
                frozenset({"admin", "chief", "recorder"})),
     ScreenSpec("marking", "ui.marking", "MarkingScreen", "评分录入", "Marking",
@@ -52,9 +52,15 @@ SCREENS: list[ScreenSpec] = [
                frozenset({"chief"})),
     ScreenSpec("appeals", "ui.appeals", "AppealsScreen", "申诉", "Appeals",
                frozenset({"chief", "supervisor"})),
+    # the chief judge settles disagreements on the chief's screen; the supervisor reads them
+    ScreenSpec("disagreements", "ui.disagreements", "DisagreementsScreen", "录入分歧",
+               "Disagreements", frozenset({"supervisor"})),
     ScreenSpec("results", "ui.results", "ResultsScreen", "成绩", "Results", ALL),
     ScreenSpec("certificates", "ui.certificates", "CertificatesScreen", "证书", "Certificates",
                frozenset({"admin"})),
+    # the organiser prints forms on the certificates screen, the chief judge here
+    ScreenSpec("forms", "ui.paper_forms_view", "PaperFormsScreen", "纸质表格", "Paper forms",
+               frozenset({"chief"})),
     ScreenSpec("verify", "ui.verify", "VerifyScreen", "证书核验", "Verify certificate", ALL),
     ScreenSpec("audit", "ui.audit_view", "AuditScreen", "审计日志", "Audit log", ALL),
 ]

@@ -219,3 +219,33 @@ def test_template_is_saved_with_the_contest(qtbot, screen: CertificatesScreen) -
     page = pdfium.PdfDocument(w.pdf)[0]
     width, height = page.get_size()
     assert height > width
+
+
+def test_the_chief_judge_prints_paper_forms(qtbot, signed_in: Callable[[str], AppState],
+                                            tmp_path: Path) -> None:
+    # issue 17: `jiangxin forms` is the chief's too, the app had the forms for the organiser
+    from ui.paper_forms_view import PaperFormsScreen
+    from ui.print_job import prepare_printer
+
+    state = signed_in("裁判长")  # the demo's chief judge
+    w = PaperFormsScreen(state)
+    state.changed.connect(w.refresh)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    visible = [w.tabs.tabText(i) for i in range(w.tabs.count()) if w.tabs.isTabVisible(i)]
+    assert visible == ["纸质表格"] and w.tabs.currentWidget().isAncestorOf(w.form_btn)
+    assert not w.issue_btn.isVisible()  # certificates are the organiser's
+    w.form_kind.setCurrentIndex(w.form_kind.findData("marking"))
+    with qtbot.waitSignal(w.pdf_ready):
+        w.form_btn.click()
+    assert w.pdf is not None and len(w.preview.labels) >= 1
+    # 打印… to a PDF printer, the print dialog's path
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "forms-printed.pdf"
+    printer.setOutputFileName(str(out))
+    prepare_printer(printer, w.pdf)
+    with qtbot.waitSignal(w.printed, timeout=60_000):
+        w.print_to(printer)
+    assert len(pdfium.PdfDocument(out)) == len(pdfium.PdfDocument(w.pdf)) >= 1

@@ -137,3 +137,63 @@ def test_supervisor_sees_the_sheet_without_names(qtbot, example_db) -> None:
 def test_only_the_organiser_draws(qtbot, undrawn: Path) -> None:
     _state, screen = open_draw(qtbot, undrawn, who="supervisor")
     assert screen.before.currentWidget() is screen.not_allowed
+
+
+# ---- 抽签核验 (issue 17: draw verify had no place in the app) --------------------------------
+@pytest.fixture
+def drawn_by_seed(undrawn: Path) -> Path:
+    from db.ops.people import draw
+    from tests.conftest import signed_in
+
+    draw(signed_in(undrawn, "admin"), "GJQG", seed=20260925, witness="褚监督")
+    return undrawn
+
+
+def verify_with(qtbot, screen: DrawScreen, seed: str, passphrase: str | None = None) -> None:
+    screen.verify_seed.setText(seed)
+    if passphrase is not None:
+        screen.verify_passphrase.setText(passphrase)
+    assert screen.verify_btn.isEnabled()
+    screen.verify_btn.click()
+    qtbot.waitUntil(lambda: screen.verify_result.isVisible(), timeout=15_000)
+
+
+def test_the_officer_verifies_the_sealed_draw_with_the_passphrase(qtbot, drawn_by_seed) -> None:
+    from tests.conftest import dump
+
+    _state, screen = open_draw(qtbot, drawn_by_seed, who="encryption")
+    assert screen.pages.currentWidget() is screen.after
+    assert not screen.verify_passphrase.isHidden()  # sealed: the officer's passphrase asked
+    screen.verify_seed.setText("20260925")
+    assert not screen.verify_btn.isEnabled()  # not without the passphrase
+    untouched = dump(drawn_by_seed)
+    # a wrong passphrase: said plainly (the command line's exit 5), nothing written
+    verify_with(qtbot, screen, "20260925", "not-the-officer-passphrase")
+    assert "保密口令错误" in screen.verify_result.text()
+    assert screen.verify_passphrase.text() == ""
+    assert dump(drawn_by_seed) == untouched
+    # the right one: the recorded (sealed) draw matches the announced seed
+    with qtbot.waitSignal(screen.draw_verified) as sig:
+        verify_with(qtbot, screen, "20260925", os.environ["JIANGXIN_OFFICER_PASSPHRASE"])
+    assert sig.args == [True] and screen.verify_result.text().startswith("✓")
+    # another seed does not give this draw
+    with qtbot.waitSignal(screen.draw_verified) as sig:
+        verify_with(qtbot, screen, "20260926", os.environ["JIANGXIN_OFFICER_PASSPHRASE"])
+    assert sig.args == [False] and screen.verify_result.text().startswith("✗")
+    assert "不符" in screen.verify_result.text()
+
+
+def test_before_decryption_others_are_told_why_they_cannot_verify(qtbot,
+                                                                  drawn_by_seed) -> None:
+    for who in ("supervisor", "chief", "admin"):
+        _state, screen = open_draw(qtbot, drawn_by_seed, who=who)
+        screen.verify_seed.setText("20260925")
+        assert not screen.verify_btn.isEnabled(), who
+        assert screen.verify_passphrase.isHidden()
+        assert screen.verify_why.isVisible() and "解密" in screen.verify_why.text(), who
+
+
+def test_a_paper_draw_has_no_seed_to_verify(qtbot, example_db) -> None:
+    _state, screen = open_draw(qtbot, example_db("drawn"), who="supervisor")
+    screen.verify_seed.setText("1")
+    assert not screen.verify_btn.isEnabled() and "纸质抽签" in screen.verify_why.text()

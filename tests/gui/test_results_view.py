@@ -114,24 +114,50 @@ def test_recheck_sample_is_drawn_with_its_seed_recorded(qtbot, example_db) -> No
 
 
 def test_the_encryption_officer_decrypts_in_the_app(qtbot, example_db) -> None:
-    from ui.qt import QMessageBox
+    import os
+
+    from tests.conftest import dump
 
     _state, before_lock = open_results(qtbot, example_db("final"), who="encryption")
     assert before_lock.decrypt_btn.isVisible() and not before_lock.decrypt_btn.isEnabled()
     assert "锁定" in before_lock.decrypt_btn.toolTip()
-    state, screen = open_results(qtbot, example_db("locked"), who="encryption")
+    path = example_db("locked")
+    state, screen = open_results(qtbot, path, who="encryption")
     assert screen.decrypt_btn.isEnabled() and "未解密" in screen.status.text()
     box = screen.confirm_decrypt()
-    assert box is not None and "不能撤销" in box.text()
+    assert box is not None and "不能撤销" in box.message.text() and "保密口令" in box.message.text()
+    assert not box.ok_btn.isEnabled()  # no passphrase typed: nothing to submit
     box.reject()  # cancelled: nothing happens
     assert "未解密" in screen.status.text()
+    untouched = dump(path)
+
+    # a wrong passphrase: refused in the dialog (the command line's exit 5), nothing written
     box = screen.confirm_decrypt()
     assert box is not None
-    with qtbot.waitSignal(screen.decrypted, timeout=5000):
-        box.button(QMessageBox.StandardButton.Yes).click()
+    box.passphrase.setText("not-the-officer-passphrase")
+    box.ok_btn.click()
+    qtbot.waitUntil(lambda: box.error.isVisible(), timeout=10_000)
+    assert "保密口令错误" in box.error.text() and box.isVisible()
+    assert box.passphrase.text() == "" and "未解密" in screen.status.text()
+    assert dump(path) == untouched
+
+    # the officer's own passphrase opens the sealed draw: names shown
+    with qtbot.waitSignal(screen.decrypted, timeout=10_000):
+        box.passphrase.setText(os.environ["JIANGXIN_OFFICER_PASSPHRASE"])
+        box.ok_btn.click()
+    assert not box.isVisible()
     assert "已解密" in screen.status.text() and "姓名" in headers(screen.model)
     assert not screen.decrypt_btn.isEnabled()
     assert any(r["action"] == "decrypt" for r in records(state.contest.db))
+
+
+def test_publish_waits_for_the_lock_and_says_why(qtbot, example_db) -> None:
+    _state, screen = open_results(qtbot, example_db("final"))  # everything typed, not locked
+    assert not screen.publish_btn.isEnabled()
+    assert screen.publish_reason.isVisible() and "锁定" in screen.publish_reason.text()
+    assert "暂定" in screen.publish_btn.toolTip()
+    _state, locked = open_results(qtbot, example_db("locked"))
+    assert locked.publish_btn.isEnabled() and not locked.publish_reason.isVisible()
 
 
 def test_only_the_encryption_officer_sees_the_decrypt_button(qtbot, example_db) -> None:
