@@ -262,10 +262,14 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from db.ops.results import publish, snapshot_changes
+    from db.ops.results import publish, snapshot_changes, unchanged_text
 
     c = _open(args)
-    number = publish(c, args.event, args.note or "").value
+    done = publish(c, args.event, args.note or "")
+    number = done.value
+    if not done.changes:
+        _say(f"{args.event}: {unchanged_text(number)}")
+        return 0
     _say(f"published {args.event} snapshot {number} / 已发布第{number}次公示")
     changes = snapshot_changes(c, args.event, number)
     if number > 1:

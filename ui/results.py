@@ -138,11 +138,14 @@ class ResultsScreen(QWidget):
         self.publish_reason = QLabel()
         self.publish_reason.setStyleSheet("color: #5a3600;")
         self.publish_reason.hide()
+        self.publish_note = QLabel()  # e.g. unchanged since the last snapshot: none made
+        self.publish_note.setWordWrap(True)
         pub = QHBoxLayout()
         pub.addWidget(self.note, 1)
         pub.addWidget(self.publish_reason)
         pub.addWidget(self.publish_btn)
         r_lay.addLayout(pub)
+        r_lay.addWidget(self.publish_note)
 
         # ---- compare snapshots
         self.old_pick = QComboBox()
@@ -360,12 +363,18 @@ class ResultsScreen(QWidget):
             return
         try:
             note = self.note.text().strip()
-            number = self.state.run_op(lambda c: publish(c, self.event_id or "", note), self).value
+            done = self.state.run_op(lambda c: publish(c, self.event_id or "", note), self)
         except JiangxinError as exc:
             from ui.errors import show_error
 
             show_error(exc, self)
             return
+        number = done.value
+        if not done.changes:  # the same results as the last snapshot: none made
+            self.publish_note.setText(t(f"与第{number}版相同，未生成新版",
+                                        f"Unchanged since snapshot {number}: no new snapshot"))
+            return
+        self.publish_note.setText(t(f"已发布第{number}次公示", f"Snapshot {number} published"))
         self.note.clear()
         self.reload()
         self.published.emit(self.event_id, number)

@@ -120,7 +120,9 @@ def decrypt(c: Contest, event_id: str, passphrase: str | None = None) -> Changes
 def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
     """Freeze the current results as the next numbered snapshot (公示); returns its number.
 
-    Only a locked event is published (before that results are provisional).
+    Only a locked event is published (before that results are provisional). Results identical
+    to the last snapshot make no new one: the value is that snapshot's number and nothing
+    changed (``not done.changes``; say :func:`unchanged_text`).
     """
     c.require("publish", event_id)
     c.event(event_id)
@@ -128,8 +130,11 @@ def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
         raise StateError(f"{event_id} is not locked: its results are provisional and cannot be "
                          "published; the chief judge locks the event first "
                          "/ 成绩尚未锁定，为暂定成绩，不能公示；请裁判长先锁定")
-    number = snapshot_count(c, event_id) + 1
+    last = snapshot_count(c, event_id)
     data = results(c, event_id)
+    if last and _same_results(snapshot(c, event_id, last), data):
+        return Done(last, NOTHING)
+    number = last + 1
     data["snapshot"] = number
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
     with c.write("publish", reason=note) as w:
@@ -141,6 +146,18 @@ def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
 
     sign_head(c, f"publish {event_id} #{number}")
     return Done(number, w.changes)
+
+
+def _same_results(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The same results, whatever snapshot number each carries."""
+    return {k: v for k, v in a.items() if k != "snapshot"} == \
+        {k: v for k, v in b.items() if k != "snapshot"}
+
+
+def unchanged_text(number: int) -> str:
+    """What a publish that made no new snapshot says."""
+    return (f"unchanged since snapshot {number}: no new snapshot / 与第{number}版相同，"
+            "未生成新版")
 
 
 def snapshot_changes(c: Contest, event_id: str, number: int) -> list[Change]:

@@ -54,6 +54,11 @@ def test_provisional_ranking_publish_and_compare(qtbot, example_db, qtmodelteste
     assert sig.args == ["GJQG", 1]
     assert snapshot_count(state.contest, "GJQG") == 1
     assert "已公示 1 版" in screen.status.text()
+    # the same results again: no second snapshot, and the screen says why
+    with qtbot.assertNotEmitted(screen.published), qtbot.assertNotEmitted(state.changed):
+        screen.publish_btn.click()
+    assert snapshot_count(state.contest, "GJQG") == 1
+    assert "与第1版相同" in screen.publish_note.text()
 
     # the chief judge disqualifies the winner (through the doors: unlock with a reason,
     # change, lock again): the current results differ from snapshot 1
