@@ -51,7 +51,25 @@ class CompetitorRow:
     event: str
 
 
-Preview = list[tuple[int, CompetitorRow | None, list[InputError]]]
+class Preview(list[tuple[int, CompetitorRow | None, list[InputError]]]):
+    """Every data row: (row number, its competitor or None, its problems); ``labels`` are the
+    file's own headers for our columns (``{"id_number": "身份证号码", …}``), for messages."""
+
+    labels: dict[str, str]
+
+    def __init__(self, labels: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.labels = dict(labels or {})
+
+
+LABELS = {"name": "姓名", "id_number": "身份证号", "event": "赛项", "unit": "单位",
+          "candidate": "参赛编号", "station": "工位号", "theory": "理论成绩"}
+"""The header a message names when the file's own is not known (the organiser's words)."""
+
+
+def field_label(labels: Mapping[str, str] | None, key: str) -> str:
+    """The header of ``key`` as the file wrote it, else as the organiser's template says it."""
+    return (labels or {}).get(key) or LABELS.get(key, key)
 
 
 def _spelling(text: str) -> str:
@@ -244,7 +262,7 @@ def preview_competitors(
     if not table.rows:
         raise InputError("the file has a header but no competitors (文件没有选手数据)",
                          file=table.file)
-    parsed: Preview = []
+    parsed = Preview({k: table.label(k) for k in COLUMNS if table.has(k)})
     for row in table.rows:
         competitor, problems = _parse_row(table, row, events, single)
         parsed.append((row.number, competitor, problems))
@@ -255,10 +273,18 @@ def preview_competitors(
 
 def read_competitors(
     path: str | Path, known_events: Collection[str] | Mapping[str, str]
-) -> list[CompetitorRow]:
+) -> Rows:
     """All competitors of the file, or InputErrors naming every bad row (nothing is partial)."""
     parsed = preview_competitors(path, known_events)
     problems = [p for _, _, ps in parsed for p in ps]
     if problems:
         raise InputErrors(problems)
-    return [c for _, c, _ in parsed if c is not None]
+    return Rows((c for _, c, _ in parsed if c is not None), parsed.labels)
+
+
+class Rows(list[CompetitorRow]):
+    """The competitors of a file, with the file's own headers (``labels``, see Preview)."""
+
+    def __init__(self, rows: Iterable[CompetitorRow], labels: dict[str, str]) -> None:
+        super().__init__(rows)
+        self.labels = labels

@@ -102,6 +102,10 @@ def read_theory(
     return read_theory_table(path, known_events)[1]
 
 
+KEY_FIELDS = "参赛编号/准考证号/身份证号"
+"""The field a message names when no column identifies the competitors."""
+
+
 def read_theory_table(
     path: str | Path, known_events: Collection[str] | Mapping[str, str]
 ) -> tuple[Table, list[TheoryRow]]:
@@ -119,8 +123,8 @@ def read_theory_table(
     table = read_table(path, columns=COLUMNS, required=["theory"] + ([] if single else ["event"]))
     if not (table.has("candidate") or table.has("id_number")):
         raise InputError(
-            "missing column candidate / 参赛编号 / 准考证号 or id_number / 身份证号 "
-            "(缺少参赛编号或身份证号列)", file=table.file, field="candidate",
+            "缺少参赛编号（准考证号）或身份证号列 / no column names the competitor: 参赛编号 "
+            "(准考证号, candidate) or 身份证号 (id_number)", file=table.file, field=KEY_FIELDS,
         )
     if not table.rows:
         raise InputError("the file has a header but no scores (文件没有成绩数据)", file=table.file)
@@ -199,8 +203,8 @@ def match_theory(table: Table, rows: Sequence[TheoryRow],
             return key, matched
         attempts.append((len(matched), key, matched, errors))
     if not attempts:
-        raise InputError("no column identifies the competitors (缺少参赛编号或身份证号列)",
-                         file=table.file, field="candidate")
+        raise InputError("缺少参赛编号（准考证号）或身份证号列 / no column identifies the "
+                         "competitors", file=table.file, field=KEY_FIELDS)
     attempts.sort(key=lambda a: -a[0])
     tried = " / ".join(table.label(a[1]) for a in attempts)
     best = attempts[0][3]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -44,24 +44,29 @@ def import_competitors(c: Contest, path: str | Path) -> Done[int]:
 
     file = str(path)
     rows = read_competitors(path, event_spellings(c.competition.events))
-    return add_competitors(c, rows, file)
+    return add_competitors(c, rows, file, rows.labels)
 
 
-def add_competitors(c: Contest, rows: Sequence[CompetitorLike], file: str) -> Done[int]:
+def add_competitors(c: Contest, rows: Sequence[CompetitorLike], file: str,
+                    labels: Mapping[str, str] | None = None) -> Done[int]:
+    """Add these competitors, all or none; a refusal names a row's field by the file's own
+    header (``labels``, as read_competitors gives them), else as the organiser's template."""
+    from db.files.competitor_file import field_label
+
     c.require("competitors")
     errors: list[InputError] = []
     for r in rows:
-        c.event(r.event, file=file, row=r.row)
+        c.event(r.event, file=file, row=r.row, field=field_label(labels, "event"))
         existing = c.db.execute("SELECT 1 FROM competitors WHERE event = ? AND id_number = ?",
                                 [r.event, r.id_number]).fetchone()
         if existing:
             errors.append(InputError(f"this person is already entered in {r.event} / 已报名该赛项",
-                                     file=file, row=r.row, field="id_number"))
+                                     file=file, row=r.row, field=field_label(labels, "id_number")))
         drawn = c.db.execute("SELECT 1 FROM draws WHERE event = ?", [r.event]).fetchone()
         if drawn:
             errors.append(InputError(f"the draw of {r.event} is done; no one can be added "
                                      "/ 已抽签，不能再添加选手", file=file, row=r.row,
-                                     field="event"))
+                                     field=field_label(labels, "event")))
     if errors:
         raise InputErrors(errors)
     with c.write("competitors.import", reason=f"from {Path(file).name}") as w:
@@ -279,6 +284,7 @@ def draw_from_file(c: Contest, event_id: str, path: str | Path, *, witness: str 
     people = {p.id_number: p for p in competitors(c, event_id)}
     errors: list[InputError] = []
     lots: list[Lot] = []
+    label = table.label  # the file's own headers (身份证号, 参赛编号, 工位号) in messages
     seen_c: dict[str, int] = {}
     seen_s: dict[str, int] = {}
     seen_p: set[str] = set()
@@ -290,37 +296,37 @@ def draw_from_file(c: Contest, event_id: str, path: str | Path, *, witness: str 
             idn = validate_id_number(v.get("id_number", ""),
                                      stored_as_number=tr.is_number("id_number"))
         except ValueError as exc:
-            errors.append(InputError(str(exc), file=file, row=tr.number, field="id_number"))
+            errors.append(InputError(str(exc), file=file, row=tr.number, field=label("id_number")))
             continue
         p = people.get(idn)
         if p is None:
             errors.append(InputError(f"no competitor of {event_id} has this ID number / 无此选手",
-                                     file=file, row=tr.number, field="id_number"))
+                                     file=file, row=tr.number, field=label("id_number")))
             continue
         if idn in seen_p:
             errors.append(InputError("this person appears twice / 重复", file=file,
-                                     row=tr.number, field="id_number"))
+                                     row=tr.number, field=label("id_number")))
         seen_p.add(idn)
         st = ev.parse_station(v.get("station", ""))
         if st is None:
             errors.append(InputError(f"workstation must be 1..{ev.stations} / 工位号无效",
-                                     file=file, row=tr.number, field="station"))
+                                     file=file, row=tr.number, field=label("station")))
             continue
         cand = v.get("candidate", "").strip()
         if not cand:
             errors.append(InputError("empty candidate number / 参赛编号为空", file=file,
-                                     row=tr.number, field="candidate"))
+                                     row=tr.number, field=label("candidate")))
             continue
         for seen, val, fld in ((seen_c, cand, "candidate"), (seen_s, st, "station")):
             if val in seen:
                 errors.append(InputError(f"{val} is also on row {seen[val]} / 重复", file=file,
-                                         row=tr.number, field=fld))
+                                         row=tr.number, field=label(fld)))
             seen[val] = tr.number
         lots.append(Lot(p.uid, cand, st))
     missing = [p for k, p in people.items() if k not in seen_p]
     for p in missing:
         errors.append(InputError(f"competitor {p.name} has no lot / 有选手未抽签", file=file,
-                                 field="id_number"))
+                                 field=label("id_number")))
     if errors:
         raise InputErrors(errors)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -419,7 +425,8 @@ def import_theory(c: Contest, path: str | Path) -> Done[int]:
     file = str(path)
     table, rows = read_theory_table(path, event_spellings(c.competition.events))
     for r in rows:
-        c.event(r.event, file=file, row=r.row)
+        c.event(r.event, file=file, row=r.row,
+                field=table.label("event") if table.has("event") else "赛项")
     from db.ops.blind import is_sealed
 
     # while a draw is sealed, a candidate number names a lot (no person): its score is sealed
