@@ -129,7 +129,7 @@ def time_results(db: Path, runs: int = 7) -> list[float]:
         t0 = time.perf_counter()
         data = results(c, "BIG")
         out.append(time.perf_counter() - t0)
-    assert len(data["rows"]) > 0
+    assert len(data.rows) > 0
     c.close()
     return out
 

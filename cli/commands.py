@@ -235,7 +235,8 @@ def cmd_results(args: argparse.Namespace) -> int:
     if args.out and not args.csv:
         raise InputError("--out goes with --csv (--out 需与 --csv 一起使用)", field="--out")
     c = _open(args)
-    data = results(c, args.event)
+    res = results(c, args.event)
+    data = res.as_json()
     if args.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     elif args.csv and args.out:
@@ -244,20 +245,20 @@ def cmd_results(args: argparse.Namespace) -> int:
         n = write_results_csv(data, args.out)
         _say(f"wrote {args.out}: {n} rows / 已导出")
     elif args.csv:
-        sys.stdout.write(results_csv(data))
+        sys.stdout.write(results_csv(res))
     elif args.xlsx:
         from db.files.results_sheet import write_results_xlsx
 
-        write_results_xlsx(data, args.xlsx, competition_name=data["competition"],
-                           event_name=f"{data['event_name']} {data['group']}".strip(),
-                           decrypted=data["decrypted"])
+        write_results_xlsx(data, args.xlsx, competition_name=res.competition,
+                           event_name=f"{res.event_name} {res.group}".strip(),
+                           decrypted=res.decrypted)
         _say(f"wrote {args.xlsx}")
     else:
-        if data.get("provisional"):
+        if res.provisional:
             _say("provisional results: not locked, no awards / 暂定成绩（未锁定，不评奖）")
-        for r in data["rows"]:
-            _say(f"{r['place'] or '-':>3}  {r['station'] or '--'}  {r['candidate'] or '':10} "
-                 f"{r['name'] or '':8} {r['total']:>7} {r['status']:12} {r['award'] or ''}")
+        for r in res.rows:
+            _say(f"{r.place or '-':>3}  {r.station or '--'}  {r.candidate or '':10} "
+                 f"{r.name or '':8} {r.total:>7} {r.status:12} {r.award or ''}")
     return 0
 
 

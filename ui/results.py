@@ -5,9 +5,18 @@ re-check sample with a recorded seed."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, fields
 from typing import Any
 
-from db.ops.results import decrypt, publish, record_recheck, results, snapshot
+from db.ops.results import (
+    ResultRow,
+    Results,
+    decrypt,
+    publish,
+    record_recheck,
+    results,
+    snapshot,
+)
 from db.store.changes import Changes, Kind
 from judging.errors import JiangxinError, NotAllowed
 from judging.recheck import Sample, error_rate, full_recheck_needed, recheck_sample
@@ -38,20 +47,31 @@ from ui.qt import (
 from ui.state import AppState
 from ui.widgets import event_bar, table_view
 
-Row = dict[str, Any]
+
+@dataclass(frozen=True)
+class Row(ResultRow):
+    """A results row as the ranking shows it: with the overtime deduction (if any)."""
+
+    overtime: str = ""
+
+    @classmethod
+    def of(cls, r: ResultRow, overtime: str = "") -> Row:
+        return cls(**{f.name: getattr(r, f.name) for f in fields(ResultRow)}, overtime=overtime)
+
+
 CURRENT = 0  # "the results as they are now" in the snapshot pickers
 AWARD_BG = "#fff3c4"
 CHANGED_BG, ADDED_BG, REMOVED_BG = "#ffe7c2", "#dcf2dc", "#f9c0c0"
 
 
 def _v(row: Row, key: str) -> str:
-    v = row.get(key)
+    v = getattr(row, key)
     return "—" if v is None else str(v)
 
 
 def _practical(row: Row) -> str:
     """The practical and, when the overtime rule took points off, the deduction beside it."""
-    pen = row.get("overtime")
+    pen = row.overtime
     return f"{_v(row, 'practical')}（{t('超时', 'overtime')} {pen}）" if pen \
         else _v(row, "practical")
 
@@ -71,13 +91,13 @@ def ranking_columns(decrypted: bool) -> list[Column[Row]]:
         Column("理论", "Theory", lambda r: _v(r, "theory"), align=right),
         Column("实操", "Practical", _practical, align=right),
         Column("总分", "Total", lambda r: _v(r, "total"), align=right, bold=True),
-        Column("用时", "Time used", lambda r: hms(r["time_used_s"])
-               if r.get("time_used_s") is not None else "—", align=right),
-        Column("状态", "Status", lambda r: status_label(r.get("status") or "ok")),
-        Column("奖项", "Award", lambda r: r.get("award") or "",
-               background=lambda r: QColor(AWARD_BG) if r.get("award") else None),
+        Column("用时", "Time used", lambda r: hms(r.time_used_s)
+               if r.time_used_s is not None else "—", align=right),
+        Column("状态", "Status", lambda r: status_label(r.status or "ok")),
+        Column("奖项", "Award", lambda r: r.award or "",
+               background=lambda r: QColor(AWARD_BG) if r.award else None),
         Column("称号/等级", "Title/grade", lambda r: " ".join(
-            x for x in (r.get("title"), r.get("grade")) if x)),
+            x for x in (r.title, r.grade) if x)),
     ]
     return cols
 
@@ -118,7 +138,7 @@ class ResultsScreen(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.data: dict[str, Any] = {}
+        self.data: Results | None = None
         self.sample: Sample | None = None
         self.picker = EventPicker()
         self.status = QLabel()
@@ -253,29 +273,29 @@ class ResultsScreen(QWidget):
         try:
             self.data = results(c, self.event_id)
         except JiangxinError as exc:
-            self.data = {}
+            self.data = None
             self.model.set_rows([])
             self.status.setText(str(exc))
             return
         # the overtime deduction beside the practical (judging/scoring.py's, per station)
         over = station_penalties(c, self.event_id)
-        rows = [dict(r, overtime=over.get(r["station"] or "", "")) for r in self.data["rows"]]
-        cols = ranking_columns(bool(self.data["decrypted"]))
+        rows = [Row.of(r, over.get(r.station or "", "")) for r in self.data.rows]
+        cols = ranking_columns(self.data.decrypted)
         if [x.zh for x in cols] != [x.zh for x in self.model.columns]:
             self.model.beginResetModel()
             self.model.columns = cols
             self.model.endResetModel()
-        if [r["station"] for r in rows] == [r["station"] for r in self.model.rows]:
+        if [r.station for r in rows] == [r.station for r in self.model.rows]:
             for i, r in enumerate(rows):  # same order: repaint only the rows that changed
                 if r != self.model.rows[i]:
                     self.model.set_row(i, r)
         else:
             self.model.set_rows(rows)
-        n = int(self.data["snapshot"])
-        parts = [t("已解密（按姓名）", "Decrypted (by name)") if self.data["decrypted"]
+        n = self.data.snapshot
+        parts = [t("已解密（按姓名）", "Decrypted (by name)") if self.data.decrypted
                  else t("临时排名（未解密，仅工位号）", "Provisional (not decrypted: stations "
                         "only)"),
-                 t("已锁定", "locked") if self.data["locked"] else t("未锁定", "not locked"),
+                 t("已锁定", "locked") if self.data.locked else t("未锁定", "not locked"),
                  t(f"已公示 {n} 版", f"{n} snapshots published") if n
                  else t("尚未公示", "not published")]
         self.status.setText(" · ".join(parts))
@@ -302,8 +322,8 @@ class ResultsScreen(QWidget):
     def _update_decrypt(self) -> None:
         may = self._role_may("decrypt")
         self.decrypt_btn.setVisible(may)
-        locked = bool(self.data.get("locked"))
-        done = bool(self.data.get("decrypted"))
+        locked = self.data is not None and self.data.locked
+        done = self.data is not None and self.data.decrypted
         self.decrypt_btn.setEnabled(may and locked and not done)
         self.decrypt_btn.setToolTip(
             t("已解密", "Decrypted") if done
@@ -403,15 +423,16 @@ class ResultsScreen(QWidget):
         self.new_pick.setCurrentIndex(self.new_pick.findData(new))
         self.compare()
 
-    def _rows_of(self, number: int) -> list[Row]:
+    def _rows_of(self, number: int) -> list[dict[str, Any]]:
+        """The rows of a snapshot (or of the results now) as the results JSON has them."""
         c = self.state.contest
         if number == CURRENT or c is None or self.event_id is None:
-            return list(self.data.get("rows", []))
-        return list(snapshot(c, self.event_id, number)["rows"])
+            return self.data.json_rows() if self.data is not None else []
+        return snapshot(c, self.event_id, number).json_rows()
 
     def compare(self) -> list[Change]:
         old, new = self.old_pick.currentData(), self.new_pick.currentData()
-        if old is None or new is None or not self.data:
+        if old is None or new is None or self.data is None:
             self.diff_model.set_rows([])
             return []
         changes = diff(self._rows_of(int(old)), self._rows_of(int(new)))
@@ -423,10 +444,10 @@ class ResultsScreen(QWidget):
 
     # ---- re-check ------------------------------------------------------------------------
     def draw_sample(self) -> Sample | None:
-        if self.event_id is None or not self.data or not self.seed.text():
+        if self.event_id is None or self.data is None or not self.seed.text():
             return None
         seed = int(self.seed.text())
-        sample = recheck_sample(self.data["rows"], seed)
+        sample = recheck_sample(self.data.json_rows(), seed)
         try:
             self.state.apply(record_recheck, self.event_id, seed, list(sample.stations))
         except JiangxinError as exc:

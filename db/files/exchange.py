@@ -110,7 +110,7 @@ def build_body(c: Contest, *, exported_by: str, now: float | None = None) -> dic
     cur = c.db.execute("SELECT " + ", ".join(MARK_STATE_COLUMNS) + " FROM slots "
                        "ORDER BY event, station, aspect, judge")
     mark_states = {"columns": list(MARK_STATE_COLUMNS), "rows": [list(r) for r in cur]}
-    res = {e.id: results(c, e.id, now) for e in comp.events}
+    res = {e.id: results(c, e.id, now).as_json() for e in comp.events}
     records = int(c.db.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
     return {
         "format_version": FORMAT_VERSION,

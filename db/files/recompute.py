@@ -115,7 +115,7 @@ def recompute_problems(f: ResultsFile, *, limit: int = 10) -> list[str]:
         problems: list[str] = []
         for ev, stated in f.results.items():
             try:
-                fresh = results(c, ev, now)
+                fresh = results(c, ev, now).as_json()
             except JiangxinError as exc:
                 problems.append(f"{f.name}: event {ev}: {exc}")
                 continue

@@ -262,10 +262,10 @@ def export_results(c: Contest, event_id: str, path: str | Path) -> Path:
     from db.files.results_sheet import write_results_xlsx
     from db.ops.results import results
 
-    data = results(c, event_id)
-    write_results_xlsx(data, path, competition_name=data["competition"],
-                       event_name=f"{data['event_name']} {data['group']}".strip(),
-                       decrypted=bool(data["decrypted"]))
+    res = results(c, event_id)
+    write_results_xlsx(res.as_json(), path, competition_name=res.competition,
+                       event_name=f"{res.event_name} {res.group}".strip(),
+                       decrypted=res.decrypted)
     return Path(path)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from db.ops.people import by_station, competitors, draw_record
+from db.ops.results import Results, results, same_results
 from db.store.contest import Contest
 from judging.errors import InputError, NotAllowed, VerificationFailed
 from judging.forms import FormAspect, FormEvent, FormModule, PersonRow
@@ -115,7 +116,7 @@ def _num(value: Any) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def results_digest(c: Contest, event_id: str, data: dict[str, Any]) -> FormDigest:
+def results_digest(c: Contest, event_id: str, res: Results) -> FormDigest:
     """The digest for the results list: latest export if nothing changed results since it."""
     from db.files.exchange import previous_exports
 
@@ -131,12 +132,9 @@ def results_digest(c: Contest, event_id: str, data: dict[str, Any]) -> FormDiges
     row = c.db.execute("SELECT number, sha256, results FROM snapshots WHERE event = ? "
                        "ORDER BY number DESC LIMIT 1", [event_id]).fetchone()
     if row is not None:
-        snap = json.loads(row[2])
-        same = {k: v for k, v in snap.items() if k != "snapshot"} == \
-            {k: v for k, v in data.items() if k != "snapshot"}
-        if same:
+        if same_results(Results.from_json(json.loads(row[2])), res):
             return FormDigest(str(row[1]), f"第{row[0]}次公示快照 SHA-256：", "snapshot")
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(res.as_json(), ensure_ascii=False, sort_keys=True)
     return FormDigest(hashlib.sha256(text.encode()).hexdigest(),
                       "成绩数据（未导出）SHA-256：", "results")
 
@@ -185,15 +183,13 @@ def write_form(c: Contest, kind: str, event_id: str, out: str | Path | BinaryIO,
             forms.checkin_list(fe, rows, target, ev.late_limit_min)
     else:
         from db.ops.derived import derived_problems
-        from db.ops.results import results
-
         problems = derived_problems(c)  # a changed cache or rulebook never reaches the wall
         if problems:
             raise VerificationFailed("the results do not follow from the marks; not printing "
                                      "/ 成绩与评分记录不符，不能打印:\n  " + "\n  ".join(problems))
-        data = results(c, event_id)
-        digest = results_digest(c, event_id, data)
-        forms.results_list(fe, data, target, digest.sha256, digest.label,
+        res = results(c, event_id)
+        digest = results_digest(c, event_id, res)
+        forms.results_list(fe, res.as_json(), target, digest.sha256, digest.label,
                            chain_head=chain_head_text(c))
         return digest
     return None

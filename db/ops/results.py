@@ -7,6 +7,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -63,8 +64,79 @@ def standings(c: Contest, event_id: str, now: float | None = None,
     return rank(ev, rows) + sorted(unmarked, key=lambda s: (s.station or "", s.key))
 
 
-def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, Any]:
-    """The results JSON (docs/formats.md#results) (names and units only once decrypted)."""
+@dataclass(frozen=True)
+class ResultRow:
+    """One competitor's line of the results (names and units only once decrypted; awards,
+    titles and grades only once locked). Scores are exact decimal strings."""
+
+    place: int | None
+    station: str | None
+    candidate: str | None
+    name: str | None
+    unit: str | None
+    theory: str | None
+    practical: str | None
+    total: str | None
+    time_used_s: int | None
+    status: str
+    award: str | None
+    title: str | None
+    grade: str | None
+    scale: int | None = None  # the WorldSkills scale point, for events with a scale
+
+
+_ROW_KEYS = tuple(f.name for f in fields(ResultRow) if f.name != "scale")
+
+
+@dataclass(frozen=True)
+class Results:
+    """The results of one event as computed now, or as published in a snapshot."""
+
+    competition: str
+    competition_id: str
+    event: str
+    event_name: str
+    group: str
+    snapshot: int  # snapshots published so far (or this snapshot's number)
+    locked: bool
+    provisional: bool
+    decrypted: bool
+    rows: tuple[ResultRow, ...]
+    scaled: bool = False  # rows carry ``scale`` (the event has one)
+
+    def json_rows(self) -> list[dict[str, Any]]:
+        """The rows as the results JSON has them (docs/formats.md#results)."""
+        out = []
+        for r in self.rows:
+            row = {k: getattr(r, k) for k in _ROW_KEYS}
+            if self.scaled:
+                row["scale"] = r.scale
+            out.append(row)
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        """The results JSON (docs/formats.md#results), key for key."""
+        return {"competition": self.competition, "competition_id": self.competition_id,
+                "event": self.event, "event_name": self.event_name, "group": self.group,
+                "snapshot": self.snapshot, "locked": self.locked,
+                "provisional": self.provisional, "decrypted": self.decrypted,
+                "rows": self.json_rows()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Results:
+        """Results as a snapshot or a results file holds them."""
+        rows = tuple(ResultRow(**{k: r.get(k) for k in _ROW_KEYS}, scale=r.get("scale"))
+                     for r in data.get("rows", []))
+        return cls(str(data["competition"]), str(data["competition_id"]), str(data["event"]),
+                   str(data["event_name"]), str(data.get("group") or ""),
+                   int(data.get("snapshot") or 0), bool(data.get("locked")),
+                   bool(data.get("provisional")), bool(data.get("decrypted")), rows,
+                   any("scale" in r for r in data.get("rows", [])))
+
+
+def results(c: Contest, event_id: str, now: float | None = None) -> Results:
+    """The results of an event (names and units only once decrypted); ``.as_json()`` is the
+    results JSON of docs/formats.md#results."""
     c.require("results", event_id)
     ev = c.event(event_id)
     decrypted = is_decrypted(c, event_id)
@@ -74,24 +146,19 @@ def results(c: Contest, event_id: str, now: float | None = None) -> dict[str, An
     everyone = entrants(c, event_id)
     people = {p.uid: p for p in everyone}
     d = ev.decimals
-    out_rows = []
+    rows = []
     for s in standings(c, event_id, now, everyone):
         p = people[s.key]
-        row: dict[str, Any] = {
-            "place": s.place, "station": s.station, "candidate": s.candidate,
-            "name": p.name if decrypted else None, "unit": p.unit if decrypted else None,
-            "theory": fmt(s.theory, d), "practical": fmt(s.practical, d),
-            "total": fmt(s.total, d), "time_used_s": s.time_used_s, "status": s.status,
-            "award": s.award if locked else None, "title": s.title if locked else None,
-            "grade": s.grade if locked else None,
-        }
-        if ev.scale:
-            row["scale"] = s.scale
-        out_rows.append(row)
-    return {"competition": c.competition.name, "competition_id": c.competition.id,
-            "event": ev.id, "event_name": ev.name, "group": ev.group,
-            "snapshot": snapshot_count(c, event_id), "locked": locked,
-            "provisional": not locked, "decrypted": decrypted, "rows": out_rows}
+        rows.append(ResultRow(
+            place=s.place, station=s.station, candidate=s.candidate,
+            name=p.name if decrypted else None, unit=p.unit if decrypted else None,
+            theory=fmt(s.theory, d), practical=fmt(s.practical, d), total=fmt(s.total, d),
+            time_used_s=s.time_used_s, status=s.status,
+            award=s.award if locked else None, title=s.title if locked else None,
+            grade=s.grade if locked else None, scale=s.scale if ev.scale else None))
+    return Results(c.competition.name, c.competition.id, ev.id, ev.name, ev.group,
+                   snapshot_count(c, event_id), locked, not locked, decrypted, tuple(rows),
+                   bool(ev.scale))
 
 
 def decrypt(c: Contest, event_id: str, passphrase: str | None = None) -> Changes:
@@ -131,12 +198,12 @@ def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
                          "published; the chief judge locks the event first "
                          "/ 成绩尚未锁定，为暂定成绩，不能公示；请裁判长先锁定")
     last = snapshot_count(c, event_id)
-    data = results(c, event_id)
-    if last and _same_results(snapshot(c, event_id, last), data):
+    now = results(c, event_id)
+    if last and same_results(snapshot(c, event_id, last), now):
         return Done(last, NOTHING)
     number = last + 1
-    data["snapshot"] = number
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(replace(now, snapshot=number).as_json(), ensure_ascii=False,
+                      sort_keys=True)
     with c.write("publish", reason=note) as w:
         w.insert("snapshots", {"event": event_id, "number": number, "results": text,
                                "sha256": hashlib.sha256(text.encode()).hexdigest(),
@@ -148,10 +215,9 @@ def publish(c: Contest, event_id: str, note: str = "") -> Done[int]:
     return Done(number, w.changes)
 
 
-def _same_results(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def same_results(a: Results, b: Results) -> bool:
     """The same results, whatever snapshot number each carries."""
-    return {k: v for k, v in a.items() if k != "snapshot"} == \
-        {k: v for k, v in b.items() if k != "snapshot"}
+    return replace(a, snapshot=0).as_json() == replace(b, snapshot=0).as_json()
 
 
 def unchanged_text(number: int) -> str:
@@ -164,7 +230,8 @@ def snapshot_changes(c: Contest, event_id: str, number: int) -> list[Change]:
     """What changed from snapshot ``number - 1`` to ``number`` (nothing for the first)."""
     if number <= 1:
         return []
-    return diff(snapshot(c, event_id, number - 1)["rows"], snapshot(c, event_id, number)["rows"])
+    return diff(snapshot(c, event_id, number - 1).json_rows(),
+                snapshot(c, event_id, number).json_rows())
 
 
 def record_recheck(c: Contest, event_id: str, seed: int, stations: list[str]) -> Changes:
@@ -176,26 +243,25 @@ def record_recheck(c: Contest, event_id: str, seed: int, stations: list[str]) ->
     return w.changes
 
 
-def snapshot(c: Contest, event_id: str, number: int) -> dict[str, Any]:
+def snapshot(c: Contest, event_id: str, number: int) -> Results:
+    """Published snapshot ``number`` of an event, as it was published."""
     row = c.db.execute("SELECT results FROM snapshots WHERE event = ? AND number = ?",
                        [event_id, number]).fetchone()
     if row is None:
         raise StateError(f"{event_id} has no snapshot {number} / 无此公示版本")
-    data: dict[str, Any] = json.loads(row[0])
-    return data
+    return Results.from_json(json.loads(row[0]))
 
 
-def results_csv(data: dict[str, Any]) -> str:
+def results_csv(res: Results) -> str:
+    """The results as CSV: the JSON rows' fields as columns."""
     import csv
     import io
 
-    cols = ["place", "station", "candidate", "name", "unit", "theory", "practical", "total",
-            "time_used_s", "status", "award", "title", "grade"]
-    if any("scale" in r for r in data["rows"]):
-        cols.append("scale")
+    rows = res.json_rows()
+    cols = [*_ROW_KEYS, *(["scale"] if res.scaled else [])]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
-    for r in data["rows"]:
+    for r in rows:
         w.writerow(["" if r.get(k) is None else r.get(k) for k in cols])
     return buf.getvalue()

@@ -91,7 +91,7 @@ def _results_text(db: Path) -> str:
     c = Contest.open(db)
     c.sign_in(*USERS["chief"])
     try:
-        data = results(c, "GJQG")
+        data = results(c, "GJQG").as_json()
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
     finally:
         c.close()

@@ -48,7 +48,7 @@ def test_file_reproduces_the_venues_results_exactly(exported: tuple[Path, Path])
     c = signed_in(db, "judge")
     from db.ops.results import results
 
-    assert f.results == {"GJQG": results(c, "GJQG")}
+    assert f.results == {"GJQG": results(c, "GJQG").as_json()}
     assert f.results["GJQG"]["rows"][0]["name"] is not None  # decrypted
 
 

@@ -36,7 +36,7 @@ def files(tmp_path_factory: pytest.TempPathFactory,
     laptop = new_laptop(signed_in(venue, "chief"), base / "laptop.db")
     v1 = base / "v1.jxr"
     export(c, v1, ADMIN_PIN)
-    results_v1 = results(c, "GJQG")
+    results_v1 = results(c, "GJQG").as_json()
     chief = signed_in(venue, "chief")
     from db.ops.locking import lock, unlock
 
@@ -59,7 +59,7 @@ def files(tmp_path_factory: pytest.TempPathFactory,
     second = base / "second.jxr"
     second.write_bytes(sign_body(body, private))
     return {"v1": v1, "v2": v2, "laptop": other, "second": second, "results_v1": results_v1,
-            "results_v2": results(c, "GJQG"), "key": c.db.execute(
+            "results_v2": results(c, "GJQG").as_json(), "key": c.db.execute(
                 "SELECT public FROM keys").fetchone()[0], "uid": c.meta("contest_uid")}
 
 

@@ -81,7 +81,7 @@ def state(db: Path) -> tuple[object, ...]:
     slots = con.execute("SELECT * FROM slots ORDER BY 1, 2, 3, 4").fetchall()
     marks = con.execute("SELECT * FROM aspect_marks ORDER BY 1, 2, 3").fetchall()
     rows = con.execute("SELECT uid, by, device FROM marks ORDER BY uid").fetchall()
-    return results(c, "GJQG"), slots, marks, rows
+    return results(c, "GJQG").as_json(), slots, marks, rows
 
 
 def test_each_laptop_has_its_own_device_id(laptops: dict[str, Path]) -> None:
