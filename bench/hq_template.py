@@ -17,7 +17,6 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -120,31 +119,19 @@ date = {DATE}
 {users}{events}"""
 
 
-@dataclass
-class _Person:
-    row: int
-    name: str
-    id_number: str
-    gender: str
-    unit: str
-    region: str
-    event: str
-
-
 def build(per_file: int, *, seed: int = 7) -> dict[str, Any]:
     """The unsigned export body of a finished contest of ``per_file`` participations (3
     events), made by the product's own operations in a temporary folder."""
     import os
 
     os.environ.setdefault("JIANGXIN_SCRYPT_N", str(2 ** 12))  # a throwaway key
+    from db.files.competitor_file import CompetitorRow
     from db.files.exchange import build_body
     from db.keys.contest_key import unlock_private_key
-    from db.ops.blind import lot_rows, seal_theory
-    from db.ops.locking import lock
-    from db.ops.marking import MarkInput, enter_marks, override
+    from db.ops.demo import play_event
+    from db.ops.marking import MarkInput
     from db.ops.people import add_competitors, by_station, draw
     from db.ops.results import decrypt, publish
-    from db.ops.timing import clock_action
     from db.store.checkpoints import sign_head
     from db.store.contest import Contest
 
@@ -155,8 +142,8 @@ def build(per_file: int, *, seed: int = 7) -> dict[str, Any]:
         c = Contest.create(Path(d) / "template.jxdb", competition_toml(per_event),
                            "competition.toml", "admin", pins["admin"], passphrase=PASSPHRASE,
                            officer_passphrase=OFFICER)
-        people = [_Person(k + 2, name_token(k), id_token(k), "男" if k % 2 else "女",
-                          unit_token(k), region_token(k), f"E{k // per_event + 1}")
+        people = [CompetitorRow(k + 2, name_token(k), id_token(k), "男" if k % 2 else "女",
+                                unit_token(k), region_token(k), f"E{k // per_event + 1}")
                   for k in range(per_event * EVENTS)]
         add_competitors(c, people, "list.csv")
         events = c.competition.events
@@ -178,33 +165,11 @@ def build(per_file: int, *, seed: int = 7) -> dict[str, Any]:
                             v = round(float(a.max) * min(1.0, skill + r.uniform(-0.15, 0.1)))
                             v = max(0, v)
                         marks.append(MarkInput(ev.id, st, a.id, j, Decimal(v), None))
-            for typist in ("记分员甲", "记分员乙"):  # blind double entry
-                c.sign_in(typist, pins[typist])
-                enter_marks(c, marks, file="sheet.csv")
-            c.sign_in("裁判长", pins["裁判长"])
-            start = now + i * 600
-            clock_action(c, ev.id, stations, "start", at=start)
-            for st in stations:
-                used = int(ev.limit_seconds * r.uniform(0.7, 1.03))  # a few over time
-                clock_action(c, ev.id, [st], "stop", at=start + used)
-            for st in stations:
-                for a in ev.aspects.values():
-                    if a.kind == "J":
-                        flagged = c.db.execute(
-                            "SELECT flagged FROM aspect_marks WHERE event=? AND station=? AND "
-                            "aspect=?", [ev.id, st, a.id]).fetchone()
-                        if flagged and flagged[0]:
-                            override(c, ev.id, st, "spread", "评分差异经裁判组复议维持",
-                                     aspect=a.id)
-            rows = [{"candidate": x["candidate"], "score": str(r.randint(40, 100)),
-                     "row": n, "source": f"theory.csv:{n}"}
-                    for n, x in enumerate(sorted(lot_rows(c, ev.id),
-                                                 key=lambda x: str(x["station"])), start=2)]
-            c.sign_in("admin", pins["admin"])
-            with c.write("theory.import", reason="theory.csv") as w:
-                seal_theory(c, w, ev.id, rows)
-            c.sign_in("裁判长", pins["裁判长"])
-            lock(c, ev.id, reason="评分完成")
+            used = {st: int(ev.limit_seconds * r.uniform(0.7, 1.03))  # a few over time
+                    for st in stations}
+            play_event(c, ev, marks, lambda who: c.sign_in(who, pins[who]),
+                       start=now + i * 600, used=used, theory=lambda: str(r.randint(40, 100)),
+                       marks_file="sheet.csv")
         c.sign_in("保密员", pins["保密员"])
         for ev in events:
             decrypt(c, ev.id, OFFICER)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from db.files.competitor_file import CompetitorRow
 from db.ops.locking import lock
 from db.ops.marking import MarkInput, enter_marks
 from db.ops.people import add_competitors, by_station, draw
@@ -225,18 +226,7 @@ awards = {{ rule = "quota", levels = ["一等奖", "二等奖", "三等奖"], sh
 """
 
 
-@dataclass
-class _Person:
-    row: int
-    name: str
-    id_number: str
-    gender: str
-    unit: str
-    region: str
-    event: str
-
-
-def _people(rng: random.Random, event: str, n: int, start_row: int) -> list[_Person]:
+def _people(rng: random.Random, event: str, n: int, start_row: int) -> list[CompetitorRow]:
     out = []
     used: set[str] = set()
     for i in range(n):
@@ -252,7 +242,8 @@ def _people(rng: random.Random, event: str, n: int, start_row: int) -> list[_Per
         gender = "男" if int(seq[-1]) % 2 else "女"
         name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN)
                                                for _ in range(rng.choice((1, 2))))
-        out.append(_Person(start_row + i, name, idn, gender, rng.choice(_UNITS), region, event))
+        out.append(CompetitorRow(start_row + i, name, idn, gender, rng.choice(_UNITS), region,
+                                 event))
     return out
 
 
@@ -283,6 +274,49 @@ def _marks_for(rng: random.Random, ev: Event, station: str, skill: float) -> lis
     return out
 
 
+def play_event(c: Contest, ev: Event, marks: Sequence[MarkInput], sign: Callable[[str], None],
+               *, start: float, used: Mapping[str, int], theory: Callable[[], str],
+               prefix: str = "", marks_file: str = "marks.csv",
+               source: str = "theory.csv") -> None:
+    """An event played through to its lock by the product's own operations, as the demo and
+    the benchmarks' template contests need it: the marks typed twice (记分员甲, 记分员乙), the
+    clocks run (``used`` seconds a workstation from ``start``), over-limit J spreads kept by
+    the chief judge, theory scores (``theory()`` one after another, by workstation) sealed with
+    the draw (recorded from ``source``), then locked. ``sign(name)`` signs that user in;
+    ``prefix`` starts the reasons."""
+    from db.ops.blind import lot_rows, seal_theory
+    from db.ops.marking import override
+
+    stations = sorted(used)
+    for typist in ("记分员甲", "记分员乙"):  # blind double entry
+        sign(typist)
+        enter_marks(c, marks, file=marks_file)
+    sign("裁判长")
+    clock_action(c, ev.id, stations, "start", at=start)
+    for st in stations:
+        clock_action(c, ev.id, [st], "stop", at=start + used[st])
+    for st in stations:
+        for a in ev.aspects.values():
+            if a.kind == "J":
+                flagged = c.db.execute(
+                    "SELECT flagged FROM aspect_marks WHERE event=? AND station=? AND "
+                    "aspect=?", [ev.id, st, a.id]).fetchone()
+                if flagged and flagged[0]:
+                    override(c, ev.id, st, "spread", f"{prefix}评分差异经裁判组复议维持",
+                             aspect=a.id)
+    # theory before the lock (the lock gate refuses it after), keyed by candidate number:
+    # the draw is sealed, so it is sealed too and joins its person at decryption
+    rows = [{"candidate": r["candidate"], "score": theory(), "row": n,
+             "source": f"{source}:{n}"}
+            for n, r in enumerate(sorted(lot_rows(c, ev.id), key=lambda r: str(r["station"])),
+                                  start=2)]
+    sign("admin")
+    with c.write("theory.import", reason=source) as w:
+        seal_theory(c, w, ev.id, rows)
+    sign("裁判长")
+    lock(c, ev.id, reason=f"{prefix}评分完成")
+
+
 def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
                passphrase: str | None = None) -> Path:
     """Write the demo contest to ``path`` (which must not exist).
@@ -306,7 +340,7 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
                           or os.environ.get("JIANGXIN_PASSPHRASE") or DEMO_OFFICER_PASSPHRASE)
     c = Contest.create(p, _competition_toml(per), "demo-competition.toml", "admin", "0000",
                        passphrase=secret, officer_passphrase=officer_passphrase)
-    people: list[_Person] = []
+    people: list[CompetitorRow] = []
     row = 2
     for ev, n in zip(c.competition.events, per):
         people += _people(rng, ev.id, n, row)
@@ -320,40 +354,10 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
         stations = sorted(by_station(c, ev.id))
         skills = {st: rng.uniform(0.45, 0.97) for st in stations}
         marks = [m for st in stations for m in _marks_for(rng, ev, st, skills[st])]
-        _sign(c, "记分员甲")
-        enter_marks(c, marks, file="demo-marks.csv")
-        _sign(c, "记分员乙")
-        enter_marks(c, marks, file="demo-marks.csv")
-        _sign(c, "裁判长")
-        start = now - 86400 + i * 600
-        clock_action(c, ev.id, stations, "start", at=start)
-        for st in stations:
-            used = int(ev.limit_seconds * rng.uniform(0.7, 0.99))
-            clock_action(c, ev.id, [st], "stop", at=start + used)
-        from db.ops.marking import override
-        for st in stations:
-            for a in ev.aspects.values():
-                if a.kind == "J":
-                    flagged = c.db.execute(
-                        "SELECT flagged FROM aspect_marks WHERE event=? AND station=? AND "
-                        "aspect=?", [ev.id, st, a.id]).fetchone()
-                    if flagged and flagged[0]:
-                        override(c, ev.id, st, "spread", "演示：评分差异经裁判组复议维持",
-                                 aspect=a.id)
-        # theory before the lock (the lock gate refuses it after), keyed by candidate number:
-        # the draw is sealed, so it is sealed too and joins its person at decryption
-        from db.ops.blind import lot_rows, seal_theory
-
-        theory_rows = [{"candidate": r["candidate"], "score": str(Decimal(rng.randint(550, 980))
-                                                                  / 10),
-                        "row": n, "source": f"demo:{n}"}
-                       for n, r in enumerate(sorted(lot_rows(c, ev.id),
-                                                    key=lambda r: str(r["station"])), start=2)]
-        _sign(c, "admin")
-        with c.write("theory.import", reason="demo") as w:
-            seal_theory(c, w, ev.id, theory_rows)
-        _sign(c, "裁判长")
-        lock(c, ev.id, reason="演示：评分完成")
+        used = {st: int(ev.limit_seconds * rng.uniform(0.7, 0.99)) for st in stations}
+        play_event(c, ev, marks, lambda who: _sign(c, who), start=now - 86400 + i * 600,
+                   used=used, theory=lambda: str(Decimal(rng.randint(550, 980)) / 10),
+                   prefix="演示：", marks_file="demo-marks.csv", source="demo")
     _sign(c, "保密员")
     for ev in events[:-1]:
         decrypt(c, ev.id, officer_passphrase)

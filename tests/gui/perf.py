@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from db.files.competitor_file import CompetitorRow
 from db.ops.people import add_competitors, draw
 from db.store.contest import Contest
 from judging.idnumber import check_char
-
-
-@dataclass
-class Person:
-    row: int
-    name: str
-    id_number: str
-    gender: str
-    unit: str
-    region: str
-    event: str
 
 
 def build_big_contest(path: Path, *, stations: int = 60, aspects: int = 60) -> Path:
@@ -64,8 +53,8 @@ duration_min = 60
     people = []
     for i in range(stations):
         first17 = f"230102199001{(i % 28) + 1:02d}{i:03d}"
-        people.append(Person(i + 2, f"选手{i}", first17 + check_char(first17), "男", "某厂",
-                             "哈尔滨", "BIG"))
+        people.append(CompetitorRow(i + 2, f"选手{i}", first17 + check_char(first17), "男",
+                                    "某厂", "哈尔滨", "BIG"))
     add_competitors(c, people, "big.csv")
     draw(c, "BIG", seed=1)
     c.close()
