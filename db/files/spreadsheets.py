@@ -13,7 +13,6 @@ turns a marking-scheme sheet back into ``[[event.module]]`` TOML.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from db.files.toml_text import toml_value
 from db.store.changes import Done
 from db.store.connection import transaction
 from db.store.contest import Contest
@@ -336,19 +336,6 @@ _ASPECT_KEYS = ("id", "kind", "max", "judges", "trim", "spread_limit", "text", "
                 "bands")
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text if "." in text else text + ".0"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a valid TOML basic string
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"no TOML form for {value!r}")
 
 
 def scheme_toml(modules: Mapping[str, Any], event_id: str | None = None) -> str:
@@ -365,12 +352,12 @@ def scheme_toml(modules: Mapping[str, Any], event_id: str | None = None) -> str:
         lines.append("  [[event.module]]")
         for key in _MODULE_KEYS:
             if key in m:
-                lines.append(f"  {key} = {_toml_value(m[key])}")
+                lines.append(f"  {key} = {toml_value(m[key])}")
         lines.append("")
         for a in m.get("aspect", []):
             lines.append("    [[event.module.aspect]]")
             keys = [k for k in _ASPECT_KEYS if k in a] + [k for k in a if k not in _ASPECT_KEYS]
             for key in keys:
-                lines.append(f"    {key} = {_toml_value(a[key])}")
+                lines.append(f"    {key} = {toml_value(a[key])}")
             lines.append("")
     return "\n".join(lines)

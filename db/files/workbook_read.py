@@ -7,8 +7,6 @@ the same validation as ``init FILE.toml`` and names every problem by sheet, row 
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from typing import Any
 
 from db.files.scheme_sheet import read_scheme_sheet
 from db.files.tables import Table, parse_decimal, read_table
+from db.files.toml_text import toml_value
 from db.files.workbook import (
     AWARD_WORDS,
     COMPETITION_ROWS,
@@ -76,41 +75,24 @@ def _items(text: str) -> list[str]:
     return [t for t in _SPLIT.split(text.strip()) if t]
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text if "." in text else text + ".0"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()  # a TOML date
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"no TOML form for {value!r}")
 
 
 def to_toml(data: Mapping[str, Any]) -> str:
     """A competition dict as competition-file text (the layout of the shared example)."""
     lines = [f"format = {data.get('format', 1)}", "", "[competition]"]
     for key, value in data.get("competition", {}).items():
-        lines.append(f"{key} = {_toml_value(value)}")
+        lines.append(f"{key} = {toml_value(value)}")
     for u in data.get("user", []):
-        lines += ["", "[[user]]"] + [f"{k} = {_toml_value(v)}" for k, v in u.items()]
+        lines += ["", "[[user]]"] + [f"{k} = {toml_value(v)}" for k, v in u.items()]
     for e in data.get("event", []):
         lines += ["", "[[event]]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in e.items() if k != "module"]
+        lines += [f"{k} = {toml_value(v)}" for k, v in e.items() if k != "module"]
         for m in e.get("module", []):
             lines += ["", "  [[event.module]]"]
-            lines += [f"  {k} = {_toml_value(v)}" for k, v in m.items() if k != "aspect"]
+            lines += [f"  {k} = {toml_value(v)}" for k, v in m.items() if k != "aspect"]
             for a in m.get("aspect", []):
                 lines += ["", "    [[event.module.aspect]]"]
-                lines += [f"    {k} = {_toml_value(v)}" for k, v in a.items()]
+                lines += [f"    {k} = {toml_value(v)}" for k, v in a.items()]
     return "\n".join(lines) + "\n"
 
 
