@@ -164,6 +164,37 @@ def copy_db(src: Path, dst: Path) -> Path:
     return dst
 
 
+def write_csv(path: Path, header: list[str], rows: list[list[str]],
+              encoding: str = "utf-8") -> Path:
+    """A CSV file as a spreadsheet program writes one."""
+    import csv
+
+    with path.open("w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def qr_texts(pdf: Path | bytes, dpi: int = 150) -> list[str]:
+    """The QR text of every page of a PDF, as a scanner reads a greyscale scan at ``dpi``.
+
+    QR codes only, as the product's scanner reads them: an unrestricted read may also "find"
+    a 1D barcode in the QR's modules for some keys."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    out = []
+    for page in pdfium.PdfDocument(pdf):
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+        codes = zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+        texts = {c.text for c in codes if c.valid}
+        assert len(texts) == 1, "one QR code per page"
+        out.append(texts.pop())
+    return out
+
+
 def signed_in(db: Path, who: str) -> Contest:
     """The contest at ``db``, opened and signed in as one of USERS ("admin", "chief", …)."""
     from db.store.contest import Contest

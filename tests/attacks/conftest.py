@@ -7,24 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 
-from tests.conftest import build_example, cli, copy_db
-
-
-def qr_texts(pdf: Path, dpi: int = 150) -> list[str]:
-    """The QR text of every page of a PDF, as a scanner reads a 150 dpi scan."""
-    out = []
-    for page in pdfium.PdfDocument(pdf):
-        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-        codes = zxingcpp.read_barcodes(
-            image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
-        texts = {c.text for c in codes if c.valid}
-        assert len(texts) == 1, "one QR code per page"
-        out.append(texts.pop())
-    return out
+from tests.conftest import build_example, cli, copy_db, qr_texts
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from db.keys.contest_key import contest_key, unlock_private_key
 from db.store.contest import Contest
 from judging import certificate_payload as payload
 from tests.attacks.conftest import World, qr_texts
-from tests.conftest import TEST_PASSPHRASE, cli
+from tests.conftest import TEST_PASSPHRASE, cli, copy_db
 
 
 def verify(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str]:
@@ -124,7 +124,7 @@ def test_a_never_issued_certificate_signed_with_a_stolen_key_is_not_on_record(
 def withdrawn_trust(world: World, folder: Path, from_date: str) -> Path:
     """A copy of headquarters where contest A's key is withdrawn from ``from_date``."""
     folder.mkdir(parents=True)
-    hq = tmp_copy(world.hq, folder / "hq.db")
+    hq = copy_db(world.hq, folder / "hq.db")
     kid = payload.unpack(world.texts[0]).key_id.hex()
     assert cli("hq", "revoke", "--key", kid, "--withdraw", from_date, "--reason",
                "key leaked / 密钥泄露", "--hq", hq) == 0
@@ -172,21 +172,12 @@ def test_a_serial_reused_across_contests_is_revoked_only_for_its_own_key(
     assert code == 0 and "真 GENUINE" in out
     # and a contest's own revocation does not reach the other contest's certificate
     assert cli("certificates", "--revoke", a.fields.serial, "--reason", "lost", "--db",
-               tmp_copy(world.contest, tmp_path / "a.db"), who="admin") == 0
+               copy_db(world.contest, tmp_path / "a.db"), who="admin") == 0
     code, _ = verify(capsys, world.other_texts[0], "--db", world.other)
     assert code == 0
     code, out = verify(capsys, world.other_texts[0], "--db", tmp_path / "a.db")
     assert code == 3 and "UNKNOWN KEY" in out  # B's certificate is no certificate of A
 
-
-def tmp_copy(src: Path, dst: Path) -> Path:
-    import sqlite3
-
-    con, out = sqlite3.connect(src), sqlite3.connect(dst)
-    con.backup(out)
-    con.close()
-    out.close()
-    return dst
 
 
 # ---------------------------------------------------------------- the QR on another page

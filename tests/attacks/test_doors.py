@@ -7,7 +7,6 @@ no backup behind.
 
 from __future__ import annotations
 
-import csv
 import json
 import sqlite3
 import subprocess
@@ -17,18 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT, USERS, cli, dump, second_entry
+from tests.conftest import EXAMPLES, ROOT, USERS, cli, dump, second_entry, write_csv
 
 Example = Callable[[str], Path]
 MARKS = ["event", "station", "aspect", "judge", "score", "measured"]
 
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def backups(db: Path) -> list[Path]:

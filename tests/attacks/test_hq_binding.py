@@ -20,17 +20,10 @@ from db.hq.store import Headquarters
 from db.keys import signing
 from db.store.contest import Contest
 from tests.attacks.forge import forge
-from tests.conftest import USERS, cli
+from tests.conftest import USERS, cli, copy_db
 
 New = Callable[[], str]
 
-
-def copy_db(src: Path, dst: Path) -> Path:
-    con, out = sqlite3.connect(src), sqlite3.connect(dst)
-    con.backup(out)
-    con.close()
-    out.close()
-    return dst
 
 
 def admin(db: Path) -> Contest:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import EXAMPLES, USERS
+from tests.conftest import EXAMPLES, USERS, copy_db
 
 ROLES = sorted(USERS)
 
@@ -110,11 +109,7 @@ def test_a_locked_events_results_do_not_move_until_an_unlock(
 
     if "db" not in _base:  # locked, decrypted and published once: the state after the lock
         folder = tmp_path_factory.mktemp("locked-property")
-        src, dst = sqlite3.connect(example_cache("decrypted")), sqlite3.connect(
-            folder / "base.db")
-        src.backup(dst)
-        src.close()
-        dst.close()
+        copy_db(example_cache("decrypted"), folder / "base.db")
         c = Contest.open(folder / "base.db")
         c.sign_in(*USERS["chief"])
         from db.ops.results import publish

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtPrintSupport import QPrinter
 
 from db.keys.certificate_check import check_text, keys_from_contest
 from db.ops import certificates as certs
+from tests.conftest import qr_texts
 from ui.certificates import CertificatesScreen
 from ui.screens import SCREENS, screen_class
 from ui.state import AppState
@@ -45,15 +45,6 @@ def select(w: CertificatesScreen, rows: list[int]) -> None:
         sm.select(w.proxy.index(r, 0), QItemSelectionModel.SelectionFlag.Select
                   | QItemSelectionModel.SelectionFlag.Rows)
 
-
-def qr_texts(pdf: Path, dpi: int = 150) -> list[str]:
-    out = []
-    for page in pdfium.PdfDocument(pdf):
-        codes = zxingcpp.read_barcodes(
-            page.render(scale=dpi / 72, grayscale=True).to_pil(),
-            formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
-        out += sorted({c.text for c in codes if c.valid})  # one per page, read once
-    return out
 
 
 def test_registry_entry() -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 
 from db.keys.certificate_check import check_text, keys_from_contest
 from db.keys.contest_key import contest_key
@@ -21,24 +20,10 @@ from db.store.changes import Kind
 from db.store.contest import Contest
 from judging import certificate_payload as payload
 from printing.certificates import PDF, CertificateTemplate
-from tests.conftest import EXAMPLES, USERS, cli, dump, example_competition, second_entry
+from tests.conftest import EXAMPLES, USERS, cli, dump, example_competition, qr_texts, second_entry
 
 WINNERS = ["夏鑫", "范海军", "贺占鹏", "史凤伟", "史红霞", "黎海军", "何犇"]  # place order
 
-
-def scan(pdf: Path, dpi: int = 150) -> list[str]:
-    """The QR text of every page, rasterised as a 150 dpi greyscale scan."""
-    out = []
-    for page in pdfium.PdfDocument(pdf):
-        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-        # QR codes only, as the product's scanner reads them: an unrestricted read may also
-        # "find" a 1D barcode in the QR's modules for some keys
-        codes = zxingcpp.read_barcodes(
-            image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
-        texts = {c.text for c in codes if c.valid}
-        assert len(texts) == 1, "one QR code per page"
-        out.append(texts.pop())
-    return out
 
 
 def opened(db: Path, who: str = "admin") -> Contest:
@@ -66,7 +51,7 @@ def issued(example_db: Callable[[str], Path], tmp_path: Path) -> tuple[Path, Pat
 def test_issue_print_scan_and_verify_every_certificate(
         issued: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     db, pdf = issued
-    texts = scan(pdf)
+    texts = qr_texts(pdf)
     assert len(texts) == len(WINNERS)
     recorded = rows(db, "SELECT serial, qr_text, fields, duplicate_of FROM certificates "
                         "ORDER BY rowid")
@@ -105,7 +90,7 @@ def test_serials_are_stable_and_a_second_run_prints_nothing_new(
 def test_one_changed_character_fails_verification(
         issued: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     db, pdf = issued
-    text = scan(pdf)[0]
+    text = qr_texts(pdf)[0]
     head, digits = text.split("#")
     for i in (5, len(digits) // 2, len(digits) - 3):
         flipped = digits[:i] + str((int(digits[i]) + 1) % 10) + digits[i + 1:]
@@ -126,7 +111,7 @@ def test_one_changed_character_fails_verification(
 def test_revoked_serial_is_reported_revoked(
         issued: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db, pdf = issued
-    texts = scan(pdf)
+    texts = qr_texts(pdf)
     serial = payload.unpack(texts[1]).fields.serial
     assert cli("certificates", "--revoke", serial, "--db", db, who="admin") == 2  # no reason
     assert cli("certificates", "--revoke", serial, "--reason", "冒名顶替 substitute",
@@ -162,7 +147,7 @@ def test_revoked_serial_is_reported_revoked(
 def test_short_code_typed_by_a_person(issued: tuple[Path, Path],
                                       capsys: pytest.CaptureFixture[str]) -> None:
     db, pdf = issued
-    code = payload.unpack(scan(pdf)[2]).fields.short_code
+    code = payload.unpack(qr_texts(pdf)[2]).fields.short_code
     typed = code.replace("-", " ").lower()
     capsys.readouterr()
     assert cli("verify", typed, "--db", db) == 0
@@ -180,7 +165,7 @@ def test_reprint_is_a_duplicate_with_a_reason(
     assert dump(db) == before and not out.exists()
     assert cli("certificates", "--reprint", serial, "--reason", "证书遗失 lost", "--out", out,
                "--db", db, who="admin") == 0
-    [text] = scan(out)
+    [text] = qr_texts(out)
     fields = payload.unpack(text).fields
     assert fields.duplicate and fields.serial == serial and fields.name == "贺占鹏"
     assert "补发" in pdfium.PdfDocument(out)[0].get_textpage().get_text_range()
@@ -196,7 +181,7 @@ def test_reprint_is_a_duplicate_with_a_reason(
     state = next(s for s in certs.list_certificates(c) if s.serial == serial)
     assert state.state == certs.ISSUED and state.prints == 2
     # the original stays genuine; unknown serials are refused
-    assert cli("verify", scan(pdf)[2], "--db", db) == 0
+    assert cli("verify", qr_texts(pdf)[2], "--db", db) == 0
     assert cli("certificates", "--reprint", "NOPE-0001", "--reason", "x", "--out", out,
                "--db", db, who="admin") == 2
 
@@ -204,7 +189,7 @@ def test_reprint_is_a_duplicate_with_a_reason(
 def test_correction_after_printing_flags_reissues_and_revokes(
         issued: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db, pdf = issued
-    old = scan(pdf)
+    old = qr_texts(pdf)
     # the first-placed competitor (workstation 04) is disqualified after the ceremony print
     assert cli("unlock", "--event", "GJQG", "--reason", "申诉成立 appeal upheld", "--db", db,
                who="chief") == 0
@@ -223,7 +208,7 @@ def test_correction_after_printing_flags_reissues_and_revokes(
     assert not out.exists()
     assert cli("lock", "--event", "GJQG", "--db", db, who="chief") == 0
     assert cli("certificates", "--event", "GJQG", "--out", out, "--db", db, who="admin") == 0
-    new = scan(out)
+    new = qr_texts(out)
     new_fields = [payload.unpack(t).fields for t in new]
     assert new_fields[0].name == "范海军"
     assert new_fields[0].award == "一等奖" and new_fields[0].place == 1
@@ -337,7 +322,7 @@ def test_verify_against_the_contest_in_process(issued: tuple[Path, Path]) -> Non
     db, pdf = issued
     c = Contest.open(db)  # no sign-in needed to verify
     keys = keys_from_contest(c)
-    verdict = check_text(scan(pdf)[0], keys)
+    verdict = check_text(qr_texts(pdf)[0], keys)
     assert verdict.status == "genuine" and verdict.fields is not None
     assert verdict.fields.name == "夏鑫"
     c.close()
@@ -378,7 +363,7 @@ def test_forms_for_each_kind_and_the_results_digest(
 def test_a_revoked_certificate_of_a_winner_can_be_reissued_on_request(
         issued: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db, pdf = issued
-    texts = scan(pdf)
+    texts = qr_texts(pdf)
     old = payload.unpack(texts[0]).fields.serial
     assert cli("certificates", "--revoke", old, "--reason", "证书遗失被冒用 misused",
                "--db", db, who="admin") == 0
@@ -389,7 +374,7 @@ def test_a_revoked_certificate_of_a_winner_can_be_reissued_on_request(
     assert not again.exists()
     assert cli("certificates", "--event", "GJQG", "--reissue-revoked", "--out", again,
                "--db", db, who="admin") == 0
-    [new_text] = scan(again)
+    [new_text] = qr_texts(again)
     new = payload.unpack(new_text).fields
     assert new.serial != old and new.name == payload.unpack(texts[0]).fields.name
     assert cli("verify", new_text, "--db", db) == 0

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, cli, dump
+from tests.conftest import EXAMPLES, cli, dump, write_csv
 
 Example = Callable[[str], Path]
 
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def refused(db: Path, argv: list[object], who: str, code: int,
