@@ -178,7 +178,7 @@ def test_the_practical_shows_the_overtime_deduction_beside_it(qtbot, example_db,
     col = headers(screen.model).index("实操")
 
     def practical(station: str) -> str:
-        row = next(i for i, r in enumerate(screen.model.rows) if r["station"] == station)
+        row = next(i for i, r in enumerate(screen.model.rows) if r.station == station)
         return str(screen.model.index(row, col).data())
 
     assert practical("07") == "88.90" and "超时" not in practical("08")  # all in time
