@@ -9,7 +9,7 @@ from db.ops import appeals as appeals_db
 from db.store.changes import Changes, Kind
 from judging.errors import JiangxinError
 from ui.errors import plain_message
-from ui.event_picker import EventPicker, event_combo
+from ui.event_picker import EventPicker, event_combo, wants_reload
 from ui.i18n import t
 from ui.models import Column, RowsModel, state_colour
 from ui.qt import (
@@ -126,12 +126,8 @@ class AppealsScreen(QWidget):
         self.reload()
 
     def refresh(self, changes: Changes, initiator: object = None) -> None:
-        if self.state.session is None:
-            return
-        if changes.touches(Kind.SESSION):
-            event_combo(self.state, self.event_box)
-            self.reload()
-        elif changes.touches(Kind.APPEALS, Kind.CLOCKS, event=self.event_box.currentData()):
+        if wants_reload(self.state, self.event_box, changes, Kind.APPEALS, Kind.CLOCKS,
+                        event=self.event_box.currentData()):
             self.reload()
 
     def retranslate(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from db.ops.auth import Session
+from db.store.changes import Changes, Kind
 from db.store.contest import Contest
 from ui.qt import QComboBox, QWidget, Signal
 from ui.state import AppState
@@ -70,3 +71,40 @@ def event_combo(state: AppState, box: EventPicker) -> None:
         box.clear()
         return
     box.fill(state.contest, last_event(state), session=state.session)
+
+
+def wants_reload(state: AppState, box: EventPicker, changes: Changes, *kinds: Kind,
+                 event: str | None) -> bool:
+    """Whether a screen working on one event (chosen in ``box``) reloads for ``changes``: a
+    new session refills the box and reloads; otherwise only changes of ``kinds`` to ``event``
+    do. Signed out: never."""
+    if state.session is None:
+        return False
+    if changes.touches(Kind.SESSION):
+        event_combo(state, box)
+        return True
+    return changes.touches(*kinds, event=event)
+
+
+class EventScreen(QWidget):
+    """A screen that shows one event at a time, chosen in ``self.picker``: it reloads (and
+    refills the picker) whenever a contest is opened. Subclasses set ``picker`` and
+    ``state`` and define ``reload``; they call ``watch_contest()`` at the end of __init__."""
+
+    picker: EventPicker
+    state: AppState
+
+    def reload(self, refill: bool = False) -> None:
+        raise NotImplementedError
+
+    def watch_contest(self) -> None:
+        self.state.contest_opened.connect(self._contest_opened)
+        self.reload(refill=True)
+
+    def _contest_opened(self, _contest: object) -> None:
+        # a bound method, not a lambda: the connection ends with this widget
+        self.reload(refill=True)
+
+    @property
+    def event_id(self) -> str | None:
+        return self.picker.event_id

@@ -23,7 +23,7 @@ from judging.recheck import Sample, error_rate, full_recheck_needed, recheck_sam
 from judging.roles import allowed
 from judging.snapshots import ADDED, REMOVED, Change, diff
 from ui.clocks import hms, station_penalties
-from ui.event_picker import EventPicker
+from ui.event_picker import EventPicker, EventScreen
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel
 from ui.officer_dialog import OfficerPassphraseDialog
@@ -128,7 +128,7 @@ DIFF_COLUMNS: list[Column[Change]] = [
 ]
 
 
-class ResultsScreen(QWidget):
+class ResultsScreen(EventScreen):
     """Ranking, publishing, comparing snapshots and the re-check sample of one event."""
 
     published = Signal(str, int)  # event, snapshot number
@@ -247,16 +247,7 @@ class ResultsScreen(QWidget):
         self.sample_btn.clicked.connect(self.draw_sample)
         self.checked.valueChanged.connect(lambda _v: self._update_rule())
         self.errors.valueChanged.connect(lambda _v: self._update_rule())
-        state.contest_opened.connect(self._contest_opened)
-        self.reload(refill=True)
-
-    def _contest_opened(self, _contest: object) -> None:
-        # a bound method, not a lambda: the connection ends with this widget
-        self.reload(refill=True)
-
-    @property
-    def event_id(self) -> str | None:
-        return self.picker.event_id
+        self.watch_contest()
 
     def _role_may(self, operation: str) -> bool:
         s = self.state.session
