@@ -82,7 +82,21 @@ def table_rows(c: Contest, table: str) -> dict[str, Any]:
             "rows": [[_cell(r[i]) for i in keep] for r in cur]}
 
 
-def previous_exports(c: Contest) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ExportRecord:
+    """An export this database made before (from its audit log), as a results file lists it."""
+
+    at: str
+    sha256: str | None
+    head_seq: int | None
+    head_hash: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"at": self.at, "sha256": self.sha256, "head_seq": self.head_seq,
+                "head_hash": self.head_hash}
+
+
+def previous_exports(c: Contest) -> list[ExportRecord]:
     """The exports this database made before, from its audit log (oldest first)."""
     out = []
     for after, at in c.db.execute("SELECT after, at FROM audit WHERE action = 'export' "
@@ -91,8 +105,8 @@ def previous_exports(c: Contest) -> list[dict[str, Any]]:
             info = json.loads(after) if after else {}
         except ValueError:
             continue
-        out.append({"at": at, "sha256": info.get("sha256"), "head_seq": info.get("head_seq"),
-                    "head_hash": info.get("head_hash")})
+        out.append(ExportRecord(str(at), info.get("sha256"), info.get("head_seq"),
+                                info.get("head_hash")))
     return out
 
 
@@ -128,7 +142,7 @@ def build_body(c: Contest, *, exported_by: str, now: float | None = None) -> dic
         "key": {"algorithm": "Ed25519", "key_id": key_id, "public": public.hex()},
         "audit_head": {"seq": seq, "hash": head_hash, "records": records},
         "signed_heads": _signed_heads(c),
-        "exports": previous_exports(c),
+        "exports": [e.as_json() for e in previous_exports(c)],
         "tables": tables,
         "mark_states": mark_states,
         "results": res,

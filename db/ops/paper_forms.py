@@ -127,8 +127,8 @@ def results_digest(c: Contest, event_id: str, res: Results) -> FormDigest:
         marks = ", ".join("?" for _ in _RESULT_TABLES)
         later = c.db.execute(f"SELECT COUNT(*) FROM audit WHERE seq > ? AND tbl IN ({marks})",
                              [seq, *_RESULT_TABLES]).fetchone()[0]
-        if not later and last.get("sha256"):
-            return FormDigest(str(last["sha256"]), "成绩文件 SHA-256：", "export")
+        if not later and last.sha256:
+            return FormDigest(last.sha256, "成绩文件 SHA-256：", "export")
     row = c.db.execute("SELECT number, sha256, results FROM snapshots WHERE event = ? "
                        "ORDER BY number DESC LIMIT 1", [event_id]).fetchone()
     if row is not None:
