@@ -4,11 +4,13 @@ field, says what was found, in Chinese and in English (issue 10)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from judging.errors import InputError, InputErrors
 from judging.scheme import load_competition
+from tests.conftest import cli, example_competition
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"\b[A-Za-z]+ [A-Za-z]{2,}\b")  # two English words
@@ -146,3 +148,18 @@ def test_a_file_that_is_not_a_competition_file_says_so_in_both_languages(text: s
         load_competition(text, "x.toml")
     assert e.value.file == "x.toml"
     assert CJK.search(e.value.detail) and ENGLISH.search(e.value.detail), str(e.value)
+
+
+def test_init_from_a_bad_competition_file_says_why_and_creates_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # as an organiser meets it: one typo in the example's file, then `init`
+    good = example_competition(tmp_path)
+    bad = tmp_path / "赛事.toml"
+    bad.write_text(good.read_text(encoding="utf-8").replace("stations = 12", 'stations = "十二"'),
+                   encoding="utf-8")
+    db = tmp_path / "contest.jxdb"
+    assert cli("init", bad, "--db", db, who="admin") == 2
+    err = capsys.readouterr().err
+    assert "赛事.toml" in err and "stations" in err and "十二" in err
+    assert CJK.search(err.split("stations", 1)[1]) and "expected" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["competition.toml", "赛事.toml"]
