@@ -40,7 +40,7 @@ from ui.clocks import (  # noqa: F401 - the clocks' parts, re-exported
     state_text,
     text_font,
 )
-from ui.event_picker import EventPicker
+from ui.event_picker import EventPicker, EventScreen
 from ui.i18n import t
 from ui.qt import (
     QComboBox,
@@ -131,7 +131,7 @@ def prefer_running_event(contest: Contest) -> str | None:
     return fallback
 
 
-class BoardScreen(QWidget):
+class BoardScreen(EventScreen):
     """The chief judge's board: tiles of every workstation and the clock actions.
 
     The main window connects ``state.changed`` to :meth:`refresh` (the screen does not, so
@@ -228,17 +228,10 @@ class BoardScreen(QWidget):
         self.pause_btn.clicked.connect(lambda: self.ask_reason(PAUSE))
         self.extra_btn.clicked.connect(lambda: self.ask_reason(EXTRA))
         self.hall_btn.clicked.connect(self.open_hall)
-        state.contest_opened.connect(self._contest_opened)
-        self.reload(refill=True)
+        self.watch_contest()
 
     # ---- data ----------------------------------------------------------------------------
-    def _contest_opened(self, _contest: object) -> None:
-        # a bound method, not a lambda: the connection ends with this widget
-        self.reload(refill=True)
 
-    @property
-    def event_id(self) -> str | None:
-        return self.picker.event_id
 
     def reload(self, refill: bool = False) -> None:
         if refill:

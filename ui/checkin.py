@@ -17,7 +17,7 @@ from db.store.contest import Contest
 from judging.errors import JiangxinError
 from judging.idnumber import mask_id_number
 from judging.roles import allowed
-from ui.event_picker import EventPicker
+from ui.event_picker import EventPicker, EventScreen
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel
 from ui.qt import (
@@ -76,7 +76,7 @@ def find(contest: Contest, text: str, event_id: str | None) -> list[Competitor]:
     return out
 
 
-class CheckinScreen(QWidget):
+class CheckinScreen(EventScreen):
     """Scan or type, Enter: the person is shown and checked in."""
 
     checked_in = Signal(str)  # competitor uid, after the check-in is written
@@ -198,13 +198,9 @@ class CheckinScreen(QWidget):
         self.absent_btn.clicked.connect(self.mark_absent)
         self.absent_reason.textChanged.connect(lambda _t: self._show(self.current))
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
-        state.contest_opened.connect(self._contest_opened)
-        self.reload(refill=True)
+        self.watch_contest()
 
     # ---- who may see what ----------------------------------------------------------------
-    def _contest_opened(self, _contest: object) -> None:
-        # a bound method, not a lambda: the connection ends with this widget
-        self.reload(refill=True)
 
     @property
     def sees_identity(self) -> bool:
@@ -230,9 +226,6 @@ class CheckinScreen(QWidget):
         return cols
 
     # ---- data ----------------------------------------------------------------------------
-    @property
-    def event_id(self) -> str | None:
-        return self.picker.event_id
 
     def reload(self, refill: bool = False) -> None:
         c = self.state.contest

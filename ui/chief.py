@@ -19,7 +19,7 @@ from judging.ranking import STATUSES
 from judging.scheme import Event
 from ui.confirm import ask
 from ui.errors import plain_message
-from ui.event_picker import EventPicker, event_combo
+from ui.event_picker import EventPicker, event_combo, wants_reload
 from ui.i18n import status_label, t
 from ui.models import Column, RowsModel, state_colour, state_text
 from ui.qt import (
@@ -249,13 +249,8 @@ class ChiefScreen(QWidget):
 
     # ---- contract ------------------------------------------------------------------------
     def refresh(self, changes: Changes, initiator: object = None) -> None:
-        if self.state.session is None:
-            return
-        if changes.touches(Kind.SESSION):
-            event_combo(self.state, self.event_box)
-            self.reload()
-        elif changes.touches(Kind.MARKS, Kind.LOCKS, Kind.PEOPLE, Kind.DRAW,
-                             event=self._event_id()):
+        if wants_reload(self.state, self.event_box, changes, Kind.MARKS, Kind.LOCKS,
+                        Kind.PEOPLE, Kind.DRAW, event=self._event_id()):
             self.reload()
 
     def retranslate(self) -> None:

@@ -25,7 +25,7 @@ from db.store.changes import Changes, Kind
 from judging.errors import InputError, JiangxinError, NotAllowed
 from judging.roles import allowed
 from ui.confirm import ask
-from ui.event_picker import EventPicker
+from ui.event_picker import EventPicker, EventScreen
 from ui.i18n import t
 from ui.models import Column, RowsModel, TableModel
 from ui.officer_dialog import wrong_passphrase_text
@@ -143,7 +143,7 @@ class PaperLotsModel(TableModel):
         return True
 
 
-class DrawScreen(QWidget):
+class DrawScreen(EventScreen):
     """Before the draw: electronic or paper; after it: who drew, how, and the sheet."""
 
     draw_recorded = Signal(str)  # event id
@@ -255,9 +255,8 @@ class DrawScreen(QWidget):
         self.witness.textChanged.connect(lambda _t: self._update_buttons())
         self.paper_witness.textChanged.connect(lambda _t: self._update_buttons())
         self.lots.dataChanged.connect(lambda *_a: self._update_buttons())
-        state.contest_opened.connect(self._contest_opened)
         self.new_seed()
-        self.reload(refill=True)
+        self.watch_contest()
 
     def _verify_box(self) -> QGroupBox:
         """抽签核验: the seed announced at the draw (and, while sealed, the officer's
@@ -389,13 +388,6 @@ class DrawScreen(QWidget):
             show_error(exc, self)
         self._update_verify()
 
-    def _contest_opened(self, _contest: object) -> None:
-        # a bound method, not a lambda: the connection ends with this widget
-        self.reload(refill=True)
-
-    @property
-    def event_id(self) -> str | None:
-        return self.picker.event_id
 
     @property
     def sees_identity(self) -> bool:
