@@ -388,7 +388,6 @@ class DrawScreen(EventScreen):
             show_error(exc, self)
         self._update_verify()
 
-
     @property
     def sees_identity(self) -> bool:
         s = self.state.session

@@ -291,7 +291,7 @@ class ResultsScreen(EventScreen):
                  else t("尚未公示", "not published")]
         self.status.setText(" · ".join(parts))
         self.publish_btn.setText(t(f"发布公示（第 {n + 1} 版）", f"Publish snapshot {n + 1}"))
-        locked = bool(self.data["locked"])
+        locked = self.data.locked
         self.publish_btn.setEnabled(self._role_may("publish") and bool(rows) and locked)
         # provisional until the chief judge locks every module: say why it is not there yet
         why = "" if locked else t("成绩尚未锁定，为暂定成绩：裁判长锁定全部评分后方可公示",
