@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from db.keys import sealing
@@ -125,7 +126,20 @@ def record_draw(c: Contest, event_id: str, method: str, seed: str | None, witnes
     return w.changes
 
 
-def lot_rows(c: Contest, event: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class LotRow:
+    """A clear lot of a sealed draw: its candidate number and workstation, with the status and
+    check-in given by workstation and the judges kept off it (回避)."""
+
+    uid: str
+    candidate: str
+    station: str
+    status: str
+    checked_in: bool
+    conflicts: frozenset[str]
+
+
+def lot_rows(c: Contest, event: str) -> list[LotRow]:
     """The clear lots of an event with the status and check-in given by workstation."""
     statuses: dict[str, str] = {}
     for st, status in c.db.execute("SELECT station, status FROM lot_statuses WHERE event = ? "
@@ -137,9 +151,8 @@ def lot_rows(c: Contest, event: str) -> list[dict[str, Any]]:
     for st, judge in c.db.execute("SELECT station, judge FROM lot_conflicts WHERE event = ?",
                                   [event]):
         conflicts.setdefault(str(st), set()).add(str(judge))
-    return [{"uid": str(u), "candidate": str(cand), "station": str(st),
-             "status": statuses.get(str(st), "ok"), "checked_in": str(st) in checked,
-             "conflicts": frozenset(conflicts.get(str(st), ()))}
+    return [LotRow(str(u), str(cand), str(st), statuses.get(str(st), "ok"), str(st) in checked,
+                   frozenset(conflicts.get(str(st), ())))
             for u, cand, st in c.db.execute(
                 "SELECT uid, candidate, station FROM lots WHERE event = ? ORDER BY station",
                 [event])]
@@ -178,7 +191,7 @@ def open_draw(c: Contest, w: Writer, event: str, passphrase: str | None) -> dict
         raise VerificationFailed(f"{event}: the sealed draw is not for this officer's key "
                                  "/ 密封的抽签结果不属于此保密密钥")
     sealed = draws[-1]
-    clear = {(r["candidate"], r["station"]) for r in lot_rows(c, event)}
+    clear = {(r.candidate, r.station) for r in lot_rows(c, event)}
     opened = {(x["candidate"], x["station"]) for x in sealed["lots"]}
     if clear != opened:
         raise VerificationFailed(f"{event}: the lots in the file differ from the sealed draw "

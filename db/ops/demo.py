@@ -306,10 +306,8 @@ def play_event(c: Contest, ev: Event, marks: Sequence[MarkInput], sign: Callable
                              aspect=a.id)
     # theory before the lock (the lock gate refuses it after), keyed by candidate number:
     # the draw is sealed, so it is sealed too and joins its person at decryption
-    rows = [{"candidate": r["candidate"], "score": theory(), "row": n,
-             "source": f"{source}:{n}"}
-            for n, r in enumerate(sorted(lot_rows(c, ev.id), key=lambda r: str(r["station"])),
-                                  start=2)]
+    rows = [{"candidate": r.candidate, "score": theory(), "row": n, "source": f"{source}:{n}"}
+            for n, r in enumerate(sorted(lot_rows(c, ev.id), key=lambda r: r.station), start=2)]
     sign("admin")
     with c.write("theory.import", reason=source) as w:
         seal_theory(c, w, ev.id, rows)

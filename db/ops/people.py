@@ -134,8 +134,8 @@ def lots(c: Contest, event: str) -> list[Competitor]:
     lot, no name, unit or ID number; status and check-in given by workstation)."""
     from db.ops.blind import lot_rows
 
-    return [Competitor(r["uid"], event, "", "", "", "", "", r["candidate"], r["station"],
-                       r["status"], r["checked_in"], r["conflicts"]) for r in lot_rows(c, event)]
+    return [Competitor(r.uid, event, "", "", "", "", "", r.candidate, r.station, r.status,
+                       r.checked_in, r.conflicts) for r in lot_rows(c, event)]
 
 
 def entrants(c: Contest, event: str) -> list[Competitor]:
@@ -255,7 +255,7 @@ def verify_draw(c: Contest, event_id: str, seed: int,
         # sealed draw, does not match)
         from db.ops.blind import lot_rows
 
-        clear = {r["candidate"]: r["station"] for r in lot_rows(c, event_id)}
+        clear = {r.candidate: r.station for r in lot_rows(c, event_id)}
         sealed = draws[-1]["lots"]
         if sorted(clear.items()) != sorted((str(x["candidate"]), str(x["station"]))
                                            for x in sealed):

@@ -9,9 +9,9 @@ from pathlib import Path
 from db.keys.verifier_page import MAX_BYTES
 from judging import certificate_payload as payload
 from tests.attacks.conftest import World
-from tests.attacks.test_chain_of_trust import never_issued, tmp_copy
+from tests.attacks.test_chain_of_trust import never_issued
 from tests.browser import open_page, page_url
-from tests.conftest import cli
+from tests.conftest import cli, copy_db
 
 
 def test_the_page_is_self_contained_and_small(world: World) -> None:
@@ -45,7 +45,7 @@ def test_invalid(world: World) -> None:
 
 
 def test_revoked(world: World, tmp_path: Path) -> None:
-    hq = tmp_copy(world.hq, tmp_path / "hq.db")
+    hq = copy_db(world.hq, tmp_path / "hq.db")
     serial = payload.unpack(world.texts[1]).fields.serial
     assert cli("hq", "revoke", serial, "--reason", "冒名顶替 impersonation", "--hq", hq) == 0
     assert cli("hq", "verifier", "--hq", hq, "--out", tmp_path / "site") == 0
