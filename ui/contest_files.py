@@ -20,6 +20,7 @@ from ui.errors import show_error
 from ui.i18n import t
 from ui.qt import (
     QInputDialog,
+    QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
@@ -45,6 +46,7 @@ class ContestFileActions(QMainWindow):
     state: AppState
     settings: Settings
     progress: QProgressBar
+    status_export: QLabel  # the last export's SHA-256, kept in sight
     quiet_dialogs: bool
     auto_backup: AutoBackup | None
     last_export: tuple[Path, str] | None
@@ -182,6 +184,9 @@ class ContestFileActions(QMainWindow):
                  f"Results file written: {out}\nSHA-256: {sha256}\n"
                  "Write this checksum on the signed results summary.")
         self.statusBar().showMessage(f"SHA-256 {sha256}", 0)
+        self.status_export.setText(t(f"已导出 {out.name} · SHA-256 {sha256}",
+                                     f"Exported {out.name} · SHA-256 {sha256}"))
+        self.status_export.show()
         self.exported.emit(str(out), sha256)
         if not self.quiet_dialogs:
             QMessageBox.information(self, t("导出完成", "Exported"), text)

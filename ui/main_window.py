@@ -124,12 +124,18 @@ class MainWindow(ContestFileActions):
         self.status_user = QLabel()
         self.status_device = QLabel()
         self.status_clock = QLabel()
+        # the last export's SHA-256 stays in sight: a later transient message (an automatic
+        # backup after the export's own write) must not hide what is copied onto the summary
+        self.status_export = QLabel()
+        self.status_export.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_export.hide()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
         self.progress.hide()
         sb = self.statusBar()
         sb.addWidget(self.status_contest, 1)
-        for w in (self.progress, self.status_user, self.status_device, self.status_clock):
+        for w in (self.status_export, self.progress, self.status_user, self.status_device,
+                  self.status_clock):
             sb.addPermanentWidget(w)
         self.clock = QTimer(self)
         self.clock.setInterval(1000)

@@ -212,17 +212,20 @@ def painted(seen: list[tuple[str, int]], station: str) -> list[int]:
 
 
 def wait_for_a_new_time(qtbot, seen: list[tuple[str, int]], station: str,
-                        timer: object = None) -> None:
-    """The tile's time left as last painted, then: painted anew, different, within 1.5 s of
-    nothing but the clock running (one tick comes within 1 s)."""
-    qtbot.waitUntil(lambda: bool(painted(seen, station)), timeout=5000)
-    if timer is not None:  # start right after a tick: the next is a second away
-        with qtbot.waitSignal(timer.timeout, timeout=3000):  # type: ignore[attr-defined]
-            pass
-        qtbot.waitUntil(lambda: bool(painted(seen, station)), timeout=3000)
+                        timer: object) -> None:
+    """The tile's time left as last painted, then: painted anew, different, by the next tick
+    of the screen's own one-second timer and nothing else (no input). Waits on the ticks, not
+    on wall time: under load a tick can come late, but the new time must come with it (within
+    two ticks: a tick may land just before the second changes)."""
+    assert timer.interval() <= 1000 and timer.isActive()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: bool(painted(seen, station)), timeout=60_000)
+    ticks: list[int] = []
+    timer.timeout.connect(lambda: ticks.append(len(ticks)))  # type: ignore[attr-defined]
     last = painted(seen, station)[-1]
     seen.clear()
-    qtbot.waitUntil(lambda: any(s != last for s in painted(seen, station)), timeout=1500)
+    qtbot.waitUntil(lambda: any(s != last for s in painted(seen, station)), timeout=60_000)
+    # (0 when a tick had just come and its repaint was still on its way)
+    assert len(ticks) <= 2, f"painted anew only after {len(ticks)} ticks"
 
 
 def test_the_boards_tiles_repaint_by_themselves_while_a_clock_runs(
