@@ -25,6 +25,8 @@ SHOTS = [  # (file name, screen key or "" for the sign-in page, demo user)
     ("imports", "imports", "admin"),
     ("marking", "marking", "记分员甲"),
     ("chief", "chief", "裁判长"),
+    ("forms", "forms", "裁判长"),
+    ("disagreements", "disagreements", "监督员"),
     ("appeals", "appeals", "监督员"),
     ("results", "results", "裁判长"),
     ("certificates", "certificates", "admin"),
@@ -40,6 +42,7 @@ def main() -> int:
     py = str(ROOT / ".venv" / "bin" / "python")
     subprocess.run([py, "main.py", "demo", "--db", str(db), "--size", size], cwd=ROOT,
                    check=True)
+    _plant_disagreement(db)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", JIANGXIN_CONFIG=str(tmp / "c.ini"),
                JIANGXIN_DATA=str(tmp / "data"))
     sys.path.insert(0, str(ROOT))
@@ -69,6 +72,22 @@ def main() -> int:
             _shrink(out)
             print(out.relative_to(ROOT), out.stat().st_size // 1024, "KiB")
     return 0
+
+
+def _plant_disagreement(db: Path) -> None:
+    """One misread for the pictures: the second recorder re-keys KD 01 A1 from the paper sheet
+    as 36 where the first typed 35.5 (the chief's matrix, the supervisor's 录入分歧 and the
+    audit log then show a disagreement, as in a real contest)."""
+    sys.path.insert(0, str(ROOT))
+    from decimal import Decimal
+
+    from db.ops.marking import enter_mark
+    from db.store.contest import Contest
+
+    c = Contest.open(db)
+    c.sign_in("记分员乙", "3002")
+    enter_mark(c, "KD", "01", "A1", "赵一", Decimal("36"))
+    c.close()
 
 
 def _shrink(out: Path) -> None:
@@ -102,7 +121,7 @@ def _hall(db: str, lang: str, out: str) -> None:
     w.resize(1280, 800)
     w.show()
     app.processEvents()  # type: ignore[attr-defined]
-    w.refresh(frozenset({"clocks"}))
+    w.reload()
     app.processEvents()  # type: ignore[attr-defined]
     w.grab().save(out)
     state.contest.close()  # type: ignore[union-attr]
@@ -119,7 +138,9 @@ def _hq(db: str, lang: str, out: str) -> None:
     tmp = Path(tempfile.mkdtemp())
     c = Contest.open(db)
     c.sign_in("admin", "0000")
-    export(c, tmp / "demo.jxr", "0000")
+    from db.keys.passphrase import DEMO_PASSPHRASE
+
+    export(c, tmp / "demo.jxr", "0000", passphrase=DEMO_PASSPHRASE)  # the demo's own
     c.close()
     hq = Headquarters.open(tmp / "hq.db")
     hq.import_file(tmp / "demo.jxr", accept_key=True, operator="省总工会")

@@ -242,7 +242,12 @@ class AuditScreen(QWidget):
         if self.model.rowCount() and not getattr(self, "_sized", False):
             # size columns from the first rows only: measuring 5,000 rows takes a second
             self.view.horizontalHeader().setResizeContentsPrecision(200)
+            # no column wider than a third of the screen: what changed and why stay in sight
+            # (the full text is in each cell's tooltip)
             self.view.resizeColumnsToContents()
+            header = self.view.horizontalHeader()
+            for i in range(self.model.columnCount() - 1):
+                header.resizeSection(i, min(header.sectionSize(i), 340))
             self._sized = True
         more = t(f"（仅显示最新 {LIMIT} 条）", f" (newest {LIMIT} shown)") \
             if len(rows) >= LIMIT else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from db.ops.marking import Disagreement, disagreements
 from db.store.changes import Changes, Kind
+from db.store.contest import Contest
 from judging.errors import JiangxinError
 from ui.event_picker import EventPicker
 from ui.i18n import t
@@ -68,6 +69,17 @@ class DisagreementsScreen(QWidget):
     def _event_chosen(self, _event: str) -> None:
         self.reload()
 
+    def _first_with_disagreements(self, c: Contest) -> str | None:
+        s = self.state.session
+        for ev in c.competition.events:
+            if s is not None and s.may_see_event(ev.id):
+                try:
+                    if disagreements(c, ev.id):
+                        return ev.id
+                except JiangxinError:
+                    continue
+        return None
+
     @property
     def event_id(self) -> str | None:
         return self.picker.event_id
@@ -77,8 +89,8 @@ class DisagreementsScreen(QWidget):
         if refill:
             if s is None:
                 self.picker.clear()
-            else:
-                self.picker.fill(c, session=s)
+            else:  # start on an event that has some
+                self.picker.fill(c, self._first_with_disagreements, session=s)
         if c is None or s is None or self.event_id is None:
             self.model.set_rows([])
             self.status.setText("")

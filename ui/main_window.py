@@ -413,8 +413,10 @@ class MainWindow(ContestFileActions):
             item = QListWidgetItem(spec.title)
             if len(self.specs) <= 9:
                 item.setToolTip(f"Ctrl+{len(self.specs)}")
+            # tall enough to hit, low enough that the chief judge's eleven screens fit a
+            # 1366×768 window without scrolling the list
             item.setSizeHint(item.sizeHint().expandedTo(self.nav.fontMetrics()
-                                                        .boundingRect("国").size() * 2.4))
+                                                        .boundingRect("国").size() * 1.9))
             self.nav.addItem(item)
         self.built_for = s.user
         if self.nav.count():

@@ -58,11 +58,23 @@ class _Runnable(QRunnable):
         try:
             result = self.work(self.task.progressed.emit)
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never dropped
-            self.task.failed.emit(exc)
+            _emit(self.task.failed, exc)
         else:
-            self.task.succeeded.emit(result)
+            _emit(self.task.succeeded, result)
         finally:
-            self.task.finished.emit()
+            _emit(self.task.finished)
+
+
+def _emit(signal: Any, *args: Any) -> None:
+    """Report to the GUI thread, unless the task itself is gone: the application quit while
+    the work ran (``main.py --screenshot`` right after opening a contest, whose health check
+    was still running). The work's own writes are committed or not by then; there is nobody
+    left to tell, and a 'Signal source has been deleted' from a pool thread helps no one."""
+    try:
+        signal.emit(*args)
+    except RuntimeError as exc:
+        if "deleted" not in str(exc):
+            raise
 
 
 def _guarded(owner: QObject | None, slot: Callable[..., Any]) -> Callable[..., None]:

@@ -160,6 +160,7 @@ _TABLE_ACTION: dict[tuple[str, str], tuple[str, str]] = {
     ("draw", "seals"): ("抽签结果加密封存", "sealed the draw"),
     ("init", "officer_keys"): ("生成加密裁判密钥", "made the encryption officer's key"),
     ("decrypt", "assignments"): ("解密：参赛编号对应选手", "decrypted: who holds a lot"),
+    ("decrypt", "theory"): ("解密：理论成绩对应选手", "decrypted: a sealed theory score joined"),
     ("checkin", "lot_statuses"): ("迟到超时，记为缺考", "late past the limit: absent"),
     ("theory.import", "seals"): ("理论成绩加密封存", "sealed the theory scores"),
     ("checkin", "statuses"): ("迟到超时，记为缺考", "late past the limit: absent"),

@@ -117,14 +117,17 @@ def lock_problems(c: Contest, event_id: str, module_id: str) -> list[str]:
             if person.status in OUT_OF_CONTEST:
                 continue
             if in_contest and not comp:
-                problems.append(f"workstation {st} aspect {a.id}: not complete / 未录完")
+                problems.append(f"工位 {st} 评分项 {a.id}：未录完 / workstation {st} aspect "
+                                f"{a.id}: not complete")
             elif comp and not ver:
-                problems.append(f"workstation {st} aspect {a.id}: not verified / 未复核")
+                problems.append(f"工位 {st} 评分项 {a.id}：未复核 / workstation {st} aspect "
+                                f"{a.id}: not verified")
             if dis:
-                problems.append(f"workstation {st} aspect {a.id}: disagreement / 录入不一致")
+                problems.append(f"工位 {st} 评分项 {a.id}：录入不一致 / workstation {st} "
+                                f"aspect {a.id}: disagreement")
             if fl and not has_override(c, event_id, st, "spread", aspect=a.id):
-                problems.append(f"workstation {st} aspect {a.id}: J scores differ by more than "
-                                f"{a.spread_limit} / 评价分差超限")
+                problems.append(f"工位 {st} 评分项 {a.id}：评价分差超限 / workstation {st} "
+                                f"aspect {a.id}: J scores differ by more than {a.spread_limit}")
         if not in_contest and person.status not in OUT_OF_CONTEST:
             # terminated: marks entered so far must be verified, missing ones are allowed
             pass
