@@ -26,6 +26,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("JIANGXIN_PASSPHRASE", "bench-sheet-passphrase-17")  # a new contest needs one
+# the draw is sealed to the encryption officer, whose key the new contest makes with this
+os.environ.setdefault("JIANGXIN_OFFICER_PASSPHRASE", "bench-sheet-officer-17")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
