@@ -1,9 +1,11 @@
-"""纸质表格 Paper forms for the chief judge.
+"""纸质表格 Paper forms for the chief judge, and the draw sheet for the encryption officer.
 
 `jiangxin forms` is the organiser's and the chief judge's (db/ops/paper_forms.py); the app had
 the forms only on the organiser's certificates screen. This screen is that screen's paper forms
 tab with its preview, print (打印…, the print dialog and its progress) and save, without the
-certificates, which are the organiser's alone: the same code, not a copy.
+certificates, which are the organiser's alone: the same code, not a copy. Before decryption
+the draw sheet (who holds which lot) is the encryption officer's alone, printed for the sealed
+envelope: the officer's window offers that form only.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ class PaperFormsScreen(CertificatesScreen):
             self.tabs.setTabVisible(i, i == forms)
         self.tabs.setCurrentIndex(forms)
         self.tabs.tabBar().hide()
+        s = state.session
+        if s is not None and s.role == "encryption":  # the draw sheet only (paper_forms.py)
+            for i in reversed(range(self.form_kind.count())):
+                if self.form_kind.itemData(i) != "draw":
+                    self.form_kind.removeItem(i)
+        self.preview.note.setText(t("生成表格后在此预览", "The form shows here once made"))
         self.status.setText(t("选择赛项和表格，点“生成表格”，预览后打印或保存。",
                               "Choose the event and the form, then Make form; print or save "
                               "it from the preview."))

@@ -58,9 +58,10 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("results", "ui.results", "ResultsScreen", "成绩", "Results", ALL),
     ScreenSpec("certificates", "ui.certificates", "CertificatesScreen", "证书", "Certificates",
                frozenset({"admin"})),
-    # the organiser prints forms on the certificates screen, the chief judge here
+    # the organiser prints forms on the certificates screen, the chief judge here, and the
+    # encryption officer the draw sheet for the sealed envelope
     ScreenSpec("forms", "ui.paper_forms_view", "PaperFormsScreen", "纸质表格", "Paper forms",
-               frozenset({"chief"})),
+               frozenset({"chief", "encryption"})),
     ScreenSpec("verify", "ui.verify", "VerifyScreen", "证书核验", "Verify certificate", ALL),
     ScreenSpec("audit", "ui.audit_view", "AuditScreen", "审计日志", "Audit log", ALL),
 ]

@@ -240,3 +240,23 @@ def test_the_chief_judge_prints_paper_forms(qtbot, signed_in: Callable[[str], Ap
     with qtbot.waitSignal(w.printed, timeout=60_000):
         w.print_to(printer)
     assert len(pdfium.PdfDocument(out)) == len(pdfium.PdfDocument(w.pdf)) >= 1
+
+
+def test_the_encryption_officer_prints_the_draw_sheet_for_the_envelope(
+        qtbot, example_db) -> None:
+    # before decryption the draw sheet ties names to lots: the officer's alone (paper_forms.py)
+    from tests.conftest import USERS
+    from ui.paper_forms_view import PaperFormsScreen
+
+    state = AppState()
+    state.open(example_db("locked"))  # sealed: not decrypted
+    state.sign_in(*USERS["encryption"])
+    w = PaperFormsScreen(state)
+    qtbot.addWidget(w)
+    w.show()
+    kinds = [w.form_kind.itemData(i) for i in range(w.form_kind.count())]
+    assert kinds == ["draw"]  # the one form the officer prints
+    with qtbot.waitSignal(w.pdf_ready):
+        w.form_btn.click()
+    assert w.pdf is not None and len(pdfium.PdfDocument(w.pdf)) >= 1
+    assert not w.print_btn.isHidden()
