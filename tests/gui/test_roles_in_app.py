@@ -50,6 +50,8 @@ PLACES["draw_verify"] = [("screen", "draw", "verify_btn")]
 BY_ROLE = {
     "forms": (FORM_ROLES, [("screen", "certificates", "form_btn"), ("screen", "forms",
                                                                       "form_btn")]),
+    # before decryption the draw sheet is the encryption officer's (db/ops/paper_forms.py)
+    "forms --form draw": (frozenset({"encryption"}), [("screen", "forms", "form_btn")]),
 }
 # commands beyond the permission table, and where they are
 EXTRA = {
