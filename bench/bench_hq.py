@@ -105,6 +105,15 @@ def make_body(i: int, per_file: int, cols: Any = None, persons: int = PERSONS
     per_event = max(1, per_file // tpl.EVENTS)
     pool = r.sample(range(persons), per_event * tpl.EVENTS)
     who = [person(k) for k in pool]
+    # two synthetic people may share an ID number (region, birth date, sequence drawn): one
+    # person enters an event once, so a repeat within an event is drawn again
+    again = random.Random(5000 + i)
+    for e in range(tpl.EVENTS):
+        held: set[str] = set()
+        for j in range(e * per_event, (e + 1) * per_event):
+            while who[j][0] in held:
+                who[j] = person(again.randrange(persons))
+            held.add(who[j][0])
     units = [f"{region}第{r.randrange(UNITS)}机械厂" for _, _, _, region in who]
     private, public = signing.generate_key()
     comp_name = f"{year}年第{i}届职工技能大赛"
@@ -345,8 +354,10 @@ def main() -> int:
                                           f"{os.getloadavg()[0]:.1f}",
                                "date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes")}
     for engine in engines:
+        before = [round(x, 2) for x in os.getloadavg()]  # `uptime`'s 1, 5, 15 minutes
         figures[engine] = run_engine(engine, paths, args)
-        figures[engine]["load_after"] = round(os.getloadavg()[0], 1)
+        figures[engine]["load_before"] = before
+        figures[engine]["load_after"] = [round(x, 2) for x in os.getloadavg()]
         print(json.dumps(figures[engine], indent=1), flush=True)
     figures["file_bytes_total"] = sum(p.stat().st_size for p in paths)
     if len(engines) == 2:
