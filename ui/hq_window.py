@@ -42,6 +42,8 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    qconnect,
+    qvalid,
 )
 from ui.worker import Progress, Task, run_work
 
@@ -152,7 +154,20 @@ def _table(model: RowsModel[Any]) -> QTableView:
     view.setSortingEnabled(True)
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(True)
+    # columns as wide as what they hold (a competition's name, its id), up to a third of a
+    # 1366-wide screen each, every time the rows are filled again
+    qconnect(model.modelReset, lambda: _fit_columns(view))
     return view
+
+
+def _fit_columns(view: QTableView, widest: int = 450) -> None:
+    if not qvalid(view):
+        return
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for i in range(header.count()):
+        if header.sectionSize(i) > widest:
+            header.resizeSection(i, widest)
 
 
 class HqWindow(QMainWindow):

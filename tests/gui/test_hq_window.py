@@ -166,3 +166,19 @@ def test_number_columns_sort_by_value_not_as_text(qtbot, window: HqWindow
     assert column(4) == ["3000", "250", "100", "25", "9"]
     view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # text stays text
     assert column(1) == ["C1", "C10", "C100", "C2", "C9"]
+
+
+def test_columns_are_as_wide_as_what_they_hold(qtbot, window: HqWindow,
+                                               files: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    """The competition's id and name are read whole, not cut to 'DEMO-202…'."""
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    imported(qtbot, window, [files["v1"]])
+    view = window.submission_view
+    metrics = view.fontMetrics()
+    model = view.model()
+    for col in range(model.columnCount()):
+        text = str(model.index(0, col).data() or "")
+        if text and len(text) < 40:  # the id, the name, the state…; not a whole SHA-256
+            assert view.columnWidth(col) >= metrics.horizontalAdvance(text), (col, text)
