@@ -45,10 +45,11 @@ TABLES = (
     "appeals", "certificates", "revocations", "merges",
     # the sealed draw (db/ops/blind.py) and the signed heads of the audit chain
     "officer_keys", "lots", "lot_conflicts", "lot_checkins", "lot_statuses", "seals",
-    "signed_heads",
+    "signed_heads", "devices", "signins",
 )
 # Secrets that never leave the venue: PIN hashes and the wrapped private keys.
-OMITTED = {"users": ("pin_hash",), "keys": ("wrapped",), "officer_keys": ("wrapped",)}
+OMITTED = {"users": ("pin_hash",), "keys": ("wrapped",), "officer_keys": ("wrapped",),
+           "devices": ("wrapped",)}
 MARK_STATE_COLUMNS = ("event", "station", "aspect", "judge", "score", "measured", "points",
                       "status", "typist", "verifier", "candidates")
 
@@ -212,6 +213,9 @@ def export(c: Contest, out: str | Path, pin: str | None = None, *,
 
     sign_head(c, "export", private=private)  # the file carries the head it signs
     body = build_body(c, exported_by=s.user)
+    from db.keys.devices import row_signatures, unlock_device_key
+
+    body["row_signatures"] = row_signatures(c, body["tables"], unlock_device_key(c, passphrase))
     data = sign_body(body, private)
     digest = hashlib.sha256(data).hexdigest()
     target = Path(out)

@@ -147,6 +147,9 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
     report = MergeReport(f.name, f.sha256, f.device_id, already=already)
     if not new:
         return report
+    from db.keys.devices import check_merge, keep_signatures, recheck_rules
+
+    check_merge(c, f, new)  # every row signed by a registered device, by a user seen there
     report.backup = backup_to(c, Path(backup_dir) if backup_dir else c.path.parent / "backups",
                               label="before-merge")
     reason = f"from device {f.device_id}, file {f.name} ({f.sha256[:16]})"
@@ -154,6 +157,8 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
         with c.write("merge", reason=reason) as w:
             for table, rows in new.items():
                 for row in rows:
+                    if table == "devices":  # another laptop's key: its wrapped half stays there
+                        row = {**row, "wrapped": row.get("wrapped") or "{}"}
                     cols = ", ".join(row)
                     marks = ", ".join("?" for _ in row)
                     w.admit(table, row)  # the lock gate (db/store/gate.py)
@@ -173,9 +178,11 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
                 report.added[table] = len(rows)
             w.insert("merges", {"source_device": f.device_id, "file_sha256": f.sha256,
                                 "counts": json.dumps(report.added, sort_keys=True)})
+            keep_signatures(c, f, new)
             rebuild_derived(c)
+            recheck_rules(c, new)  # merged locks and decryptions hold by the rules
     except BaseException:
-        # refused (a clash, the lock gate): nothing was written, so no copy is left behind
+        # refused (a clash, the lock gate, the rules): nothing was written, so no copy is left
         report.backup.unlink(missing_ok=True)
         raise
     report.changes = w.changes
@@ -198,17 +205,24 @@ def new_laptop(c: Contest, dest: str | Path) -> Path:
     if target.exists():
         raise InputError(f"{target} exists already; choose a new file / 文件已存在",
                          file=str(target))
+    device = new_uid()[:12]
+    from db.keys import passphrase as pp
+    from db.keys.devices import make_device_key
+
+    # the new laptop's key is registered here first, so that both laptops know it
+    with c.write("device.new", reason=f"a copy for another laptop, device {device}") as w:
+        make_device_key(c, w, device, pp.required(None))
     out = sqlite3.connect(str(target))
     try:
         c.db.conn.backup(out)
     finally:
         out.close()
     copy = Contest.open(target)
-    device = new_uid()[:12]
     old = c.device_id
     copy.db.execute("UPDATE meta SET value = ? WHERE key = 'device_id'", [device])
     copy.session = Session(user=s.user, role=s.role, unit=s.unit, events=s.events,
                            device=device)
+    copy.pin_checked = c.pin_checked  # the user signed in on the laptop that makes the copy
     with copy.write("laptop.new", reason=f"copied from device {old}") as w:
         w.log(after={"from_device": old, "device": device})
     copy.close()

@@ -71,6 +71,8 @@ TABLE_KINDS: dict[str, frozenset[Kind]] = {
     "lot_statuses": frozenset({Kind.PEOPLE, Kind.RESULTS}),
     "seals": frozenset({Kind.DRAW, Kind.PEOPLE, Kind.RESULTS}),
     "signed_heads": frozenset({Kind.AUDIT}),
+    "devices": frozenset({Kind.SETTINGS}),
+    "signins": frozenset(),
 }
 
 # The kinds a setting kept in ``meta`` changes, by key (any other key: SETTINGS).

@@ -90,6 +90,8 @@ class Contest:
         self._generation = 0  # bumped by every write except marks: see cached()
         self.recovery_phrase: str | None = None  # set by create() only, shown once
         self._cache: dict[object, tuple[tuple[int, int], Any]] = {}
+        self._signins_table: bool | None = None
+        self.pin_checked: str | None = None  # who proved their PIN on this connection
         # the file, -wal and -shm this connection writes to (see db/store/identity.py)
         self.identity = FileIdentity.of(path)
         self.stale: str | None = None  # what changed under this connection, once found
@@ -151,6 +153,7 @@ class Contest:
         device = new_uid()[:12]
         c.session = Session(user=admin.name, role="admin", unit=admin.unit,
                             events=admin.events, device=device)
+        c.pin_checked = admin.name
         with c.write("init", reason=f"from {Path(file).name}") as w:
             for k, v in {"device_id": device, "competition": strip_pins(competition_text),
                          "competition_file": Path(file).name, "created_at": now_iso(),
@@ -164,6 +167,9 @@ class Contest:
                          audit_row={"name": u.name, "role": u.role, "unit": u.unit})
             from db.keys.contest_key import create_contest_key
             _row, c.recovery_phrase = create_contest_key(c, w, secret)
+            from db.keys.devices import make_device_key
+
+            make_device_key(c, w, device, secret)  # this laptop's key (attributable merges)
             import os
 
             officer = officer_passphrase or os.environ.get("JIANGXIN_OFFICER_PASSPHRASE")
@@ -273,6 +279,7 @@ class Contest:
             self.session = sign_in(self.db, user, pin, self.device_id)
         except sqlite3.Error as exc:
             raise storage_error(exc, self.path) from exc
+        self.pin_checked = self.session.user
         return self.session
 
     def users(self) -> list[User]:
@@ -309,6 +316,10 @@ class Contest:
         with transaction(self.db):
             w = Writer(self, action, reason)
             yield w
+            if "audit" in w.tables and self._tracks_signins():
+                from db.keys.devices import record_signin
+
+                record_signin(self, w)  # attributable merges (db/keys/devices.py)
             hook = self.before_commit
             if outer and hook is not None and w.written:
                 # another connection copies the committed state, i.e. the one before this
@@ -319,6 +330,12 @@ class Contest:
         problem = self.file_problem()
         if problem is not None:
             raise refusal(problem, after_commit=True)
+
+    def _tracks_signins(self) -> bool:
+        if self._signins_table is None:
+            self._signins_table = self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'signins'").fetchone() is not None
+        return self._signins_table
 
 
 class Writer:

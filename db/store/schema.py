@@ -17,6 +17,8 @@ APPEND_ONLY = BASE_APPEND_ONLY + (
     # m005: the sealed draw (db/ops/blind.py); m006: signed heads (db/store/checkpoints.py)
     "officer_keys", "lots", "lot_conflicts", "lot_checkins", "lot_statuses", "seals",
     "signed_heads",
+    # m007: attributable merges (db/keys/devices.py)
+    "devices", "signins", "row_signatures",
 )
 
 BASE_SQL = """
@@ -223,6 +225,27 @@ CREATE TABLE signed_heads (
 def m006_checkpoints(db: sqlite_utils.Database) -> None:
     """Signed checkpoints of the audit chain head (db/store/checkpoints.py)."""
     run_script(db, CHECKPOINTS_SQL + ";\n" + _guard_sql("signed_heads"))
+
+
+DEVICES_SQL = """
+CREATE TABLE devices (
+  uid TEXT PRIMARY KEY, device_id TEXT NOT NULL, key_id TEXT NOT NULL, public TEXT NOT NULL,
+  wrapped TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL);
+CREATE TABLE signins (
+  uid TEXT PRIMARY KEY, user TEXT NOT NULL, at TEXT NOT NULL, by TEXT NOT NULL,
+  device TEXT NOT NULL);
+CREATE INDEX signins_user ON signins (user, device);
+-- the device signatures of rows merged in from other laptops (evidence carried on)
+CREATE TABLE row_signatures (
+  uid TEXT PRIMARY KEY, device TEXT NOT NULL, signature TEXT NOT NULL)
+"""
+
+
+@MIGRATIONS(name="m007_devices")
+def m007_devices(db: sqlite_utils.Database) -> None:
+    """Device keys and sign-in records for attributable merges (db/keys/devices.py)."""
+    run_script(db, DEVICES_SQL + ";\n" + _guard_sql("devices") + _guard_sql("signins")
+               + _guard_sql("row_signatures"))
 
 
 SCHEMA_NAMES = tuple(m.name for m in MIGRATIONS._migrations)

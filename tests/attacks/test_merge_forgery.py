@@ -1,0 +1,159 @@
+"""Issue 16, "a forged merge": the admin alone made a "second laptop" file adding 300
+verifications "by 于记录", module locks "by 李裁判长" (skipping the lock checks) and a
+decryption "by 陈保密"; the merge took them and `audit verify` still passed.
+
+Now every row of a merge file is signed by the device that wrote it (db/keys/devices.py), and
+a merge refuses rows of an unknown device, rows not signed by their device, rows of a user who
+never signed in on that device, and locks or decryptions that do not hold by the rules.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from db.files.exchange import build_body, export, sign_body
+from db.files.merge import merge_file, new_laptop
+from db.ops.auth import Session
+from db.ops.marking import MarkInput, enter_marks
+from db.store.contest import Contest
+from judging.errors import VerificationFailed
+from tests.conftest import USERS
+
+Example = Callable[[str], Path]
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    con, out = sqlite3.connect(src), sqlite3.connect(dst)
+    con.backup(out)
+    con.close()
+    out.close()
+    return dst
+
+
+def signed_in(db: Path, who: str) -> Contest:
+    c = Contest.open(db)
+    c.sign_in(*USERS[who])
+    return c
+
+
+def made_up(c: Contest, who: str) -> None:
+    """What the admin alone can do in code: a session for someone, without their PIN."""
+    name = USERS[who][0]
+    row = c.user(name)
+    assert row is not None
+    c.session = Session(user=name, role=row.role, unit=row.unit, events=None,
+                        device=c.device_id)
+
+
+@pytest.fixture()
+def laptops(example_db: Example, tmp_path: Path) -> dict[str, Any]:
+    """Laptop A with the marks typed once (冯记录); laptop B, a copy for a second laptop."""
+    a = copy_db(example_db("marked"), tmp_path / "a.db")
+    b = new_laptop(signed_in(a, "admin"), tmp_path / "b.db")
+    return {"a": a, "b": b, "tmp": tmp_path}
+
+
+def verifications(c: Contest) -> list[MarkInput]:
+    rows = c.db.execute("SELECT event, station, aspect, judge, score, measured FROM marks"
+                        ).fetchall()
+    from decimal import Decimal
+
+    return [MarkInput(e, s, a, j, Decimal(sc) if sc is not None else None,
+                      Decimal(m) if m is not None else None) for e, s, a, j, sc, m in rows]
+
+
+def export_b(b: Path, tmp: Path) -> Path:
+    c = signed_in(b, "admin")
+    out = tmp / "b.jxr"
+    export(c, out, USERS["admin"][1])
+    c.close()
+    return out
+
+
+def test_verifications_by_a_user_who_never_signed_in_there_are_refused(
+        laptops: dict[str, Any]) -> None:
+    c = Contest.open(laptops["b"])
+    made_up(c, "recorder2")  # 于记录 never signed in on laptop B
+    enter_marks(c, verifications(c), file="forged.csv")
+    c.close()
+    out = export_b(laptops["b"], laptops["tmp"])
+    a = signed_in(laptops["a"], "chief")
+    with pytest.raises(VerificationFailed, match="never signed in on device"):
+        merge_file(a, out)
+    assert a.db.execute("SELECT COUNT(*) FROM merges").fetchone()[0] == 0
+
+
+def test_the_same_verifications_by_the_real_user_merge(laptops: dict[str, Any]) -> None:
+    c = signed_in(laptops["b"], "recorder2")  # 于记录 with their PIN, on laptop B
+    enter_marks(c, verifications(c), file="real.csv")
+    c.close()
+    out = export_b(laptops["b"], laptops["tmp"])
+    a = signed_in(laptops["a"], "chief")
+    report = merge_file(a, out)
+    assert report.added.get("marks") and not report.disagreements
+
+
+def test_rows_not_signed_by_their_device_are_refused(laptops: dict[str, Any]) -> None:
+    c = signed_in(laptops["b"], "recorder2")
+    enter_marks(c, verifications(c), file="real.csv")
+    c.session = None
+    c.sign_in(*USERS["admin"])
+    body = build_body(c, exported_by="王组委")  # signed by the contest key, rows unsigned
+    from db.keys.contest_key import unlock_private_key
+
+    data = sign_body(body, unlock_private_key(c))
+    c.close()
+    out = laptops["tmp"] / "unsigned.jxr"
+    out.write_bytes(data)
+    a = signed_in(laptops["a"], "chief")
+    with pytest.raises(VerificationFailed, match="not signed by its device"):
+        merge_file(a, out)
+
+
+def test_rows_of_an_unknown_device_are_refused(laptops: dict[str, Any]) -> None:
+    c = signed_in(laptops["b"], "recorder2")
+    import dataclasses
+
+    assert c.session is not None
+    c.session = dataclasses.replace(c.session, device="f0f0f0f0f0f0")
+    enter_marks(c, verifications(c), file="elsewhere.csv")
+    c.close()
+    out = export_b(laptops["b"], laptops["tmp"])
+    a = signed_in(laptops["a"], "chief")
+    with pytest.raises(VerificationFailed, match="not registered"):
+        merge_file(a, out)
+
+
+def test_a_lock_that_skips_the_lock_checks_is_refused(laptops: dict[str, Any]) -> None:
+    """The chief judge did sign in on laptop B; a lock row written there behind the lock's
+    checks (marks not verified) is refused when merged."""
+    c = signed_in(laptops["b"], "chief")
+    with c.write("clock") as w:  # something real the chief did on B
+        w.log(after={"note": "present"})
+    with c.write("lock", reason="forged") as w:
+        for m in c.event("GJQG").modules:
+            w.insert("locks", {"event": "GJQG", "module": m.id, "action": "lock",
+                               "reason": "forged"})
+    c.close()
+    out = export_b(laptops["b"], laptops["tmp"])
+    a = signed_in(laptops["a"], "chief")
+    with pytest.raises(VerificationFailed, match="merged lock"):
+        merge_file(a, out)
+    assert a.db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
+
+
+def test_a_decryption_by_someone_who_may_not_decrypt_is_refused(laptops: dict[str, Any]
+                                                               ) -> None:
+    c = signed_in(laptops["b"], "admin")
+    with c.write("decrypt") as w:  # the admin writes a decryption row directly
+        w.insert("decryptions", {"event": "GJQG"})
+    c.close()
+    out = export_b(laptops["b"], laptops["tmp"])
+    a = signed_in(laptops["a"], "chief")
+    with pytest.raises(VerificationFailed, match="may not decrypt"):
+        merge_file(a, out)
