@@ -207,19 +207,28 @@ def new_laptop(c: Contest, dest: str | Path) -> Path:
                          file=str(target))
     device = new_uid()[:12]
     from db.keys import passphrase as pp
-    from db.keys.devices import make_device_key
+    from db.keys.devices import make_device_key, registered, sign_copy, unlock_device_key
 
-    # the new laptop's key is registered here first, so that both laptops know it
+    secret = pp.required(None)
+    old = c.device_id
+    own = unlock_device_key(c, secret, strict=True)  # wrong passphrase: nothing written
+    # the new laptop's key is registered here first, so that both laptops know it (and this
+    # laptop's own, when the contest was made before device keys)
     with c.write("device.new", reason=f"a copy for another laptop, device {device}") as w:
-        make_device_key(c, w, device, pp.required(None))
+        if own is None and old not in registered(c):
+            make_device_key(c, w, old, secret)
+        make_device_key(c, w, device, secret)
+    own = own or unlock_device_key(c, secret, strict=True)
+    assert own is not None
     out = sqlite3.connect(str(target))
     try:
         c.db.conn.backup(out)
     finally:
         out.close()
     copy = Contest.open(target)
-    old = c.device_id
     copy.db.execute("UPDATE meta SET value = ? WHERE key = 'device_id'", [device])
+    copy.db.conn.commit()
+    sign_copy(copy, own, old)  # the rows it holds from here, signed by this laptop
     copy.session = Session(user=s.user, role=s.role, unit=s.unit, events=s.events,
                            device=device)
     copy.pin_checked = c.pin_checked  # the user signed in on the laptop that makes the copy

@@ -27,7 +27,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from db.keys import signing
-from judging.errors import JiangxinError, VerificationFailed
+from judging.errors import JiangxinError, NotAllowed, VerificationFailed
 
 if TYPE_CHECKING:
     from db.files.exchange import ResultsFile
@@ -62,8 +62,12 @@ def registered(c: Contest) -> dict[str, bytes]:
         "SELECT device_id, public FROM devices ORDER BY rowid")}
 
 
-def unlock_device_key(c: Contest, passphrase: str | None) -> bytes | None:
-    """This laptop's device key, or None (no key registered, or no/wrong passphrase)."""
+def unlock_device_key(c: Contest, passphrase: str | None, *, strict: bool = False
+                      ) -> bytes | None:
+    """This laptop's device key, or None (no key registered, or no/wrong passphrase).
+
+    ``strict``: NotAllowed (exit 5) instead of None when a key is registered but the
+    passphrase is missing or does not open it."""
     from db.keys import passphrase as pp
 
     row = c.db.execute("SELECT wrapped FROM devices WHERE device_id = ? ORDER BY rowid DESC "
@@ -74,7 +78,14 @@ def unlock_device_key(c: Contest, passphrase: str | None) -> bytes | None:
     try:
         secret = pp.required(passphrase)
         return signing.unwrap_private_key(json.loads(row[0]), HOLDER, secret)
+    except NotAllowed:
+        if strict:
+            raise NotAllowed("wrong passphrase for this laptop's device key (JIANGXIN_PASSPHRASE)"
+                             " / 本机设备密钥口令错误") from None
+        return None
     except JiangxinError:
+        if strict:
+            raise
         return None
 
 
@@ -88,14 +99,14 @@ def record_signin(c: Contest, w: Writer) -> None:
         w.insert("signins", {"user": s.user}, reason="")
 
 
-def row_signatures(c: Contest, tables: dict[str, Any], private: bytes | None
-                   ) -> dict[str, list[str]]:
-    """``{uid: [device, signature]}`` for the exported rows: this laptop's signed now with
-    ``private`` (when given), the others' as they were merged in."""
+def row_signatures(c: Contest, tables: dict[str, Any], private: bytes | None, *,
+                   device: str | None = None) -> dict[str, list[str]]:
+    """``{uid: [device, signature]}`` for the exported rows: this laptop's (``device``) signed
+    now with ``private`` (when given), the others' as they were merged in or copied."""
     carried = {str(u): [str(d), str(s)] for u, d, s in c.db.execute(
         "SELECT uid, device, signature FROM row_signatures")}
     out: dict[str, list[str]] = {}
-    me = c.device_id
+    me = device or c.device_id
     for table, data in tables.items():
         cols = data["columns"]
         has_device = "device" in cols
@@ -108,6 +119,20 @@ def row_signatures(c: Contest, tables: dict[str, Any], private: bytes | None
                 sig = signing.sign(private, row_message(table, row))
                 out[uid] = [me, base64.b64encode(sig).decode()]
     return out
+
+
+def sign_copy(copy: Contest, private: bytes, origin: str) -> int:
+    """In a new laptop's copy, the origin's signatures of the rows it holds from the origin
+    (kept in ``row_signatures``, so that the copy's exports carry them); returns how many."""
+    from db.files.exchange import TABLES, table_rows
+
+    tables = {t: table_rows(copy, t) for t in TABLES}
+    sigs = row_signatures(copy, tables, private, device=origin)
+    rows = [[uid, d, sig] for uid, (d, sig) in sigs.items() if d == origin]
+    copy.db.conn.executemany("INSERT OR IGNORE INTO row_signatures (uid, device, signature) "
+                             "VALUES (?, ?, ?)", rows)
+    copy.db.conn.commit()
+    return len(rows)
 
 
 def check_merge(c: Contest, f: ResultsFile, new: dict[str, list[dict[str, Any]]]) -> None:

@@ -18,7 +18,7 @@ APPEND_ONLY = BASE_APPEND_ONLY + (
     "officer_keys", "lots", "lot_conflicts", "lot_checkins", "lot_statuses", "seals",
     "signed_heads",
     # m007: attributable merges (db/keys/devices.py)
-    "devices", "signins", "row_signatures",
+    "devices", "signins",  # (row_signatures: evidence, guarded but not audited)
 )
 
 BASE_SQL = """

@@ -239,6 +239,7 @@ def test_merge_and_new_laptop_from_the_command_line(laptops: dict[str, Path], tm
     db = copy_db(laptops["main"], tmp_path / "m.db")
     assert cli("merge", "--new-laptop", tmp_path / "c.db", "--db", db, who="admin") == 0
     assert cli("merge", laptops["file_b"], "--db", db, who="chief") == 0
-    assert "merged 301 rows" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the marks, and who signed in on laptop B
+    assert "merged 305 rows" in out and "marks 301, signins 4" in out
     assert cli("merge", laptops["file_b"], "--db", db, who="chief") == 0
     assert "nothing new" in capsys.readouterr().out
