@@ -45,7 +45,7 @@ TABLES = (
     "appeals", "certificates", "revocations", "merges",
     # the sealed draw (db/ops/blind.py) and the signed heads of the audit chain
     "officer_keys", "lots", "lot_conflicts", "lot_checkins", "lot_statuses", "seals",
-    "signed_heads", "devices", "signins",
+    "signed_heads", "devices", "signins", "openings",
 )
 # Secrets that never leave the venue: PIN hashes and the wrapped private keys.
 OMITTED = {"users": ("pin_hash",), "keys": ("wrapped",), "officer_keys": ("wrapped",),

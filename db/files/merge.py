@@ -45,6 +45,9 @@ class MergeReport:
     backup: Path | None = None
     disagreements: int = 0
     changes: Changes = NOTHING  # what the merge changed (nothing for a no-op)
+    # every new row signed by a registered device and by a user who signed in there; False:
+    # a contest whose copies were all made before device keys (db/keys/devices.py)
+    attributed: bool = True
 
     @property
     def noop(self) -> bool:
@@ -57,7 +60,10 @@ class MergeReport:
         parts = ", ".join(f"{t} {n}" for t, n in self.added.items())
         return (f"merged {sum(self.added.values())} rows from device {self.source_device} "
                 f"({parts}); {self.already} already here; backup {self.backup}; "
-                f"{self.disagreements} disagreement(s) for the chief judge / 已合并")
+                f"{self.disagreements} disagreement(s) for the chief judge / 已合并"
+                + ("" if self.attributed else
+                   "; rows not attributable to a device (copies made before device keys) "
+                   "/ 旧版本副本，无法核实录入设备"))
 
 
 def _column_types(c: Contest, table: str) -> dict[str, str]:
@@ -149,10 +155,12 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
         return report
     from db.keys.devices import check_merge, keep_signatures, recheck_rules
 
-    check_merge(c, f, new)  # every row signed by a registered device, by a user seen there
+    # every row signed by a registered device, by a user who signed in there
+    report.attributed = check_merge(c, f, new)
     report.backup = backup_to(c, Path(backup_dir) if backup_dir else c.path.parent / "backups",
                               label="before-merge")
-    reason = f"from device {f.device_id}, file {f.name} ({f.sha256[:16]})"
+    reason = f"from device {f.device_id}, file {f.name} ({f.sha256[:16]})" + (
+        "" if report.attributed else "; unattributed (copies made before device keys)")
     try:
         with c.write("merge", reason=reason) as w:
             for table, rows in new.items():

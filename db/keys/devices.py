@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from db.keys import signing
@@ -135,11 +136,14 @@ def sign_copy(copy: Contest, private: bytes, origin: str) -> int:
     return len(rows)
 
 
-def check_merge(c: Contest, f: ResultsFile, new: dict[str, list[dict[str, Any]]]) -> None:
-    """Refuse the merge (VerificationFailed) unless every new row is attributable."""
+def check_merge(c: Contest, f: ResultsFile, new: dict[str, list[dict[str, Any]]]) -> bool:
+    """Refuse the merge (VerificationFailed) unless every new row is attributable; returns
+    whether the rows were checked so (False: this laptop knows no device key at all, i.e.
+    every copy of the contest was made before device keys: accepted unattributed, see
+    docs/security.md, "Contests made before device keys")."""
     known = registered(c)
     if not known:
-        return  # a contest made before device keys: nothing to check against
+        return False
     sigs: dict[str, Any] = f.body.get("row_signatures") or {}
     omit = _omitted()
     # devices registered elsewhere arrive first, checked like any row
@@ -152,8 +156,10 @@ def check_merge(c: Contest, f: ResultsFile, new: dict[str, list[dict[str, Any]]]
             device = str(row.get("device") or (entry[0] if entry else f.device_id))
             where = f"{f.name}: {table} row {uid} (by {row.get('by')} on device {device})"
             if device not in known:
-                raise VerificationFailed(f"{where}: the device is not registered in this "
-                                         "contest; nothing was merged / 未登记的设备，未合并")
+                raise VerificationFailed(
+                    f"{where}: the device is not registered in this contest (a laptop copied "
+                    "before device keys, or never copied from this contest with `merge "
+                    "--new-laptop`); nothing was merged / 未登记的设备，未合并")
             if not entry or str(entry[0]) != device:
                 raise VerificationFailed(f"{where}: not signed by its device; nothing was "
                                          "merged / 数据未经设备签名，未合并")
@@ -173,9 +179,10 @@ def check_merge(c: Contest, f: ResultsFile, new: dict[str, list[dict[str, Any]]]
             if row.get("by") is not None and (str(row["by"]), device) not in signed_in:
                 raise VerificationFailed(f"{where}: {row.get('by')} never signed in on device "
                                          f"{device}; nothing was merged / 该用户从未在此设备登录")
+    return True
 
 
-def _omitted() -> dict[str, tuple[str, ...]]:
+def _omitted() -> Mapping[str, tuple[str, ...]]:
     from db.files.exchange import OMITTED
 
     return OMITTED
@@ -199,11 +206,18 @@ def keep_signatures(c: Contest, f: ResultsFile, new: dict[str, list[dict[str, An
 
 
 def recheck_rules(c: Contest, new: dict[str, list[dict[str, Any]]]) -> None:
-    """Merged locks and decryptions must hold by the rules, as if made here."""
-    from db.ops.marking import event_locked, lock_problems, module_locked
+    """Merged locks and decryptions must hold by the rules, as if made here (inside the merge's
+    write, on the merged state): the role of who did them; a lock's conditions (every mark
+    complete, verified, no disagreement, spreads overridden) and, once the whole event is
+    locked, no clock still running; a decryption of a locked event only, and for a sealed
+    draw the officer's key (an ``openings`` key that opens the sealed draw, whose links are
+    exactly the merged ones: db/ops/blind.py)."""
+    from db.ops.blind import opening_problem
+    from db.ops.marking import _running_clocks, event_locked, lock_problems, module_locked
     from judging.roles import allowed
 
     roles = {str(n): str(r) for n, r in c.db.execute("SELECT name, role FROM users")}
+    whole: set[str] = set()
     for row in new.get("locks", []):
         who = str(row.get("by"))
         op = "lock" if row.get("action") == "lock" else "unlock"
@@ -217,6 +231,13 @@ def recheck_rules(c: Contest, new: dict[str, list[dict[str, Any]]]) -> None:
                 raise VerificationFailed(f"merged lock of {row['event']} module "
                                          f"{row['module']} by {who}: {problems[0]}; nothing "
                                          "was merged / 合并的锁定不符合规则")
+            if event_locked(c, str(row["event"])):
+                whole.add(str(row["event"]))
+    for event in sorted(whole):
+        running = _running_clocks(c, event)
+        if running:
+            raise VerificationFailed(f"merged lock of {event}: {running[0]}; nothing was merged "
+                                     "/ 合并的锁定不符合规则")
     for row in new.get("decryptions", []):
         who = str(row.get("by"))
         if not allowed(roles.get(who, ""), "decrypt"):
@@ -225,3 +246,9 @@ def recheck_rules(c: Contest, new: dict[str, list[dict[str, Any]]]) -> None:
         if not event_locked(c, str(row["event"])):
             raise VerificationFailed(f"merged decryption of {row['event']}: the event is not "
                                      "locked; nothing was merged / 未锁定即解密")
+    linked = {str(r["event"]) for t in ("decryptions", "assignments", "openings")
+              for r in new.get(t, [])}
+    for event in sorted(linked):
+        problem = opening_problem(c, event)
+        if problem is not None:
+            raise VerificationFailed(f"merged decryption of {problem}; nothing was merged")

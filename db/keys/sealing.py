@@ -8,6 +8,11 @@ Blob layout (bytes): ``b"JXS1"`` + 32-byte ephemeral public key + 12-byte nonce 
 ciphertext with its 16-byte tag. The AES key is HKDF-SHA256 of the X25519 shared secret, salted
 with both public keys, so a blob opens only for the key it was sealed to. ``aad`` (additional
 data) binds the blob to its place (contest, event, draw): a blob moved elsewhere does not open.
+
+``content_key(recipient_private, blob)`` gives one blob's AES key: published at decryption (a
+row of ``openings``), it lets any laptop open that one blob with ``open_with_key`` and so check
+that a decryption merged from another laptop was made with the officer's key (nobody without
+the private key, or the ephemeral key thrown away at sealing, can produce it).
 """
 
 from __future__ import annotations
@@ -69,6 +74,35 @@ def open_sealed(recipient_private: bytes, blob: bytes, aad: bytes) -> bytes:
     try:
         shared = private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
         return AESGCM(_key(shared, eph_pub, recipient)).decrypt(nonce, body, aad)
+    except (InvalidTag, ValueError) as exc:
+        raise VerificationFailed("the sealed data does not open with this key, or was changed "
+                                 "/ 密封数据无法用此密钥打开或已被改动") from exc
+
+
+def _parts(blob: bytes) -> tuple[bytes, bytes, bytes]:
+    if len(blob) < 4 + 32 + 12 + 16 or blob[:4] != MAGIC:
+        raise VerificationFailed("not a sealed blob / 不是加密数据")
+    return blob[4:36], blob[36:48], blob[48:]
+
+
+def content_key(recipient_private: bytes, blob: bytes) -> bytes:
+    """The AES key of one sealed blob (opens that blob only, see open_with_key)."""
+    eph_pub, _nonce, _body = _parts(blob)
+    private = X25519PrivateKey.from_private_bytes(recipient_private)
+    recipient = private.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
+    try:
+        shared = private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
+    except ValueError as exc:
+        raise VerificationFailed("not a sealed blob / 不是加密数据") from exc
+    return _key(shared, eph_pub, recipient)
+
+
+def open_with_key(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    """The plaintext of a sealed blob, opened with its content key (VerificationFailed when the
+    key is not this blob's, or the blob or its place changed)."""
+    _eph, nonce, body = _parts(blob)
+    try:
+        return AESGCM(key).decrypt(nonce, body, aad)
     except (InvalidTag, ValueError) as exc:
         raise VerificationFailed("the sealed data does not open with this key, or was changed "
                                  "/ 密封数据无法用此密钥打开或已被改动") from exc

@@ -196,6 +196,7 @@ def open_draw(c: Contest, w: Writer, event: str, passphrase: str | None) -> dict
     if clear != opened:
         raise VerificationFailed(f"{event}: the lots in the file differ from the sealed draw "
                                  "/ 文件中的签号与密封记录不一致")
+    record_opening(c, w, event, private)  # evidence for a laptop this decryption is merged into
     for lot in sealed["lots"]:
         w.insert("assignments", {"draw": sealed["draw"], "event": event,
                                  "competitor": lot["competitor"], "candidate": lot["candidate"],
@@ -215,6 +216,51 @@ def open_draw(c: Contest, w: Writer, event: str, passphrase: str | None) -> dict
             theory += 1
     return {"seed": sealed.get("seed"), "file_sha256": sealed.get("file_sha256"),
             "method": sealed.get("method"), "lots": len(sealed["lots"]), "theory": theory}
+
+
+def record_opening(c: Contest, w: Writer, event: str, private: bytes) -> None:
+    """The content key of the officer's newest sealed draw of ``event`` (an ``openings`` row):
+    it opens that one blob only, so another laptop can check the links against it."""
+    from db.keys.signing import key_id
+
+    row = c.db.execute("SELECT uid, sealed FROM seals WHERE event = ? AND kind = 'draw' AND "
+                       "key_id = ? ORDER BY rowid DESC LIMIT 1",
+                       [event, key_id(sealing.public_of(private))]).fetchone()
+    if row is not None:
+        key = sealing.content_key(private, base64.b64decode(row[1]))
+        w.insert("openings", {"event": event, "seal": str(row[0]),
+                              "key": base64.b64encode(key).decode()})
+
+
+def opening_problem(c: Contest, event: str) -> str | None:
+    """Why the links of a sealed ``event`` are not shown to come from the officer's sealed draw
+    (None: an opening's key opens a sealed draw of the event and its links are exactly the
+    ``assignments``; or the event was drawn in clear by an older version, nothing to check)."""
+    seals = {str(u): (str(ref), str(blob)) for u, ref, blob in c.db.execute(
+        "SELECT uid, ref, sealed FROM seals WHERE event = ? AND kind = 'draw'", [event])}
+    if not seals:
+        return None
+    have = {(str(a), str(b), str(s)) for a, b, s in c.db.execute(
+        "SELECT competitor, candidate, station FROM assignments WHERE event = ?", [event])}
+    clear = {(r["candidate"], r["station"]) for r in lot_rows(c, event)}
+    for seal, key in c.db.execute("SELECT seal, key FROM openings WHERE event = ? "
+                                  "ORDER BY rowid DESC", [event]).fetchall():
+        if str(seal) not in seals:
+            continue
+        ref, blob = seals[str(seal)]
+        try:
+            plain = sealing.open_with_key(base64.b64decode(str(key)), base64.b64decode(blob),
+                                          _aad(c, event, "draw", ref))
+        except (VerificationFailed, ValueError):
+            continue
+        lots = json.loads(plain)["lots"]
+        links = {(str(x["competitor"]), str(x["candidate"]), str(x["station"])) for x in lots}
+        if links != have or {(b, s) for _a, b, s in links} != clear:
+            return (f"{event}: the links differ from the sealed draw "
+                    "/ 人员与工位的对应和密封的抽签结果不一致")
+        return None
+    return (f"{event}: no key of the encryption officer's sealed draw comes with the decryption "
+            "(not opened with the officer's key) / 解密未使用加密裁判的密钥")
 
 
 def seal_legacy_draws(c: Contest) -> list[str]:

@@ -73,6 +73,7 @@ TABLE_KINDS: dict[str, frozenset[Kind]] = {
     "signed_heads": frozenset({Kind.AUDIT}),
     "devices": frozenset({Kind.SETTINGS}),
     "signins": frozenset(),
+    "openings": frozenset({Kind.PEOPLE, Kind.RESULTS}),
 }
 
 # The kinds a setting kept in ``meta`` changes, by key (any other key: SETTINGS).

@@ -18,7 +18,7 @@ APPEND_ONLY = BASE_APPEND_ONLY + (
     "officer_keys", "lots", "lot_conflicts", "lot_checkins", "lot_statuses", "seals",
     "signed_heads",
     # m007: attributable merges (db/keys/devices.py)
-    "devices", "signins",  # (row_signatures: evidence, guarded but not audited)
+    "devices", "signins", "openings",  # (row_signatures: evidence, guarded, not audited)
 )
 
 BASE_SQL = """
@@ -237,15 +237,21 @@ CREATE TABLE signins (
 CREATE INDEX signins_user ON signins (user, device);
 -- the device signatures of rows merged in from other laptops (evidence carried on)
 CREATE TABLE row_signatures (
-  uid TEXT PRIMARY KEY, device TEXT NOT NULL, signature TEXT NOT NULL)
+  uid TEXT PRIMARY KEY, device TEXT NOT NULL, signature TEXT NOT NULL);
+-- at decrypt: the content key of the officer's sealed draw it opened (db/ops/blind.py), so
+-- that a decryption merged from another laptop is checked to be the officer's
+CREATE TABLE openings (
+  uid TEXT PRIMARY KEY, event TEXT NOT NULL, seal TEXT NOT NULL, key TEXT NOT NULL,
+  at TEXT NOT NULL, by TEXT NOT NULL, device TEXT NOT NULL)
 """
 
 
 @MIGRATIONS(name="m007_devices")
 def m007_devices(db: sqlite_utils.Database) -> None:
-    """Device keys and sign-in records for attributable merges (db/keys/devices.py)."""
+    """Device keys, sign-in records, row signatures and decryption openings for attributable
+    merges (db/keys/devices.py)."""
     run_script(db, DEVICES_SQL + ";\n" + _guard_sql("devices") + _guard_sql("signins")
-               + _guard_sql("row_signatures"))
+               + _guard_sql("row_signatures") + _guard_sql("openings"))
 
 
 SCHEMA_NAMES = tuple(m.name for m in MIGRATIONS._migrations)

@@ -157,3 +157,115 @@ def test_a_decryption_by_someone_who_may_not_decrypt_is_refused(laptops: dict[st
     a = signed_in(laptops["a"], "chief")
     with pytest.raises(VerificationFailed, match="may not decrypt"):
         merge_file(a, out)
+
+
+def laptops_at(example_db: Example, tmp_path: Path, stage: str) -> tuple[Path, Path]:
+    a = copy_db(example_db(stage), tmp_path / "a.db")
+    return a, new_laptop(signed_in(a, "admin"), tmp_path / "b.db")
+
+
+def test_a_lock_with_a_clock_still_running_is_refused(example_db: Example,
+                                                      tmp_path: Path) -> None:
+    """Every mark verified, but a workstation clock started on laptop B and never stopped:
+    the lock command refuses that; lock rows written behind it are refused when merged."""
+    from db.ops.marking import lock
+    from db.ops.timing import clock_action
+    from judging.errors import StateError
+
+    a, b = laptops_at(example_db, tmp_path, "final")
+    c = signed_in(b, "chief")
+    clock_action(c, "GJQG", ["01"], "start")
+    with pytest.raises(StateError, match="clock is still running"):
+        lock(c, "GJQG")
+    with c.write("lock", reason="forged") as w:
+        for m in c.event("GJQG").modules:
+            w.insert("locks", {"event": "GJQG", "module": m.id, "action": "lock",
+                               "reason": "forged"})
+    c.close()
+    out = export_b(b, tmp_path)
+    ca = signed_in(a, "chief")
+    with pytest.raises(VerificationFailed, match="clock is still running"):
+        merge_file(ca, out)
+    assert ca.db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
+
+
+def test_a_decryption_without_the_officers_key_is_refused(example_db: Example,
+                                                          tmp_path: Path) -> None:
+    """陈保密 signed in on laptop B, but the links are written without opening the sealed draw
+    (the officer's key): guessed links, and a made-up opening key, are both refused."""
+    import base64
+    import os
+
+    a, b = laptops_at(example_db, tmp_path, "locked")
+    c = signed_in(b, "encryption")
+    people = [r[0] for r in c.db.execute("SELECT uid FROM competitors ORDER BY rowid")]
+    lots = c.db.execute("SELECT candidate, station FROM lots ORDER BY station").fetchall()
+    draw = c.db.execute("SELECT uid FROM draws").fetchone()[0]
+    seal = c.db.execute("SELECT uid FROM seals WHERE kind = 'draw'").fetchone()[0]
+    with c.write("decrypt") as w:
+        for person, (cand, st) in zip(people, lots):
+            w.insert("assignments", {"draw": draw, "event": "GJQG", "competitor": person,
+                                     "candidate": cand, "station": st}, device=False)
+        w.insert("openings", {"event": "GJQG", "seal": seal,
+                              "key": base64.b64encode(os.urandom(32)).decode()})
+        w.insert("decryptions", {"event": "GJQG"})
+    c.close()
+    out = export_b(b, tmp_path)
+    ca = signed_in(a, "chief")
+    with pytest.raises(VerificationFailed, match="not opened with the officer's key"):
+        merge_file(ca, out)
+    assert ca.db.execute("SELECT COUNT(*) FROM assignments").fetchone()[0] == 0
+
+
+def test_the_officers_own_decryption_on_another_laptop_merges(example_db: Example,
+                                                              tmp_path: Path) -> None:
+    from db.ops.results import decrypt, is_decrypted
+    from db.store.audit import verify
+
+    a, b = laptops_at(example_db, tmp_path, "locked")
+    c = signed_in(b, "encryption")
+    decrypt(c, "GJQG")  # with JIANGXIN_OFFICER_PASSPHRASE (tests/conftest.py)
+    links = sorted(c.db.execute("SELECT competitor, candidate, station FROM assignments"))
+    c.close()
+    out = export_b(b, tmp_path)
+    ca = signed_in(a, "chief")
+    report = merge_file(ca, out)
+    assert report.added["decryptions"] == 1 and report.added["openings"] == 1
+    assert is_decrypted(ca, "GJQG")
+    assert sorted(ca.db.execute("SELECT competitor, candidate, station FROM assignments")
+                  ) == links
+    assert verify(ca.db).ok
+
+
+def test_the_forged_second_laptop_of_the_finding_is_refused_whole(
+        example_db: Example, tmp_path: Path) -> None:
+    """The finding as it was made: the admin alone, in code, on a copy for a 'second laptop':
+    300 verifications by 于记录, module locks by 李裁判长 without the lock checks, a decryption by
+    陈保密; exported with the admin's passphrase (so every row is signed by laptop B). The
+    merge refuses it (exit 3 from the command line), nothing merged, and audit verify of the
+    receiving laptop still passes."""
+    from db.store.audit import verify
+    from tests.conftest import cli
+
+    a, b = laptops_at(example_db, tmp_path, "marked")
+    c = Contest.open(b)
+    made_up(c, "recorder2")
+    enter_marks(c, verifications(c), file="forged.csv")
+    made_up(c, "chief")
+    with c.write("lock", reason="forged") as w:
+        for m in c.event("GJQG").modules:
+            w.insert("locks", {"event": "GJQG", "module": m.id, "action": "lock",
+                               "reason": "forged"})
+    made_up(c, "encryption")
+    with c.write("decrypt") as w:
+        w.insert("decryptions", {"event": "GJQG"})
+    c.close()
+    out = export_b(b, tmp_path)
+    assert cli("merge", out, "--db", a, who="chief") == 3
+    ca = signed_in(a, "chief")
+    assert ca.db.execute("SELECT COUNT(*) FROM merges").fetchone()[0] == 0
+    assert ca.db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
+    assert ca.db.execute("SELECT COUNT(*) FROM decryptions").fetchone()[0] == 0
+    assert ca.db.execute("SELECT COUNT(DISTINCT verifier) FROM slots WHERE verifier IS NOT NULL"
+                         ).fetchone()[0] == 0
+    assert verify(ca.db).ok
