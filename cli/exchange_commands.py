@@ -33,7 +33,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
     if args.new_laptop:
         if args.file:
             raise InputError("give a FILE to merge or --new-laptop, not both")
-        path = new_laptop(c, args.new_laptop)
+        from cli.keys_prompt import signing_passphrase
+
+        path = new_laptop(c, args.new_laptop, passphrase=signing_passphrase())
         print(f"wrote {path}: a copy of this contest for another laptop (its own device id)")
         return 0
     if not args.file:

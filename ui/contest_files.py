@@ -240,15 +240,20 @@ class ContestFileActions(QMainWindow):
 
     def new_laptop_dialog(self) -> None:
         from db.files.merge import new_laptop
+        from ui.passphrase_dialog import signing_passphrase
 
         if self.state.contest is None:
+            return
+        # the copy's device key is wrapped under it (attributable merges, docs/keys.md)
+        passphrase = signing_passphrase(self, demo=self.is_demo())
+        if passphrase is None:
             return
         dest = files.save_file(self, t("复制到", "Copy to"),
                                f"{self.state.contest.path.stem}-2.jxdb",
                                "Jiangxin contest (*.jxdb)", purpose="contest")
         if dest:
             try:
-                path = new_laptop(self.state.contest, dest)
+                path = new_laptop(self.state.contest, dest, passphrase=passphrase)
             except JiangxinError as exc:
                 show_error(exc)
                 return

@@ -124,11 +124,13 @@ def run_task(state: AppState, work: Callable[[Contest, Progress], R],
     contest's file (signed in as the same session); returns the Task."""
     assert state.contest is not None
     path, session = str(state.contest.path), state.contest.session
+    pin_checked = state.contest.pin_checked  # the PIN proved on the app's own connection
 
     def opened(progress: Progress) -> R:  # pool thread
         contest = Contest.open(path)
         try:
             contest.session = session
+            contest.pin_checked = pin_checked
             return work(contest, progress)
         finally:
             contest.close()

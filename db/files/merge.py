@@ -199,11 +199,15 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
     return report
 
 
-def new_laptop(c: Contest, dest: str | Path) -> Path:
-    """A copy of this contest for another laptop, with its own device id.
+def new_laptop(c: Contest, dest: str | Path, *, passphrase: str | None = None) -> Path:
+    """A copy of this contest for another laptop, with its own device id and device key.
 
     Every row a laptop writes carries its device id; two laptops with the same id could not be
     told apart in a merge, so copy the contest with this instead of copying the file by hand.
+    The new laptop's device key is registered here first (both laptops know it), wrapped under
+    the admin passphrase (``passphrase``, else the session's or JIANGXIN_PASSPHRASE; none or a
+    wrong one: NotAllowed, exit 5, nothing written); the copy carries this laptop's signatures
+    of the rows it holds from here (db/keys/devices.py).
     """
     from db.ops.auth import Session
     from db.store.connection import new_uid
@@ -217,7 +221,7 @@ def new_laptop(c: Contest, dest: str | Path) -> Path:
     from db.keys import passphrase as pp
     from db.keys.devices import make_device_key, registered, sign_copy, unlock_device_key
 
-    secret = pp.required(None)
+    secret = pp.required(passphrase)
     old = c.device_id
     own = unlock_device_key(c, secret, strict=True)  # wrong passphrase: nothing written
     # the new laptop's key is registered here first, so that both laptops know it (and this

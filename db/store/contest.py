@@ -227,6 +227,7 @@ class Contest:
             user = fresh.user(session.user)
             if user is not None and user.role == session.role:
                 fresh.session = session
+                fresh.pin_checked = self.pin_checked  # the same sign-in (attributable merges)
         return fresh
 
     # ---- meta -----------------------------------------------------------------------------

@@ -269,3 +269,29 @@ def test_the_forged_second_laptop_of_the_finding_is_refused_whole(
     assert ca.db.execute("SELECT COUNT(DISTINCT verifier) FROM slots WHERE verifier IS NOT NULL"
                          ).fetchone()[0] == 0
     assert verify(ca.db).ok
+
+
+def test_a_copy_for_another_laptop_needs_the_passphrase(example_db: Example,
+                                                        tmp_path: Path) -> None:
+    """Without the admin passphrase, or with a wrong one, no device key is made and no copy
+    written (exit 5); the copy made with it registers its key on both laptops."""
+    from judging.errors import NotAllowed
+
+    a = copy_db(example_db("marked"), tmp_path / "a.db")
+    c = signed_in(a, "admin")
+    before = c.db.execute("SELECT COUNT(*) FROM devices").fetchone()[0]
+    with pytest.raises(NotAllowed, match="wrong passphrase"):
+        new_laptop(c, tmp_path / "b.db", passphrase="not-the-passphrase-at-all")
+    assert not (tmp_path / "b.db").exists()
+    assert c.db.execute("SELECT COUNT(*) FROM devices").fetchone()[0] == before
+    b = new_laptop(c, tmp_path / "b.db")
+    cb = Contest.open(b)
+    assert cb.device_id in {r[0] for r in c.db.execute("SELECT device_id FROM devices")}
+    assert {r[0] for r in cb.db.execute("SELECT device_id FROM devices")} == {
+        r[0] for r in c.db.execute("SELECT device_id FROM devices")}
+    # the copy carries A's signatures of every row it holds from A
+    own = c.db.execute("SELECT COUNT(*) FROM marks WHERE device = ?", [c.device_id]
+                       ).fetchone()[0]
+    assert own and cb.db.execute(
+        "SELECT COUNT(*) FROM row_signatures r JOIN marks m ON m.uid = r.uid WHERE r.device = ?",
+        [c.device_id]).fetchone()[0] == own
