@@ -91,13 +91,17 @@ def unlock_device_key(c: Contest, passphrase: str | None, *, strict: bool = Fals
 
 
 def record_signin(c: Contest, w: Writer) -> None:
-    """The first write of a user on this device records that they signed in here."""
+    """The first write of a user on this device records that they signed in here (called by
+    Writer.log before a write's first audit record)."""
     s = w.session
     if c.pin_checked != s.user:  # a session made up in code, without the PIN: no record
         return
     if c.db.execute("SELECT 1 FROM signins WHERE user = ? AND device = ?",
                     [s.user, s.device]).fetchone() is None:
+        tables, events = set(w.tables), w._events
         w.insert("signins", {"user": s.user}, reason="")
+        # bookkeeping, not a change of what the write is about (Writer.changes stays as is)
+        w.tables, w._events = tables, events
 
 
 def row_signatures(c: Contest, tables: dict[str, Any], private: bytes | None, *,

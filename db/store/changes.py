@@ -73,6 +73,7 @@ TABLE_KINDS: dict[str, frozenset[Kind]] = {
     "signed_heads": frozenset({Kind.AUDIT}),
     "devices": frozenset({Kind.SETTINGS}),
     "signins": frozenset(),
+    "row_signatures": frozenset(),  # evidence of merged rows (db/keys/devices.py)
     "openings": frozenset({Kind.PEOPLE, Kind.RESULTS}),
 }
 

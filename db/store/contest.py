@@ -317,10 +317,6 @@ class Contest:
         with transaction(self.db):
             w = Writer(self, action, reason)
             yield w
-            if "audit" in w.tables and self._tracks_signins():
-                from db.keys.devices import record_signin
-
-                record_signin(self, w)  # attributable merges (db/keys/devices.py)
             hook = self.before_commit
             if outer and hook is not None and w.written:
                 # another connection copies the committed state, i.e. the one before this
@@ -354,6 +350,7 @@ class Writer:
         self._events: set[str] | None = set()  # None: a row that belongs to no one event
         self.locks = gate.LockView(contest)
         self.written = 0
+        self._signin_noted = False  # see log()
 
     @property
     def changes(self) -> Changes:
@@ -411,6 +408,14 @@ class Writer:
     def log(self, *, table: str | None = None, row: dict[str, Any] | None = None,
             reason: str | None = None, after: Any = None, before: Any = None,
             at: str | None = None, action: str | None = None) -> None:
+        if not self._signin_noted:
+            # before the first record of a write: that its user signed in on this device
+            # (attributable merges, db/keys/devices.py)
+            self._signin_noted = True
+            if self.c._tracks_signins():
+                from db.keys.devices import record_signin
+
+                record_signin(self.c, self)
         self.tables.add("audit")
         if table is not None:
             self._touch(table, row.get("event") if row else None)
