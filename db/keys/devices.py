@@ -98,10 +98,13 @@ def record_signin(c: Contest, w: Writer) -> None:
         return
     if c.db.execute("SELECT 1 FROM signins WHERE user = ? AND device = ?",
                     [s.user, s.device]).fetchone() is None:
-        tables, events = set(w.tables), w._events
-        w.insert("signins", {"user": s.user}, reason="")
-        # bookkeeping, not a change of what the write is about (Writer.changes stays as is)
-        w.tables, w._events = tables, events
+        tables, events, action = set(w.tables), w._events, w.action
+        w.action = "signin"  # its own audit action, inside the write it came with
+        try:
+            w.insert("signins", {"user": s.user}, reason="")
+        finally:
+            # bookkeeping, not a change of what the write is about (Writer.changes stays)
+            w.tables, w._events, w.action = tables, events, action
 
 
 def row_signatures(c: Contest, tables: dict[str, Any], private: bytes | None, *,

@@ -147,6 +147,8 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "checkpoint": ("签署审计链", "signed the audit chain"),
     "officer.key": ("生成加密裁判密钥", "made the encryption officer's key"),
     "seal.legacy": ("将抽签结果加密封存", "sealed an earlier draw"),
+    "device.new": ("登记新电脑的设备密钥", "registered a new laptop's device key"),
+    "signin": ("在本电脑首次用 PIN 登录后操作", "first wrote here after signing in with their PIN"),
 }
 
 # a few actions read differently by the table their row went to
@@ -165,6 +167,9 @@ _TABLE_ACTION: dict[tuple[str, str], tuple[str, str]] = {
     ("theory.import", "seals"): ("理论成绩加密封存", "sealed the theory scores"),
     ("checkin", "statuses"): ("迟到超时，记为缺考", "late past the limit: absent"),
     ("certificates", "revocations"): ("撤销证书", "revoked a certificate"),
+    ("init", "devices"): ("生成本机设备密钥", "made this laptop's device key"),
+    ("decrypt", "openings"): ("解密：公开抽签封存的密钥",
+                              "decrypted: published the draw seal's key"),
 }
 
 TABLE_WORDS: dict[str, tuple[str, str]] = {
@@ -182,6 +187,8 @@ TABLE_WORDS: dict[str, tuple[str, str]] = {
     "lot_checkins": ("检录", "check-ins"), "lot_statuses": ("选手状态", "statuses"),
     "officer_keys": ("加密裁判密钥", "officer keys"),
     "signed_heads": ("审计链签名", "signed heads"),
+    "devices": ("设备密钥", "device keys"), "signins": ("登录记录", "sign-ins"),
+    "openings": ("解密封存密钥", "opened seal keys"),
 }
 
 # never shown as raw content: blobs and bookkeeping; and for judges and recorders, who is who
@@ -452,6 +459,15 @@ def _line(ctx: _Context, r: AuditRecord, identities: bool) -> AuditLine:
                     f"{what_en} sealed to {holder[1]} (key {a.get('key_id', '')})")
     elif r.table == "officer_keys":
         change = _w(f"密钥 {a.get('key_id', '')}", f"key {a.get('key_id', '')}")
+    elif r.table == "devices":
+        change = _w(f"设备 {a.get('device_id', '')}（密钥 {a.get('key_id', '')}）",
+                    f"device {a.get('device_id', '')} (key {a.get('key_id', '')})")
+    elif r.table == "signins":
+        change = _w(f"设备 {r.device}", f"device {r.device}")
+    elif r.table == "openings":
+        target = _where(a.get("event"))
+        change = _w("抽签封存的密钥已公开，供合并时核对",
+                    "the draw seal's key published, for merges to check")
     elif r.table == "signed_heads":
         change = _w(f"审计链至第 {a.get('seq')} 条已签名（密钥 {a.get('key_id', '')}）",
                     f"chain signed up to record {a.get('seq')} (key {a.get('key_id', '')})")
