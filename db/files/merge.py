@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,7 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
                               label="before-merge")
     reason = f"from device {f.device_id}, file {f.name} ({f.sha256[:16]})" + (
         "" if report.attributed else "; unattributed (copies made before device keys)")
+    sealed_theory = _opened_theory(c, new)
     try:
         with c.write("merge", reason=reason) as w:
             for table, rows in new.items():
@@ -169,7 +171,9 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
                         row = {**row, "wrapped": row.get("wrapped") or "{}"}
                     cols = ", ".join(row)
                     marks = ", ".join("?" for _ in row)
-                    w.admit(table, row)  # the lock gate (db/store/gate.py)
+                    # the lock gate (db/store/gate.py); a theory score a merged decryption
+                    # opened from a seal here was admitted when it was sealed
+                    w.admit(table, row, opened=table == "theory" and _take(sealed_theory, row))
                     try:
                         c.db.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",
                                           list(row.values()))
@@ -197,6 +201,29 @@ def merge_file(c: Contest, path: str | Path, *, backup_dir: str | Path | None = 
     report.disagreements = int(c.db.execute(
         "SELECT COUNT(*) FROM slots WHERE status = 'disagreement'").fetchone()[0])
     return report
+
+
+def _opened_theory(c: Contest, new: dict[str, list[dict[str, Any]]]
+                   ) -> Counter[tuple[str, str, str]]:
+    """The theory rows the merged decryptions opened from sealed theory scores held here (the
+    officer's keys in the merged ``openings``, the links in the merged ``assignments``)."""
+    from db.ops.blind import opened_theory
+
+    out: Counter[tuple[str, str, str]] = Counter()
+    for d in new.get("decryptions", []):
+        event = str(d["event"])
+        links = {str(a["candidate"]): str(a["competitor"]) for a in new.get("assignments", [])
+                 if str(a["event"]) == event}
+        out += opened_theory(c, event, new.get("openings", []), links)
+    return out
+
+
+def _take(opened: Counter[tuple[str, str, str]], row: dict[str, Any]) -> bool:
+    key = (str(row.get("competitor")), str(row.get("score")), str(row.get("source")))
+    if opened[key] > 0:
+        opened[key] -= 1
+        return True
+    return False
 
 
 def new_laptop(c: Contest, dest: str | Path, *, passphrase: str | None = None) -> Path:

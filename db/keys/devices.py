@@ -220,7 +220,7 @@ def recheck_rules(c: Contest, new: dict[str, list[dict[str, Any]]]) -> None:
     draw the officer's key (an ``openings`` key that opens the sealed draw, whose links are
     exactly the merged ones: db/ops/blind.py)."""
     from db.ops.blind import opening_problem
-    from db.ops.marking import _running_clocks, event_locked, lock_problems, module_locked
+    from db.ops.locking import _running_clocks, event_locked, lock_problems, module_locked
     from judging.roles import allowed
 
     roles = {str(n): str(r) for n, r in c.db.execute("SELECT name, role FROM users")}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -219,17 +220,51 @@ def open_draw(c: Contest, w: Writer, event: str, passphrase: str | None) -> dict
 
 
 def record_opening(c: Contest, w: Writer, event: str, private: bytes) -> None:
-    """The content key of the officer's newest sealed draw of ``event`` (an ``openings`` row):
-    it opens that one blob only, so another laptop can check the links against it."""
+    """The content keys of the officer's newest sealed draw of ``event`` and of its sealed
+    theory scores (``openings`` rows): each opens its one blob only, so another laptop can check
+    the links and the theory rows this decryption writes against them."""
     from db.keys.signing import key_id
 
-    row = c.db.execute("SELECT uid, sealed FROM seals WHERE event = ? AND kind = 'draw' AND "
-                       "key_id = ? ORDER BY rowid DESC LIMIT 1",
-                       [event, key_id(sealing.public_of(private))]).fetchone()
-    if row is not None:
-        key = sealing.content_key(private, base64.b64decode(row[1]))
-        w.insert("openings", {"event": event, "seal": str(row[0]),
+    kid = key_id(sealing.public_of(private))
+    rows = c.db.execute("SELECT uid, sealed FROM seals WHERE event = ? AND kind = 'draw' AND "
+                        "key_id = ? ORDER BY rowid DESC LIMIT 1", [event, kid]).fetchall()
+    rows += c.db.execute("SELECT uid, sealed FROM seals WHERE event = ? AND kind = 'theory' AND "
+                         "key_id = ? ORDER BY rowid", [event, kid]).fetchall()
+    for uid, blob in rows:
+        key = sealing.content_key(private, base64.b64decode(blob))
+        w.insert("openings", {"event": event, "seal": str(uid),
                               "key": base64.b64encode(key).decode()})
+
+
+def opened_theory(c: Contest, event: str, openings: Sequence[dict[str, Any]],
+                  links: dict[str, str]) -> Counter[tuple[str, str, str]]:
+    """The theory rows (competitor, score, source) a decryption writes for ``event``, from the
+    sealed theory scores here that ``openings`` keys open, joined by ``links`` (candidate →
+    competitor): what a merged decryption may bring past the lock gate (db/files/merge.py)."""
+    from decimal import Decimal
+
+    from judging.decimals import canonical
+
+    seals = {str(u): (str(ref), str(blob)) for u, ref, blob in c.db.execute(
+        "SELECT uid, ref, sealed FROM seals WHERE event = ? AND kind = 'theory'", [event])}
+    out: Counter[tuple[str, str, str]] = Counter()
+    done: set[str] = set()
+    for o in openings:
+        seal = str(o.get("seal"))
+        if str(o.get("event")) != event or seal not in seals or seal in done:
+            continue
+        ref, blob = seals[seal]
+        try:
+            plain = sealing.open_with_key(base64.b64decode(str(o.get("key"))),
+                                          base64.b64decode(blob), _aad(c, event, "theory", ref))
+        except (VerificationFailed, ValueError):
+            continue
+        done.add(seal)
+        for r in json.loads(plain)["rows"]:
+            who = links.get(str(r["candidate"]))
+            if who is not None:
+                out[(who, canonical(Decimal(r["score"])), str(r["source"]))] += 1
+    return out
 
 
 def opening_problem(c: Contest, event: str) -> str | None:

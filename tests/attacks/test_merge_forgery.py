@@ -295,3 +295,72 @@ def test_a_copy_for_another_laptop_needs_the_passphrase(example_db: Example,
     assert own and cb.db.execute(
         "SELECT COUNT(*) FROM row_signatures r JOIN marks m ON m.uid = r.uid WHERE r.device = ?",
         [c.device_id]).fetchone()[0] == own
+
+
+def sealed_theory_locked(example_db: Example, tmp_path: Path) -> Path:
+    """The example, timed, with its theory scores keyed by candidate number (sealed), locked."""
+    import csv
+
+    from tests.conftest import EXAMPLES, cli
+
+    db = copy_db(example_db("timed"), tmp_path / "a.db")
+    with open(EXAMPLES / "draw.csv", encoding="utf-8") as fh:
+        cand = {r["id_number"]: r["candidate"] for r in csv.DictReader(fh)}
+    with open(EXAMPLES / "theory.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    f = tmp_path / "theory-by-candidate.csv"
+    with open(f, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["event", "candidate", "theory"])
+        for r in rows:
+            w.writerow([r["event"], cand[r["id_number"]], r["theory"]])
+    assert cli("theory", "import", f, "--db", db, who="admin") == 0
+    assert cli("lock", "--event", "GJQG", "--db", db, who="chief") == 0
+    return db
+
+
+def test_a_decryption_on_another_laptop_brings_its_sealed_theory(example_db: Example,
+                                                                 tmp_path: Path) -> None:
+    """The officer decrypts on laptop B: the theory scores sealed before the lock open there;
+    merged into A (locked), they pass the lock gate as opened from A's own seals, and A's
+    results equal B's."""
+    from db.ops.results import decrypt, results
+
+    a = sealed_theory_locked(example_db, tmp_path)
+    b = new_laptop(signed_in(a, "admin"), tmp_path / "b.db")
+    c = signed_in(b, "encryption")
+    decrypt(c, "GJQG")
+    theory = c.db.execute("SELECT COUNT(*) FROM theory").fetchone()[0]
+    want = results(c, "GJQG")["rows"]
+    c.close()
+    assert theory == 12
+    out = export_b(b, tmp_path)
+    ca = signed_in(a, "chief")
+    report = merge_file(ca, out)
+    assert report.added["theory"] == 12 and report.added["openings"] == 2
+    assert results(ca, "GJQG")["rows"] == want
+
+
+def test_a_theory_score_slipped_into_a_merged_decryption_is_refused(
+        example_db: Example, tmp_path: Path) -> None:
+    """The same decryption with one more theory row written beside it on B: not opened from a
+    seal, it meets the lock gate (the event is locked) and the whole merge is refused."""
+    from db.ops.results import decrypt
+    from judging.errors import StateError
+
+    a = sealed_theory_locked(example_db, tmp_path)
+    b = new_laptop(signed_in(a, "admin"), tmp_path / "b.db")
+    c = signed_in(b, "encryption")
+    decrypt(c, "GJQG")
+    person = c.db.execute("SELECT competitor FROM assignments LIMIT 1").fetchone()[0]
+    c.session = None
+    c.sign_in(*USERS["admin"])
+    with c.write("theory.import") as w:
+        w.insert("theory", {"event": "GJQG", "competitor": person, "score": "99.00",
+                            "source": "forged.csv:2"}, opened=True)
+    c.close()
+    out = export_b(b, tmp_path)
+    ca = signed_in(a, "chief")
+    with pytest.raises(StateError, match="locked"):
+        merge_file(ca, out)
+    assert ca.db.execute("SELECT COUNT(*) FROM theory").fetchone()[0] == 0
