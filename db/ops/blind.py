@@ -277,7 +277,7 @@ def opening_problem(c: Contest, event: str) -> str | None:
         return None
     have = {(str(a), str(b), str(s)) for a, b, s in c.db.execute(
         "SELECT competitor, candidate, station FROM assignments WHERE event = ?", [event])}
-    clear = {(r["candidate"], r["station"]) for r in lot_rows(c, event)}
+    clear = {(r.candidate, r.station) for r in lot_rows(c, event)}
     for seal, key in c.db.execute("SELECT seal, key FROM openings WHERE event = ? "
                                   "ORDER BY rowid DESC", [event]).fetchall():
         if str(seal) not in seals:
