@@ -331,14 +331,14 @@ def test_a_decryption_on_another_laptop_brings_its_sealed_theory(example_db: Exa
     c = signed_in(b, "encryption")
     decrypt(c, "GJQG")
     theory = c.db.execute("SELECT COUNT(*) FROM theory").fetchone()[0]
-    want = results(c, "GJQG")["rows"]
+    want = results(c, "GJQG").json_rows()
     c.close()
     assert theory == 12
     out = export_b(b, tmp_path)
     ca = signed_in(a, "chief")
     report = merge_file(ca, out)
     assert report.added["theory"] == 12 and report.added["openings"] == 2
-    assert results(ca, "GJQG")["rows"] == want
+    assert results(ca, "GJQG").json_rows() == want
 
 
 def test_a_theory_score_slipped_into_a_merged_decryption_is_refused(
