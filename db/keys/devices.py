@@ -96,12 +96,16 @@ def record_signin(c: Contest, w: Writer) -> None:
     s = w.session
     if c.pin_checked != s.user:  # a session made up in code, without the PIN: no record
         return
+    key = (s.user, s.device)
+    if key in c.signins_seen:
+        return
     if c.db.execute("SELECT 1 FROM signins WHERE user = ? AND device = ?",
-                    [s.user, s.device]).fetchone() is None:
+                    list(key)).fetchone() is None:
         tables, events, action = set(w.tables), w._events, w.action
         w.action = "signin"  # its own audit action, inside the write it came with
         try:
             w.insert("signins", {"user": s.user}, reason="")
+            w.signin = key
         finally:
             # bookkeeping, not a change of what the write is about (Writer.changes stays)
             w.tables, w._events, w.action = tables, events, action

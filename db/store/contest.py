@@ -92,6 +92,8 @@ class Contest:
         self._cache: dict[object, tuple[tuple[int, int], Any]] = {}
         self._signins_table: bool | None = None
         self.pin_checked: str | None = None  # who proved their PIN on this connection
+        # (user, device) with a committed ``signins`` row, as far as this connection knows
+        self.signins_seen: set[tuple[str, str]] = set()
         # the file, -wal and -shm this connection writes to (see db/store/identity.py)
         self.identity = FileIdentity.of(path)
         self.stale: str | None = None  # what changed under this connection, once found
@@ -228,6 +230,7 @@ class Contest:
             if user is not None and user.role == session.role:
                 fresh.session = session
                 fresh.pin_checked = self.pin_checked  # the same sign-in (attributable merges)
+                fresh.signins_seen = set(self.signins_seen)
         return fresh
 
     # ---- meta -----------------------------------------------------------------------------
@@ -281,6 +284,12 @@ class Contest:
         except sqlite3.Error as exc:
             raise storage_error(exc, self.path) from exc
         self.pin_checked = self.session.user
+        # whether this sign-in is on record already, read now rather than at the first write
+        # (a typed mark stays a handful of statements: tests/gui/test_operations.py)
+        key = (self.session.user, self.session.device)
+        if key not in self.signins_seen and self._tracks_signins() and self.db.execute(
+                "SELECT 1 FROM signins WHERE user = ? AND device = ?", list(key)).fetchone():
+            self.signins_seen.add(key)
         return self.session
 
     def users(self) -> list[User]:
@@ -323,6 +332,8 @@ class Contest:
                 # write; a refused write never gets here and leaves no copy behind
                 self.before_commit = None
                 hook()
+        if outer and w.signin is not None:
+            self.signins_seen.add(w.signin)  # committed now
         # never acknowledge a commit that went into a file nobody will open again
         problem = self.file_problem()
         if problem is not None:
@@ -351,6 +362,7 @@ class Writer:
         self.locks = gate.LockView(contest)
         self.written = 0
         self._signin_noted = False  # see log()
+        self.signin: tuple[str, str] | None = None  # a signins row this write inserted
 
     @property
     def changes(self) -> Changes:

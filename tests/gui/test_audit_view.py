@@ -46,9 +46,14 @@ def test_filters(qtbot, example_db, qtmodeltester) -> None:
     chief = USERS["chief"][0]
     screen.user.setCurrentIndex(screen.user.findData(chief))
     assert set(column(screen, "用户")) == {chief}
-    assert set(column(screen, "操作")) == {"导入用时"}  # in words, not "times.import"
-    assert all(x.startswith("GJQG · 工位 ") for x in column(screen, "对象"))
-    assert all(x.startswith("用时 ") for x in column(screen, "变化（前 → 后）"))
+    # besides the times: the record that the chief judge signed in here (attributable merges)
+    signin = "在本电脑首次用 PIN 登录后操作"
+    ops = column(screen, "操作")
+    assert set(ops) == {"导入用时", signin}  # in words, not "times.import"
+    assert ops.count(signin) == 1
+    times = [i for i, x in enumerate(ops) if x != signin]
+    assert all(column(screen, "对象")[i].startswith("GJQG · 工位 ") for i in times)
+    assert all(column(screen, "变化（前 → 后）")[i].startswith("用时 ") for i in times)
 
     screen.clear_filters()
     screen.action.setCurrentIndex(screen.action.findData("marks.enter"))
