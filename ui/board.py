@@ -357,33 +357,34 @@ class BoardScreen(EventScreen):
         if len(stations) <= 1:
             self.act(STOP, self.selected())
             return None
-        box = QMessageBox(QMessageBox.Icon.Question, t("交卷停表", "Stop"),
-                          t(f"停止 {len(stations)} 个工位的计时（交卷）？\n停表时间将被记录，"
-                            "不能撤销。",
-                            f"Stop the clocks of {len(stations)} stations (handed in)?\nThe "
-                            "stop time is recorded and cannot be undone."),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                          self)
-        box.button(QMessageBox.StandardButton.Yes).setText(t("停表", "Stop the clocks"))
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.accepted.connect(lambda: self.act(STOP, stations))
-        self._dialog = box
-        box.open()
-        return box
+        return self._confirm(
+            t("交卷停表", "Stop"),
+            t(f"停止 {len(stations)} 个工位的计时（交卷）？\n停表时间将被记录，不能撤销。",
+              f"Stop the clocks of {len(stations)} stations (handed in)?\nThe stop time is "
+              "recorded and cannot be undone."),
+            t("停表", "Stop the clocks"), STOP, stations)
 
     def confirm_start_all(self) -> None:
         idle = [r.station for r in self.model.rows if r.clock is None or r.clock.state == "idle"]
-        box = QMessageBox(QMessageBox.Icon.Question, t("全部开始", "Start all"),
-                          t(f"开始 {len(idle)} 个工位的计时？\n开始时间将被记录，不能撤销。",
-                            f"Start the clocks of {len(idle)} stations?\nThe start time is "
-                            "recorded and cannot be undone."),
+        self._confirm(t("全部开始", "Start all"),
+                      t(f"开始 {len(idle)} 个工位的计时？\n开始时间将被记录，不能撤销。",
+                        f"Start the clocks of {len(idle)} stations?\nThe start time is "
+                        "recorded and cannot be undone."),
+                      t("开始计时", "Start the clocks"), START, idle)
+
+    def _confirm(self, title: str, text: str, yes: str, kind: str,
+                 stations: list[str]) -> QMessageBox:
+        """Ask before a clock action on several stations that cannot be undone (Cancel is the
+        default); the action runs on Yes."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                           self)
-        box.button(QMessageBox.StandardButton.Yes).setText(t("开始计时", "Start the clocks"))
+        box.button(QMessageBox.StandardButton.Yes).setText(yes)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.accepted.connect(lambda: self.act(START, idle))
+        box.accepted.connect(lambda: self.act(kind, stations))
         self._dialog = box
         box.open()
+        return box
 
     def ask_reason(self, kind: str) -> ReasonDialog:
         stations = [st for st in self.selected() if self._possible(kind, [st])]

@@ -262,13 +262,7 @@ class PostgresEngine(Engine):
                          + ", ".join(f"{c} {t}" for c, t in zip(columns, types))
                          + ") ON COMMIT DELETE ROWS")
             self._stages.add(name)
-        try:
-            with self.conn.cursor() as cur, cur.copy(
-                    f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except self._psycopg.Error as exc:
-            raise self._error(exc) from exc
+        self.insert_rows(name, columns, rows)
         return name
 
     def add_counts(self, table: str, keys: Sequence[str], rows: Sequence[Params], *,

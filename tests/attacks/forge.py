@@ -65,3 +65,22 @@ def forge(db: Path, change: Callable[[sqlite3.Connection], None], *,
         rehash(con)
     con.commit()
     con.close()
+
+
+def theory_by_candidate(out: Path) -> Path:
+    """The example's theory scores keyed by candidate number instead of ID number (what a
+    venue imports while the draw is sealed), written to ``out``."""
+    import csv
+
+    from tests.conftest import EXAMPLES
+
+    with open(EXAMPLES / "draw.csv", encoding="utf-8") as fh:
+        cand = {r["id_number"]: r["candidate"] for r in csv.DictReader(fh)}
+    with open(EXAMPLES / "theory.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["event", "candidate", "theory"])
+        for r in rows:
+            w.writerow([r["event"], cand[r["id_number"]], r["theory"]])
+    return out

@@ -22,6 +22,7 @@ from db.ops.auth import Session
 from db.ops.marking import MarkInput, enter_marks
 from db.store.contest import Contest
 from judging.errors import VerificationFailed
+from tests.attacks.forge import theory_by_candidate
 from tests.conftest import USERS
 
 Example = Callable[[str], Path]
@@ -299,21 +300,10 @@ def test_a_copy_for_another_laptop_needs_the_passphrase(example_db: Example,
 
 def sealed_theory_locked(example_db: Example, tmp_path: Path) -> Path:
     """The example, timed, with its theory scores keyed by candidate number (sealed), locked."""
-    import csv
-
-    from tests.conftest import EXAMPLES, cli
+    from tests.conftest import cli
 
     db = copy_db(example_db("timed"), tmp_path / "a.db")
-    with open(EXAMPLES / "draw.csv", encoding="utf-8") as fh:
-        cand = {r["id_number"]: r["candidate"] for r in csv.DictReader(fh)}
-    with open(EXAMPLES / "theory.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    f = tmp_path / "theory-by-candidate.csv"
-    with open(f, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["event", "candidate", "theory"])
-        for r in rows:
-            w.writerow([r["event"], cand[r["id_number"]], r["theory"]])
+    f = theory_by_candidate(tmp_path / "theory-by-candidate.csv")
     assert cli("theory", "import", f, "--db", db, who="admin") == 0
     assert cli("lock", "--event", "GJQG", "--db", db, who="chief") == 0
     return db

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.attacks.forge import theory_by_candidate
 from tests.attacks.test_seal_file import assert_no_link, dump_rows, lot_tokens, people_of
 from tests.conftest import EXAMPLES, USERS, cli
 
@@ -84,16 +85,7 @@ def test_theory_by_candidate_number_is_sealed_until_decryption(example_db: Examp
     import csv
 
     db = example_db("timed")
-    with open(EXAMPLES / "draw.csv", encoding="utf-8") as fh:
-        cand = {r["id_number"]: r["candidate"] for r in csv.DictReader(fh)}
-    with open(EXAMPLES / "theory.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    f = tmp_path / "theory-by-candidate.csv"
-    with open(f, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["event", "candidate", "theory"])
-        for r in rows:
-            w.writerow([r["event"], cand[r["id_number"]], r["theory"]])
+    f = theory_by_candidate(tmp_path / "theory-by-candidate.csv")
     assert cli("theory", "import", f, "--db", db, who="admin") == 0
     con = sqlite3.connect(db)
     assert con.execute("SELECT COUNT(*) FROM theory").fetchone()[0] == 0
@@ -105,5 +97,6 @@ def test_theory_by_candidate_number_is_sealed_until_decryption(example_db: Examp
     capsys.readouterr()
     assert cli("results", "--event", "GJQG", "--json", "--db", db, who="judge") == 0
     got = {r["candidate"]: r["theory"] for r in json.loads(capsys.readouterr().out)["rows"]}
-    want = {cand[r["id_number"]]: f"{float(r['theory']):.2f}" for r in rows}
+    with open(f, encoding="utf-8") as fh:
+        want = {r["candidate"]: f"{float(r['theory']):.2f}" for r in csv.DictReader(fh)}
     assert got == want
