@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 ENTERED = "entered"
 VERIFIED = "verified"
@@ -21,9 +22,9 @@ RESOLVED = "resolved"
 RETRACTED = "retracted"
 
 
-@dataclass(frozen=True)
-class Typed:
-    """One row of the mark log for a slot, in the order it was written."""
+class Typed(NamedTuple):
+    """One row of the mark log for a slot, in the order it was written (a named tuple: a
+    province's files replay millions of them at headquarters)."""
 
     uid: str
     user: str
@@ -59,8 +60,7 @@ class SlotState:
 def same_value(a: tuple[Decimal | None, Decimal | None],
                b: tuple[Decimal | None, Decimal | None]) -> bool:
     """Numerically equal (7 = 7.0), with None only equal to None."""
-    return all((x is None and y is None) or (x is not None and y is not None and x == y)
-               for x, y in zip(a, b))
+    return a[0] == b[0] and a[1] == b[1]  # Decimal == None is False; NaN equals nothing
 
 
 def classify(state: SlotState, user: str, score: Decimal | None,
@@ -86,7 +86,16 @@ def classify(state: SlotState, user: str, score: Decimal | None,
 
 def replay(rows: Iterable[Typed]) -> SlotState:
     """The state of a slot after all its rows, in order."""
+    rows = list(rows)
+    if len(rows) == 2:  # the usual slot: typed, then verified by a second recorder
+        a, b = rows
+        if (a.action == b.action == "type" and a.user != b.user
+                and same_value((a.score, a.measured), (b.score, b.measured))):
+            return SlotState(a.score, a.measured, a.user, b.user, VERIFIED, {},
+                             [f"enter by {a.user}", f"verify by {b.user}"])
     st = SlotState()
+    # the states before each row are kept only for a log that takes a row back (most do not)
+    undoable = any(row.action == "retract" for row in rows)
     undo_stack: list[tuple[str, SlotState]] = []
     for row in rows:
         if row.action == "retract":
@@ -99,11 +108,12 @@ def replay(rows: Iterable[Typed]) -> SlotState:
                     st.history.append(f"retract {row.target} by {row.user}")
                     break
             continue
-        before = _copy(st)
+        before = _copy(st) if undoable else st
         if row.action == "clear":
             history = st.history + [f"clear by {row.user}: {row.reason}"]
             st = SlotState(status=RETRACTED, history=history)
-            undo_stack.append((row.uid, before))
+            if undoable:
+                undo_stack.append((row.uid, before))
             continue
         if row.action == "resolve":
             st.score, st.measured = row.score, row.measured
@@ -131,7 +141,8 @@ def replay(rows: Iterable[Typed]) -> SlotState:
                 st.candidates[row.user] = (row.score, row.measured)
                 st.status = DISAGREEMENT
             st.history.append(f"{what} by {row.user}")
-        undo_stack.append((row.uid, before))
+        if undoable:
+            undo_stack.append((row.uid, before))
     return st
 
 

@@ -2,10 +2,12 @@
 
 A results file states its results (``body.results``) beside the raw rows they come from
 (``body.tables``). Headquarters believes neither a signature nor a venue's software for the
-results: :func:`recompute_problems` loads the rows into an in-memory contest (the same schema,
-the same ``judging/`` rules, nothing written anywhere), rebuilds the mark caches, computes every
-event's results as the venue would have at the time of the export, and names the first
-differences. Headquarters refuses a file where there is one (exit 3).
+results: :func:`recompute_problems` replays the file's mark log in memory with the venue's own
+computation (:func:`db.ops.slots.derive`: every slot, every aspect mark), loads the aspect marks
+and the other rows into an in-memory contest (the same schema, the same ``judging/`` rules,
+nothing written anywhere), computes every event's results as the venue would have at the time
+of the export, and names the first differences. Headquarters refuses a file where there is one
+(exit 3).
 
 Each file's contest starts as a copy of one empty database made once per process (every
 migration applied), so that a file costs its rows and its rules, not the schema's making.
@@ -57,6 +59,7 @@ def _value(row: list[Any], i: int | None, default: Any, real: bool) -> Any:
 
 def _contest_from(f: ResultsFile) -> Any:
     from db.ops.auth import Session
+    from db.ops.slots import ASPECT_SQL, derive, mark_logs
     from db.store.contest import Contest
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -71,8 +74,8 @@ def _contest_from(f: ResultsFile) -> Any:
         db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [k, str(v)])
     for table, cols in columns.items():
         held = f.body["tables"].get(table)
-        if not held or not held["rows"]:
-            continue
+        if table == "marks" or not held or not held["rows"]:
+            continue  # the mark log is replayed in memory (below), not stored
         names = [c for c, _ in cols]
         at = {c: i for i, c in enumerate(held["columns"])}  # where each column is in the file
         picks = [(at.get(c), _PLACEHOLDER.get(c), kind == "REAL") for c, kind in cols]
@@ -83,17 +86,47 @@ def _contest_from(f: ResultsFile) -> Any:
         else:
             db.conn.executemany(sql, ([_value(row, i, default, real)
                                        for i, default, real in picks] for row in held["rows"]))
-    db.conn.execute("COMMIT")
     c = Contest(db, Path(f.name))
+    d = derive(c.event, mark_logs(_ordered_marks(f.body["tables"].get("marks"))))
+    db.conn.executemany(ASPECT_SQL, d.aspect_values)  # what the results are computed from
+    db.conn.execute("COMMIT")
     c.session = Session(user="headquarters", role="supervisor", unit="", events=None,
                         device="headquarters")
     return c
 
 
+_MARK_TEXT = ("uid", "event", "station", "aspect", "judge", "action", "reason", "at", "by")
+
+
+def _ordered_marks(held: dict[str, Any] | None) -> list[tuple[Any, ...]]:
+    """The file's mark rows as the venue's log reads them (MARK_LOG_COLUMNS, ordered by
+    ``at`` then ``uid``), each field checked as the table would (text, present, uids unique)."""
+    from db.ops.slots import MARK_LOG_COLUMNS
+
+    if not held or not held["rows"]:
+        return []
+    at = {c: i for i, c in enumerate(held["columns"])}
+    for name in (*_MARK_TEXT, "score", "measured", "target"):
+        if name not in at:
+            raise ValueError(f"marks: no column {name!r}")
+    columns = list(zip(*held["rows"]))  # column by column: the checks below run in C
+    for name in _MARK_TEXT:
+        if set(map(type, columns[at[name]])) != {str}:
+            raise ValueError(f"marks: a row's {name} is not text")
+    for name in ("score", "measured", "target"):
+        if not set(map(type, columns[at[name]])) <= {str, type(None)}:
+            raise ValueError(f"marks: a row's {name} is not text")
+    uids = columns[at["uid"]]
+    if len(set(uids)) != len(uids):
+        raise ValueError("marks: a uid appears twice")
+    rows = list(zip(*(columns[at[c]] for c in MARK_LOG_COLUMNS), columns[at["at"]]))
+    rows.sort(key=lambda r: (r[-1], r[4]))  # at, uid: as the venue's ORDER BY at, uid
+    return rows
+
+
 def recompute_problems(f: ResultsFile, *, limit: int = 10) -> list[str]:
     """Where the file's stated results differ from what its marks give (empty: they agree)."""
     from db.ops.results import results
-    from db.ops.slots import rebuild_derived
     from judging.errors import JiangxinError
 
     try:
@@ -105,9 +138,6 @@ def recompute_problems(f: ResultsFile, *, limit: int = 10) -> list[str]:
         return [f"{f.name}: its rows cannot be loaded to recompute the results ({exc}) "
                 "/ 无法用文件中的评分重新计算成绩"]
     try:
-        c.db.conn.execute("BEGIN")
-        rebuild_derived(c)
-        c.db.conn.execute("COMMIT")
         try:
             now = dt.datetime.fromisoformat(str(f.body["exported_at"])).timestamp()
         except (KeyError, ValueError):

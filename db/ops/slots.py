@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,11 +23,36 @@ SlotKey = tuple[str, str, str, str]  # event, station, aspect, judge
 AspectSlots = dict[tuple[str, str, str], dict[str, tuple[str | None, str]]]
 
 
+_NUMBERS: dict[str, Decimal] = {}  # a typed value's text → its Decimal (few distinct values)
+_TEXTS: dict[Decimal, str] = {}  # a value → its canonical text (a function of the value alone)
+
+
+def _number(text: object) -> Decimal:
+    key = str(text)
+    value = _NUMBERS.get(key)
+    if value is None:
+        if len(_NUMBERS) > 50_000:
+            _NUMBERS.clear()
+        value = _NUMBERS[key] = Decimal(key)
+    return value
+
+
+def _canonical(value: Decimal) -> str:
+    if value.is_nan():
+        return canonical(value)
+    text = _TEXTS.get(value)
+    if text is None:
+        if len(_TEXTS) > 50_000:
+            _TEXTS.clear()
+        text = _TEXTS[value] = canonical(value)
+    return text
+
+
 def _typed(row: Sequence[object]) -> Typed:
     uid, user, action, score, measured, reason, target = row
     return Typed(str(uid), str(user), str(action),
-                 Decimal(str(score)) if score is not None else None,
-                 Decimal(str(measured)) if measured is not None else None,
+                 _number(score) if score is not None else None,
+                 _number(measured) if measured is not None else None,
                  str(reason or ""), str(target) if target is not None else None)
 
 
@@ -97,6 +122,60 @@ def aspect_rows(c: Contest, event_id: str, station: str | None = None) -> list[A
 
 
 # ---- derived caches ---------------------------------------------------------------------------
+SLOT_SQL = ("INSERT OR REPLACE INTO slots (event, station, aspect, judge, score, measured, "
+            "points, status, typist, verifier, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+ASPECT_SQL = ("INSERT OR REPLACE INTO aspect_marks (event, station, aspect, mark, kind, units, "
+              "entries, complete, verified, disagreements, spread, flagged) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+MARK_LOG_COLUMNS = ("event", "station", "aspect", "judge", "uid", "by", "action", "score",
+                    "measured", "reason", "target")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a mark log gives: every slot's cached row and every aspect's mark, each with the
+    values its table stores (``slot_values``/``aspect_values``, in SLOT_SQL/ASPECT_SQL order)."""
+
+    slots: dict[SlotKey, SlotRow]
+    aspects: dict[tuple[str, str, str], AspectRow]
+    slot_values: list[list[object]]
+    aspect_values: list[list[object]]
+
+
+def mark_logs(rows: Iterable[Sequence[object]]) -> dict[SlotKey, list[Typed]]:
+    """Each slot's log from mark rows in MARK_LOG_COLUMNS order (more fields after them are
+    ignored), already in log order (``at``, then ``uid``)."""
+    logs: dict[SlotKey, list[Typed]] = defaultdict(list)
+    for r in rows:
+        logs[(str(r[0]), str(r[1]), str(r[2]), str(r[3]))].append(_typed(r[4:11]))
+    return logs
+
+
+def derive(event: Callable[[str], Event], logs: dict[SlotKey, list[Typed]]) -> Derived:
+    """Every slot and aspect mark these logs give (pure: nothing read or written). The one
+    computation behind the venue's caches and headquarters' recomputation of a file."""
+    events: dict[str, Event] = {}
+
+    def event_of(event_id: str) -> Event:
+        if event_id not in events:
+            events[event_id] = event(event_id)
+        return events[event_id]
+    slots: dict[SlotKey, SlotRow] = {}
+    slot_values: list[list[object]] = []
+    by_aspect: dict[tuple[str, str, str], dict[str, tuple[str | None, str]]] = {}
+    for key, log in logs.items():
+        row, values = _slot_row(event_of(key[0]), key, replay(log))
+        slots[key] = row
+        slot_values.append(values)
+        by_aspect.setdefault(key[:3], {})[key[3]] = (row.points, row.status)
+    aspects: dict[tuple[str, str, str], AspectRow] = {}
+    aspect_values: list[list[object]] = []
+    for k, known in by_aspect.items():
+        aspects[k], values = _aspect_row(event_of(k[0]), k[1], k[2], list(known.values()))
+        aspect_values.append(values)
+    return Derived(slots, aspects, slot_values, aspect_values)
+
+
 def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]] | None = None,
             known: AspectSlots | None = None
             ) -> tuple[dict[SlotKey, SlotRow], dict[tuple[str, str, str], AspectRow]]:
@@ -106,65 +185,61 @@ def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]
     slots: dict[SlotKey, SlotRow] = {}
     for key in keys:
         log = logs[key] if logs is not None and key in logs else slot_log(c, key)
-        slots[key] = _store_slot(c, key, replay(log))
+        slots[key], values = _slot_row(c.event(key[0]), key, replay(log))
+        c.db.execute(SLOT_SQL, values)
         if known is not None and key[:3] in known:
             known[key[:3]][key[3]] = (slots[key].points, slots[key].status)
-    aspects = {k: _store_aspect(c, c.event(k[0]), k[1], k[2],
-                                known.get(k) if known is not None else None)
-               for k in dict.fromkeys(key[:3] for key in slots)}
+    aspects = {}
+    for k in dict.fromkeys(key[:3] for key in slots):
+        ev = c.event(k[0])
+        rows = list(known[k].values()) if known is not None and k in known else c.db.execute(
+            "SELECT points, status FROM slots WHERE event = ? AND station = ? AND aspect = ?",
+            [ev.id, k[1], k[2]]).fetchall()
+        aspects[k], values = _aspect_row(ev, k[1], k[2], rows)
+        c.db.execute(ASPECT_SQL, values)
     return slots, aspects
 
 
-def _store_slot(c: Contest, key: SlotKey, st: SlotState) -> SlotRow:
-    ev = c.event(key[0])
+def _slot_row(ev: Event, key: SlotKey, st: SlotState) -> tuple[SlotRow, list[object]]:
     aspect = ev.aspects[key[2]]
-    points = (canonical(entry_points(aspect, st.score, st.measured)) if st.has_value else None)
-    candidates = {k: [canonical(x) if x is not None else None for x in v]
+    points = (_canonical(entry_points(aspect, st.score, st.measured)) if st.has_value else None)
+    candidates = {k: [_canonical(x) if x is not None else None for x in v]
                   for k, v in st.candidates.items()}
     row = SlotRow(key[1], key[2], key[3],
-                  canonical(st.score) if st.score is not None else None,
-                  canonical(st.measured) if st.measured is not None else None, points,
+                  _canonical(st.score) if st.score is not None else None,
+                  _canonical(st.measured) if st.measured is not None else None, points,
                   st.status or "retracted", st.typist, st.verifier, candidates)
-    c.db.execute(
-        "INSERT OR REPLACE INTO slots (event, station, aspect, judge, score, measured, points, "
-        "status, typist, verifier, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [*key, row.score, row.measured, points, row.status, st.typist, st.verifier,
-         json.dumps(candidates, ensure_ascii=False) if candidates else None])
-    return row
+    return row, [*key, row.score, row.measured, points, row.status, st.typist, st.verifier,
+                 json.dumps(candidates, ensure_ascii=False) if candidates else None]
 
 
-def _store_aspect(c: Contest, ev: Event, station: str, aspect_id: str,
-                  known: dict[str, tuple[str | None, str]] | None = None) -> AspectRow:
-    rows = list(known.values()) if known is not None else c.db.execute(
-        "SELECT points, status FROM slots WHERE event = ? AND station = ? AND aspect = ?",
-        [ev.id, station, aspect_id]).fetchall()
-    pts = [Decimal(p) for p, status in rows if p is not None]
+def _aspect_row(ev: Event, station: str, aspect_id: str,
+                rows: Sequence[Sequence[str | None]]) -> tuple[AspectRow, list[object]]:
+    """The aspect's mark from its slots' (points, status)."""
+    pts = [_number(p) for p, status in rows if p is not None]
     verified = all(status in ("verified", "resolved") for p, status in rows if p is not None)
     disagreements = sum(1 for _, status in rows if status == DISAGREEMENT)
-    mark = aspect_mark(ev.aspects[aspect_id], pts, ev.decimals)
+    aspect = ev.aspects[aspect_id]
+    mark = aspect_mark(aspect, pts, ev.decimals)
+    spread = str(mark.spread) if mark.spread is not None else None
     # units: the mark as a whole number of the event's smallest step (exact sums in SQL)
-    c.db.execute(
-        "INSERT OR REPLACE INTO aspect_marks (event, station, aspect, mark, kind, units, "
-        "entries, complete, verified, disagreements, spread, flagged) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        [ev.id, station, aspect_id, str(mark.value), ev.aspects[aspect_id].kind,
-         int(mark.value.scaleb(ev.decimals)), mark.entries, int(mark.complete),
-         int(verified and bool(pts)), disagreements,
-         str(mark.spread) if mark.spread is not None else None, int(mark.spread_flagged)])
+    values: list[object] = [ev.id, station, aspect_id, str(mark.value), aspect.kind,
+                            int(mark.value.scaleb(ev.decimals)), mark.entries,
+                            int(mark.complete), int(verified and bool(pts)), disagreements,
+                            spread, int(mark.spread_flagged)]
     return AspectRow(station, aspect_id, str(mark.value), mark.entries, bool(mark.complete),
-                     verified and bool(pts), disagreements,
-                     str(mark.spread) if mark.spread is not None else None,
-                     bool(mark.spread_flagged))
+                     verified and bool(pts), disagreements, spread,
+                     bool(mark.spread_flagged)), values
 
 
 def rebuild_derived(c: Contest, event: str | None = None) -> None:
     """Recompute every slot and aspect mark from the mark log (after a merge or a check)."""
-    q = "SELECT event, station, aspect, judge, uid, by, action, score, measured, reason, target " \
-        "FROM marks" + (" WHERE event = ?" if event else "") + " ORDER BY at, uid"
-    logs: dict[SlotKey, list[Typed]] = defaultdict(list)
-    for r in c.db.execute(q, [event] if event else []).fetchall():
-        logs[(r[0], r[1], r[2], r[3])].append(_typed(r[4:]))
+    q = ("SELECT " + ", ".join(MARK_LOG_COLUMNS) + " FROM marks"
+         + (" WHERE event = ?" if event else "") + " ORDER BY at, uid")
+    logs = mark_logs(c.db.execute(q, [event] if event else []).fetchall())
     where = " WHERE event = ?" if event else ""
     c.db.execute("DELETE FROM slots" + where, [event] if event else [])
     c.db.execute("DELETE FROM aspect_marks" + where, [event] if event else [])
-    refresh(c, list(logs), logs=logs)
+    d = derive(c.event, logs)
+    c.db.conn.executemany(SLOT_SQL, d.slot_values)
+    c.db.conn.executemany(ASPECT_SQL, d.aspect_values)
