@@ -87,7 +87,8 @@ def _contest_from(f: ResultsFile) -> Any:
             db.conn.executemany(sql, ([_value(row, i, default, real)
                                        for i, default, real in picks] for row in held["rows"]))
     c = Contest(db, Path(f.name))
-    d = derive(c.event, mark_logs(_ordered_marks(f.body["tables"].get("marks"))))
+    d = derive(c.event, mark_logs(_ordered_marks(f.body["tables"].get("marks"))),
+               cache=False)
     db.conn.executemany(ASPECT_SQL, d.aspect_values)  # what the results are computed from
     db.conn.execute("COMMIT")
     c.session = Session(user="headquarters", role="supervisor", unit="", events=None,

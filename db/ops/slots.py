@@ -151,9 +151,11 @@ def mark_logs(rows: Iterable[Sequence[object]]) -> dict[SlotKey, list[Typed]]:
     return logs
 
 
-def derive(event: Callable[[str], Event], logs: dict[SlotKey, list[Typed]]) -> Derived:
+def derive(event: Callable[[str], Event], logs: dict[SlotKey, list[Typed]], *,
+           cache: bool = True) -> Derived:
     """Every slot and aspect mark these logs give (pure: nothing read or written). The one
-    computation behind the venue's caches and headquarters' recomputation of a file."""
+    computation behind the venue's caches and headquarters' recomputation of a file.
+    ``cache=False``: only the aspect marks' values (what results are computed from)."""
     events: dict[str, Event] = {}
 
     def event_of(event_id: str) -> Event:
@@ -164,14 +166,19 @@ def derive(event: Callable[[str], Event], logs: dict[SlotKey, list[Typed]]) -> D
     slot_values: list[list[object]] = []
     by_aspect: dict[tuple[str, str, str], dict[str, tuple[str | None, str]]] = {}
     for key, log in logs.items():
-        row, values = _slot_row(event_of(key[0]), key, replay(log))
-        slots[key] = row
-        slot_values.append(values)
-        by_aspect.setdefault(key[:3], {})[key[3]] = (row.points, row.status)
+        ev, st = event_of(key[0]), replay(log)
+        if cache:
+            row, values = _slot_row(ev, key, st)
+            slots[key] = row
+            slot_values.append(values)
+        by_aspect.setdefault(key[:3], {})[key[3]] = (_points(ev, key, st),
+                                                     st.status or "retracted")
     aspects: dict[tuple[str, str, str], AspectRow] = {}
     aspect_values: list[list[object]] = []
     for k, known in by_aspect.items():
-        aspects[k], values = _aspect_row(event_of(k[0]), k[1], k[2], list(known.values()))
+        values = _aspect_values(event_of(k[0]), k[1], k[2], list(known.values()))
+        if cache:
+            aspects[k] = _aspect_row(values)
         aspect_values.append(values)
     return Derived(slots, aspects, slot_values, aspect_values)
 
@@ -195,14 +202,21 @@ def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]
         rows = list(known[k].values()) if known is not None and k in known else c.db.execute(
             "SELECT points, status FROM slots WHERE event = ? AND station = ? AND aspect = ?",
             [ev.id, k[1], k[2]]).fetchall()
-        aspects[k], values = _aspect_row(ev, k[1], k[2], rows)
+        values = _aspect_values(ev, k[1], k[2], rows)
+        aspects[k] = _aspect_row(values)
         c.db.execute(ASPECT_SQL, values)
     return slots, aspects
 
 
+def _points(ev: Event, key: SlotKey, st: SlotState) -> str | None:
+    """The slot's points (bands applied to a measured value), None when it holds no value."""
+    if not st.has_value:
+        return None
+    return _canonical(entry_points(ev.aspects[key[2]], st.score, st.measured))
+
+
 def _slot_row(ev: Event, key: SlotKey, st: SlotState) -> tuple[SlotRow, list[object]]:
-    aspect = ev.aspects[key[2]]
-    points = (_canonical(entry_points(aspect, st.score, st.measured)) if st.has_value else None)
+    points = _points(ev, key, st)
     candidates = {k: [_canonical(x) if x is not None else None for x in v]
                   for k, v in st.candidates.items()}
     row = SlotRow(key[1], key[2], key[3],
@@ -213,23 +227,28 @@ def _slot_row(ev: Event, key: SlotKey, st: SlotState) -> tuple[SlotRow, list[obj
                  json.dumps(candidates, ensure_ascii=False) if candidates else None]
 
 
-def _aspect_row(ev: Event, station: str, aspect_id: str,
-                rows: Sequence[Sequence[str | None]]) -> tuple[AspectRow, list[object]]:
-    """The aspect's mark from its slots' (points, status)."""
+def _aspect_values(ev: Event, station: str, aspect_id: str,
+                   rows: Sequence[Sequence[str | None]]) -> list[object]:
+    """The aspect's mark from its slots' (points, status), as ASPECT_SQL stores it."""
     pts = [_number(p) for p, status in rows if p is not None]
     verified = all(status in ("verified", "resolved") for p, status in rows if p is not None)
     disagreements = sum(1 for _, status in rows if status == DISAGREEMENT)
     aspect = ev.aspects[aspect_id]
     mark = aspect_mark(aspect, pts, ev.decimals)
-    spread = str(mark.spread) if mark.spread is not None else None
     # units: the mark as a whole number of the event's smallest step (exact sums in SQL)
-    values: list[object] = [ev.id, station, aspect_id, str(mark.value), aspect.kind,
-                            int(mark.value.scaleb(ev.decimals)), mark.entries,
-                            int(mark.complete), int(verified and bool(pts)), disagreements,
-                            spread, int(mark.spread_flagged)]
-    return AspectRow(station, aspect_id, str(mark.value), mark.entries, bool(mark.complete),
-                     verified and bool(pts), disagreements, spread,
-                     bool(mark.spread_flagged)), values
+    return [ev.id, station, aspect_id, str(mark.value), aspect.kind,
+            int(mark.value.scaleb(ev.decimals)), mark.entries, int(mark.complete),
+            int(verified and bool(pts)), disagreements,
+            str(mark.spread) if mark.spread is not None else None, int(mark.spread_flagged)]
+
+
+def _aspect_row(values: Sequence[object]) -> AspectRow:
+    """The screens' view of an aspect mark from its stored values."""
+    _, station, aspect_id, mark, _, _, entries, complete, verified, disagreements, spread, \
+        flagged = values
+    return AspectRow(str(station), str(aspect_id), str(mark), int(str(entries)),
+                     bool(complete), bool(verified), int(str(disagreements)),
+                     None if spread is None else str(spread), bool(flagged))
 
 
 def rebuild_derived(c: Contest, event: str | None = None) -> None:
