@@ -16,8 +16,9 @@ without a trace: every bind and rebind is a row of ``key_bindings_log``.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from judging.errors import InputError, VerificationFailed
 
@@ -179,6 +180,6 @@ def check_results(f: ResultsFile) -> None:
 
 def held_body(data: bytes) -> dict[str, Any]:
     """The body of a held file's bytes (already verified when it was imported)."""
-    doc = json.loads(data.decode("utf-8"))
+    doc = orjson.loads(data)
     body: dict[str, Any] = doc["body"]
     return body

@@ -283,11 +283,13 @@ class PostgresEngine(Engine):
             if not new_by:
                 self.execute(f"WITH s AS (DELETE FROM {stage} RETURNING {listed}) {upsert}")
                 return new
-            by = ", ".join(f"u.{k}" for k in keys[:new_by])
-            same = " AND ".join(f"s.{k} = u.{k}" for k in keys)
-            for r in self.execute(f"{head}u AS ({upsert} RETURNING {listed}) SELECT {by}, "
-                                  f"COUNT(*) FROM u JOIN s ON {same} WHERE u.n = s.n "
-                                  f"GROUP BY {by}"):
+            # a row this statement inserted (rather than updated) has no deleting
+            # transaction: xmax = 0. That counts the new members without joining the upserted
+            # rows back to the staged ones (a join of two unindexed CTEs, planned blind)
+            by = ", ".join(keys[:new_by])
+            for r in self.execute(f"{head}u AS ({upsert} RETURNING {by}, "
+                                  f"({table}.xmax = 0) AS fresh) SELECT {by}, COUNT(*) FROM u "
+                                  f"WHERE fresh GROUP BY {by}"):
                 new[tuple(r[:new_by])] = int(r[-1])
         return new
 

@@ -14,6 +14,7 @@ file that the held one lists is an older export replayed, and is refused.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
@@ -101,6 +102,21 @@ def diff_text(diff: dict[str, Any], limit: int = 20) -> str:
     return "\n".join(out)
 
 
+@contextmanager
+def _cycles_paused() -> Iterator[None]:
+    """No cycle collection while one file is imported. A file is a few hundred thousand
+    short-lived objects (its JSON, its mark log replayed), freed by reference counting as
+    soon as the file is done; the collector scanning them meanwhile cost ~8 % of the import.
+    The collector is on again afterwards (when it was on before)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class Importer:
     """The import half of :class:`db.hq.store.Headquarters` (which gives ``db``)."""
 
@@ -124,6 +140,13 @@ class Importer:
         With ``replace=False`` a newer export that would replace the held one is only checked
         (its receipt, with the difference, comes back with ``dry_run`` set), to be confirmed.
         """
+        with _cycles_paused():
+            return self._import_file(path, accept_key=accept_key, force=force,
+                                     dry_run=dry_run, operator=operator, data=data,
+                                     replace=replace)
+
+    def _import_file(self, path: str | Path, *, accept_key: bool, force: bool, dry_run: bool,
+                     operator: str, data: bytes | None, replace: bool) -> Receipt:
         name = Path(path).name
         try:
             raw = data if data is not None else Path(path).read_bytes()
