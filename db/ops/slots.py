@@ -157,26 +157,25 @@ def derive(event: Callable[[str], Event], logs: dict[SlotKey, list[Typed]], *,
     computation behind the venue's caches and headquarters' recomputation of a file.
     ``cache=False``: only the aspect marks' values (what results are computed from)."""
     events: dict[str, Event] = {}
-
-    def event_of(event_id: str) -> Event:
-        if event_id not in events:
-            events[event_id] = event(event_id)
-        return events[event_id]
+    memo = _Memo()  # a province's files repeat the same few values: each computed once here
     slots: dict[SlotKey, SlotRow] = {}
     slot_values: list[list[object]] = []
     by_aspect: dict[tuple[str, str, str], dict[str, tuple[str | None, str]]] = {}
     for key, log in logs.items():
-        ev, st = event_of(key[0]), replay(log)
+        ev = events.get(key[0])
+        if ev is None:
+            ev = events[key[0]] = event(key[0])
+        st = replay(log)
         if cache:
             row, values = _slot_row(ev, key, st)
             slots[key] = row
             slot_values.append(values)
-        by_aspect.setdefault(key[:3], {})[key[3]] = (_points(ev, key, st),
+        by_aspect.setdefault(key[:3], {})[key[3]] = (_points(ev, key, st, memo),
                                                      st.status or "retracted")
     aspects: dict[tuple[str, str, str], AspectRow] = {}
     aspect_values: list[list[object]] = []
     for k, known in by_aspect.items():
-        values = _aspect_values(event_of(k[0]), k[1], k[2], list(known.values()))
+        values = _aspect_values(events[k[0]], k[1], k[2], list(known.values()), memo)
         if cache:
             aspects[k] = _aspect_row(values)
         aspect_values.append(values)
@@ -208,11 +207,29 @@ def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]
     return slots, aspects
 
 
-def _points(ev: Event, key: SlotKey, st: SlotState) -> str | None:
+class _Memo:
+    """Within one derivation: a slot's points by (event, aspect, score, measured) and an
+    aspect's mark by (event, aspect, its slots' points). Both are functions of the values
+    alone (canonical texts), so a value computed once stands for every slot that has it."""
+
+    def __init__(self) -> None:
+        self.points: dict[tuple[str, str, Decimal | None, Decimal | None], str] = {}
+        self.marks: dict[tuple[str, str, tuple[str, ...]],
+                         tuple[str, str, int, int, int, str | None, int]] = {}
+
+
+def _points(ev: Event, key: SlotKey, st: SlotState, memo: _Memo | None = None) -> str | None:
     """The slot's points (bands applied to a measured value), None when it holds no value."""
     if not st.has_value:
         return None
-    return _canonical(entry_points(ev.aspects[key[2]], st.score, st.measured))
+    if memo is None:
+        return _canonical(entry_points(ev.aspects[key[2]], st.score, st.measured))
+    at = (ev.id, key[2], st.score, st.measured)
+    text = memo.points.get(at)
+    if text is None:
+        text = memo.points[at] = _canonical(entry_points(ev.aspects[key[2]], st.score,
+                                                         st.measured))
+    return text
 
 
 def _slot_row(ev: Event, key: SlotKey, st: SlotState) -> tuple[SlotRow, list[object]]:
@@ -228,18 +245,26 @@ def _slot_row(ev: Event, key: SlotKey, st: SlotState) -> tuple[SlotRow, list[obj
 
 
 def _aspect_values(ev: Event, station: str, aspect_id: str,
-                   rows: Sequence[Sequence[str | None]]) -> list[object]:
+                   rows: Sequence[Sequence[str | None]], memo: _Memo | None = None
+                   ) -> list[object]:
     """The aspect's mark from its slots' (points, status), as ASPECT_SQL stores it."""
-    pts = [_number(p) for p, status in rows if p is not None]
+    texts = tuple(str(p) for p, _ in rows if p is not None)
     verified = all(status in ("verified", "resolved") for p, status in rows if p is not None)
     disagreements = sum(1 for _, status in rows if status == DISAGREEMENT)
-    aspect = ev.aspects[aspect_id]
-    mark = aspect_mark(aspect, pts, ev.decimals)
-    # units: the mark as a whole number of the event's smallest step (exact sums in SQL)
-    return [ev.id, station, aspect_id, str(mark.value), aspect.kind,
-            int(mark.value.scaleb(ev.decimals)), mark.entries, int(mark.complete),
-            int(verified and bool(pts)), disagreements,
-            str(mark.spread) if mark.spread is not None else None, int(mark.spread_flagged)]
+    at = (ev.id, aspect_id, texts)
+    got = memo.marks.get(at) if memo is not None else None
+    if got is None:
+        aspect = ev.aspects[aspect_id]
+        mark = aspect_mark(aspect, [_number(p) for p in texts], ev.decimals)
+        # units: the mark as a whole number of the event's smallest step (exact sums in SQL)
+        got = (str(mark.value), aspect.kind, int(mark.value.scaleb(ev.decimals)), mark.entries,
+               int(mark.complete), str(mark.spread) if mark.spread is not None else None,
+               int(mark.spread_flagged))
+        if memo is not None:
+            memo.marks[at] = got
+    value, kind, units, entries, complete, spread, flagged = got
+    return [ev.id, station, aspect_id, value, kind, units, entries, complete,
+            int(verified and bool(texts)), disagreements, spread, flagged]
 
 
 def _aspect_row(values: Sequence[object]) -> AspectRow:

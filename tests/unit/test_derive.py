@@ -1,0 +1,105 @@
+"""The mark log replayed in one pass (db/ops/slots.derive), for the venue's caches and for
+headquarters' recomputation of a results file (db/files/recompute.py)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from db.files.exchange import ResultsFile, read_results_file
+from judging.entries import SlotState, Typed, replay
+from tests.conftest import cli
+
+Example = Callable[[str], Path]
+
+_values = st.sampled_from([None, Decimal("7"), Decimal("7.0"), Decimal("8"), Decimal("0")])
+_rows = st.builds(Typed, uid=st.sampled_from(["a", "b"]), user=st.sampled_from(["甲", "乙"]),
+                  action=st.sampled_from(["type", "resolve", "clear", "retract"]),
+                  score=_values, measured=_values, reason=st.just("r"),
+                  target=st.sampled_from([None, "a", "b"]))
+
+
+def _general(rows: list[Typed]) -> SlotState:
+    """The replay without its shortcut for a slot typed once and verified once: a harmless
+    first row that changes nothing (a retract of a row that is not there) keeps it off."""
+    return replay([Typed("-", "-", "retract", None, None, "", "no such row"), *rows])
+
+
+@given(st.lists(_rows, min_size=2, max_size=2))
+def test_the_shortcut_for_a_verified_slot_is_the_general_replay(rows: list[Typed]) -> None:
+    fast, slow = replay(rows), _general(rows)
+    assert (fast.score, fast.measured, fast.typist, fast.verifier, fast.status,
+            fast.candidates) == (slow.score, slow.measured, slow.typist, slow.verifier,
+                                 slow.status, slow.candidates)
+    assert fast.history == [h for h in slow.history if not h.startswith("retract no such")]
+
+
+def _honest(example_db: Example, tmp_path: Path) -> ResultsFile:
+    out = tmp_path / "r.jxresults"
+    assert cli("export", "--out", out, "--db", example_db("decrypted"), who="admin") == 0
+    return read_results_file(out)
+
+
+def test_a_file_whose_mark_rows_are_not_what_a_venue_writes_is_refused(
+        example_db: Example, tmp_path: Path) -> None:
+    """The recomputation checks the mark rows as the venue's table would (it never stores
+    them): a uid twice, a time or a value that is not text, a missing column."""
+    from db.files.recompute import recompute_problems
+
+    f = _honest(example_db, tmp_path)
+    assert recompute_problems(f) == []
+    cols = f.body["tables"]["marks"]["columns"]
+
+    def broken(change: Callable[[list[list[object]]], None]) -> list[str]:
+        body = copy.deepcopy(f.body)
+        change(body["tables"]["marks"]["rows"])
+        return recompute_problems(ResultsFile(f.name, f.sha256, f.size, body))
+
+    def twice(rows: list[list[object]]) -> None:
+        rows[1][cols.index("uid")] = rows[0][cols.index("uid")]
+
+    def number_at(rows: list[list[object]]) -> None:
+        rows[0][cols.index("at")] = 1.5
+
+    def number_score(rows: list[list[object]]) -> None:
+        row = next(r for r in rows if r[cols.index("score")] is not None)
+        row[cols.index("score")] = 7.5
+
+    for change in (twice, number_at, number_score):
+        problems = broken(change)
+        assert len(problems) == 1 and "cannot be loaded" in problems[0], (change, problems)
+    body = copy.deepcopy(f.body)
+    body["tables"]["marks"]["columns"] = [c for c in cols if c != "at"]
+    body["tables"]["marks"]["rows"] = [r[:cols.index("at")] + r[cols.index("at") + 1:]
+                                       for r in body["tables"]["marks"]["rows"]]
+    problems = recompute_problems(ResultsFile(f.name, f.sha256, f.size, body))
+    assert len(problems) == 1 and "cannot be loaded" in problems[0]
+
+
+def test_the_file_replays_to_the_venue_s_own_caches_in_any_row_order(
+        example_db: Example, tmp_path: Path) -> None:
+    """The log is replayed in the venue's order (time, then uid), whatever the file's order:
+    every slot (who typed, who verified, status, points) comes out as the venue's cache the
+    file carries (``mark_states``), and the results as stated."""
+    from db.files.recompute import _contest_from, _ordered_marks, recompute_problems
+    from db.ops.slots import derive, mark_logs
+
+    f = _honest(example_db, tmp_path)
+    body = copy.deepcopy(f.body)
+    body["tables"]["marks"]["rows"].reverse()
+    shuffled = ResultsFile(f.name, f.sha256, f.size, body)
+    assert recompute_problems(shuffled) == []
+    c = _contest_from(f)
+    try:
+        d = derive(c.event, mark_logs(_ordered_marks(body["tables"]["marks"])))
+    finally:
+        c.db.conn.close()
+    assert f.body["mark_states"]["columns"][:4] == ["event", "station", "aspect", "judge"]
+    venue = sorted(map(tuple, f.body["mark_states"]["rows"]), key=str)
+    assert sorted(map(tuple, d.slot_values), key=str) == venue
+    assert len(venue) > 100
