@@ -167,12 +167,14 @@ def check_history(held_body: dict[str, Any], f: ResultsFile, held_id: int) -> No
         raise VerificationFailed(f"{f.name}: {bad[0]}")
 
 
-def check_results(f: ResultsFile) -> None:
+def check_results(f: ResultsFile, problems: list[str] | None = None) -> None:
     """Recompute every result from the file's marks with this rulebook (exit 3 on a
-    difference, naming the first)."""
+    difference, naming the first). ``problems``: the recomputation's findings when it was
+    run already (outside the import's transaction)."""
     from db.files.recompute import recompute_problems
 
-    problems = recompute_problems(f, limit=3)
+    if problems is None:
+        problems = recompute_problems(f, limit=3)
     if problems:
         raise VerificationFailed(problems[0] + (f" (+{len(problems) - 1} more)"
                                                 if len(problems) > 1 else ""))

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from db.files.exchange import ResultsFile, canonical, read_results_file
+from db.files.recompute import recompute_problems
 from db.hq import groups, ranking
 from db.hq.engine import Engine
 from judging.errors import InputError, JiangxinError, StorageError, VerificationFailed
@@ -163,10 +164,14 @@ class Importer:
                 receipt.dry_run = True
                 return receipt
             rows = self._participations(f)
+            # the results recomputed from the marks needs nothing but the file: before the
+            # transaction and its locks (refused in _check, in its place among the checks)
+            recomputed = recompute_problems(f, limit=3)
             with self.transaction():
                 # the same file or contest from two importers at once: one waits for the other
                 self.db.lock(f"file:{f.sha256}", f"contest:{f.contest_uid}")
-                receipt = self._check(f, accept_key=accept_key, force=force)
+                receipt = self._check(f, accept_key=accept_key, force=force,
+                                      recomputed=recomputed)
                 if receipt.status == "replaced" and not replace:
                     receipt.dry_run = True
                 elif receipt.status != "duplicate":
@@ -231,7 +236,8 @@ class Importer:
                        r["competition_id"], r["competition"], r["key_id"],
                        json.loads(r["counts"]), r["received_at"])
 
-    def _check(self, f: ResultsFile, *, accept_key: bool, force: bool) -> Receipt:
+    def _check(self, f: ResultsFile, *, accept_key: bool, force: bool,
+               recomputed: list[str] | None = None) -> Receipt:
         """What importing ``f`` would do, from what headquarters holds (raises if refused)."""
         comp = f.competition
         receipt = Receipt("imported", None, f.name, f.sha256, f.contest_uid, str(comp["id"]),
@@ -282,7 +288,7 @@ class Importer:
             receipt.status = "replaced"
             receipt.replaces = int(current[0])
             receipt.diff = self._diff(f.contest_uid, f)
-        bindings.check_results(f)  # every result recomputed from the file's marks
+        bindings.check_results(f, recomputed)  # every result recomputed from its marks
         other = self.db.one("SELECT contest_uid FROM competitions WHERE competition_id = ? "
                             "AND contest_uid != ?", [str(comp["id"]), f.contest_uid])
         if other is not None:
