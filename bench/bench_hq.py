@@ -368,10 +368,14 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     ok = all(figures[e]["report_s_max"] < 2 for e in engines)
+    print("report < 2 s on " + ", ".join(engines) + ":", "met" if ok else "NOT met")
     if "postgresql" in figures:
-        ok = ok and figures["postgresql"]["import_s"] * 10758 / len(paths) <= 15 * 60
-    print("targets (report < 2 s; 10,758 files in <= 15 min on PostgreSQL):",
-          "met" if ok else "NOT met")
+        fast = figures["postgresql"]["import_s"] * 10758 / len(paths) <= 15 * 60
+        print(f"10,758 files in <= 15 min on PostgreSQL (at this rate, {len(paths)} files "
+              f"imported): {'met' if fast else 'NOT met'}")
+        ok = ok and fast
+    else:
+        print("10,758 files in <= 15 min on PostgreSQL: not measured in this run")
     return 0 if ok else 1
 
 
