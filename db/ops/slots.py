@@ -7,6 +7,7 @@ every cache from the mark log (after a merge or a check).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -23,29 +24,25 @@ SlotKey = tuple[str, str, str, str]  # event, station, aspect, judge
 AspectSlots = dict[tuple[str, str, str], dict[str, tuple[str | None, str]]]
 
 
-_NUMBERS: dict[str, Decimal] = {}  # a typed value's text → its Decimal (few distinct values)
-_TEXTS: dict[Decimal, str] = {}  # a value → its canonical text (a function of the value alone)
+@functools.lru_cache(maxsize=50_000)
+def _decimal(text: str) -> Decimal:
+    return Decimal(text)
 
 
 def _number(text: object) -> Decimal:
-    key = str(text)
-    value = _NUMBERS.get(key)
-    if value is None:
-        if len(_NUMBERS) > 50_000:
-            _NUMBERS.clear()
-        value = _NUMBERS[key] = Decimal(key)
-    return value
+    """A typed value's Decimal, parsed once per distinct text (a log repeats a few values)."""
+    return _decimal(str(text))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _canonical_of(value: Decimal) -> str:
+    return canonical(value)
 
 
 def _canonical(value: Decimal) -> str:
-    if value.is_nan():
-        return canonical(value)
-    text = _TEXTS.get(value)
-    if text is None:
-        if len(_TEXTS) > 50_000:
-            _TEXTS.clear()
-        text = _TEXTS[value] = canonical(value)
-    return text
+    """canonical(), computed once per distinct value: it depends on the value alone (7 and
+    7.0 give "7"). NaN never equals itself (and a signalling one cannot be hashed)."""
+    return canonical(value) if value.is_nan() else _canonical_of(value)
 
 
 def _typed(row: Sequence[object]) -> Typed:
