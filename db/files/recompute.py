@@ -96,7 +96,8 @@ def _contest_from(f: ResultsFile) -> Any:
     return c
 
 
-_MARK_TEXT = ("uid", "event", "station", "aspect", "judge", "action", "reason", "at", "by")
+_MARK_TEXT = ("uid", "event", "station", "aspect", "judge", "action", "reason", "at", "by",
+              "device")
 
 
 def _ordered_marks(held: dict[str, Any] | None) -> list[tuple[Any, ...]]:
