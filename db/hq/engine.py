@@ -103,6 +103,26 @@ class Engine:
                         new[tuple(r[:new_by])] += 1
         return new
 
+    def claim(self, table: str, keys: Sequence[str], column: str, rows: Sequence[Params],
+              default: str) -> dict[tuple[Any, ...], str]:
+        """Inside a transaction: the ``column`` of each row keyed by ``keys`` (``rows``: key
+        values), held for this transaction so that no other writer changes it before the commit;
+        a row not there yet is made with ``default`` (and held too). Claim rows sorted, as
+        :meth:`add_counts` writes them. Here, for SQLite, the transaction's write lock
+        (BEGIN IMMEDIATE) already holds every row: a read, and the missing ones are left to
+        the write that follows."""
+        held: dict[tuple[Any, ...], str] = {}
+        per = max(1, 30000 // len(keys))
+        one = "(" + ", ".join("?" for _ in keys) + ")"
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            params = [x for key in chunk for x in key]
+            for r in self.execute(
+                    f"SELECT {', '.join(keys)}, {column} FROM {table} WHERE ({', '.join(keys)}) "
+                    f"IN (VALUES {', '.join(one for _ in chunk)})", params):
+                held[tuple(r[:-1])] = str(r[-1])
+        return {tuple(r): held.get(tuple(r), default) for r in rows}
+
     def upsert(self, table: str, columns: Sequence[str], types: Sequence[str],
                keys: Sequence[str], updates: str, rows: Sequence[Params]) -> None:
         """Insert ``rows`` (values in ``columns`` order), or on a conflict on ``keys`` set
@@ -292,6 +312,23 @@ class PostgresEngine(Engine):
                                   f"WHERE fresh GROUP BY {by}"):
                 new[tuple(r[:new_by])] = int(r[-1])
         return new
+
+    def claim(self, table: str, keys: Sequence[str], column: str, rows: Sequence[Params],
+              default: str) -> dict[tuple[Any, ...], str]:
+        # one statement, in order: a row there is locked by a no-op update (and its latest
+        # committed value comes back, read committed), a missing one is inserted, so that
+        # another importer claiming it waits for this commit and then reads what was written
+        if not rows:
+            return {}
+        listed = ", ".join(keys)
+        with self._within():
+            stage = self._staged(table + "_claim", keys, ["text"] * len(keys), rows)
+            got = self.execute(
+                f"WITH s AS (DELETE FROM {stage} RETURNING {listed}) INSERT INTO {table} "
+                f"({listed}, {column}) SELECT {listed}, ? FROM s ORDER BY {listed} "
+                f"ON CONFLICT ({listed}) DO UPDATE SET {column} = {table}.{column} "
+                f"RETURNING {listed}, {column}", [default]).fetchall()
+        return {tuple(r[:-1]): str(r[-1]) for r in got}
 
     def upsert(self, table: str, columns: Sequence[str], types: Sequence[str],
                keys: Sequence[str], updates: str, rows: Sequence[Params]) -> None:

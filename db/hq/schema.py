@@ -186,10 +186,10 @@ def h003_groups(engine: Engine) -> None:
     """The report's figures kept at import (db/hq/groups.py) instead of read from per-contest
     tallies and indexes over the participations; at most one current submission per contest,
     enforced. The tables dropped held only figures derived from the participations, which
-    are counted into the new ones here."""
+    are counted in again by h006 (this migration counted them into ``group_members`` itself
+    until h006 replaced that table: a database that runs it now gets its figures there)."""
     for statement in ddl(engine, GROUPS_SQL):
         engine.execute(statement)
-    groups.rebuild(engine)
 
 
 @migration("h004_competition_keys")
@@ -209,3 +209,20 @@ def h005_trade_best(engine: Engine) -> None:
     for statement in ddl(engine, ranking.RANKING_SQL):
         engine.execute(statement)
     ranking.rebuild(engine)
+
+
+MEMBER_GROUPS_SQL = """
+CREATE TABLE member_groups (kind TEXT NOT NULL, member TEXT NOT NULL, groups TEXT NOT NULL,
+  PRIMARY KEY (kind, member)) {without_rowid};
+DROP TABLE group_members
+"""
+
+
+@migration("h006_member_groups")
+def h006_member_groups(engine: Engine) -> None:
+    """Each person, unit, competition and event kept once with the groups it is in
+    (``member_groups``), instead of once per group (``group_members``): a fifth of the rows
+    written at import. Every figure is counted again from the participations held."""
+    for statement in ddl(engine, MEMBER_GROUPS_SQL):
+        engine.execute(statement)
+    groups.rebuild(engine)

@@ -126,7 +126,7 @@ def test_the_figures_migration_counts_an_older_database_in(tmp_path: Path,
     new.close()
     engine = open_engine(target)  # back to h001: what an older version left
     with engine.transaction():
-        for t in ("group_members", "group_sizes", "group_tallies"):
+        for t in ("member_groups", "group_sizes", "group_tallies"):
             engine.execute(f"DROP TABLE {t}")
         engine.execute("DROP INDEX submissions_one_current")
         for statement in schema.ddl(engine, schema.HQ_SQL):
@@ -139,10 +139,38 @@ def test_the_figures_migration_counts_an_older_database_in(tmp_path: Path,
                                      "CREATE INDEX participations_trade_",
                                      "CREATE INDEX tallies", "CREATE INDEX region_")):
                 engine.execute(statement)
-        engine.execute("DELETE FROM _sqlite_migrations WHERE name = 'h003_groups'")
+        engine.execute("DELETE FROM _sqlite_migrations WHERE name IN ('h003_groups', "
+                       "'h006_member_groups')")
     engine.close()
     again = Headquarters.open(target)
     assert again.report() == expected == recount(target)
+
+
+def test_the_member_groups_migration_counts_the_figures_again(tmp_path: Path,
+                                                               files: dict[str, Any]  # noqa: F811
+                                                               ) -> None:
+    """A headquarters database from before ``member_groups`` (a row per member and group in
+    ``group_members``, h003–h005) has its figures counted again when opened, and imports on."""
+    from db.hq import schema
+    from db.hq.engine import open_engine
+
+    target = str(tmp_path / "old.db")
+    new = Headquarters.open(target)
+    new.import_files([files["v1"], files["second"]], accept_key=True)
+    engine = open_engine(target)  # back to h005: what the previous version left
+    with engine.transaction():
+        engine.execute("DROP TABLE member_groups")
+        for statement in schema.ddl(engine, schema.GROUPS_SQL):
+            if statement.startswith("CREATE TABLE group_members"):
+                engine.execute(statement)
+        engine.execute("DELETE FROM group_sizes")  # whatever the old sets said: counted again
+        engine.execute("DELETE FROM _sqlite_migrations WHERE name = 'h006_member_groups'")
+    engine.close()
+    again = Headquarters.open(target)
+    assert "group_members" not in again.db.tables()
+    assert again.report() == recount(target)
+    again.import_files([files["v2"]], accept_key=True)  # a replacement: counted out, then in
+    assert again.report() == recount(target)
 
 
 def test_folders_and_wildcards_are_expanded_by_the_program(tmp_path: Path,
