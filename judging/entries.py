@@ -10,7 +10,7 @@ judge after, with a reason): the slot is empty again and its history keeps what 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -84,15 +84,23 @@ def classify(state: SlotState, user: str, score: Decimal | None,
     return "disagree"
 
 
+def typed_and_verified(rows: Sequence[Typed]) -> bool:
+    """The usual slot: one value typed, then the same value typed by a second recorder (its
+    state is VERIFIED with the first row's value; :func:`replay` gives it without a replay)."""
+    if len(rows) != 2:
+        return False
+    a, b = rows
+    return (a.action == b.action == "type" and a.user != b.user
+            and same_value((a.score, a.measured), (b.score, b.measured)))
+
+
 def replay(rows: Iterable[Typed]) -> SlotState:
     """The state of a slot after all its rows, in order."""
     rows = list(rows)
-    if len(rows) == 2:  # the usual slot: typed, then verified by a second recorder
+    if typed_and_verified(rows):
         a, b = rows
-        if (a.action == b.action == "type" and a.user != b.user
-                and same_value((a.score, a.measured), (b.score, b.measured))):
-            return SlotState(a.score, a.measured, a.user, b.user, VERIFIED, {},
-                             [f"enter by {a.user}", f"verify by {b.user}"])
+        return SlotState(a.score, a.measured, a.user, b.user, VERIFIED, {},
+                         [f"enter by {a.user}", f"verify by {b.user}"])
     st = SlotState()
     # the states before each row are kept only for a log that takes a row back (most do not)
     undoable = any(row.action == "retract" for row in rows)

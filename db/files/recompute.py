@@ -16,6 +16,7 @@ migration applied), so that a file costs its rows and its rules, not the schema'
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import sqlite3
 import threading
 from pathlib import Path
@@ -122,7 +123,7 @@ def _ordered_marks(held: dict[str, Any] | None) -> list[tuple[Any, ...]]:
     if len(set(uids)) != len(uids):
         raise ValueError("marks: a uid appears twice")
     rows = list(zip(*(columns[at[c]] for c in MARK_LOG_COLUMNS), columns[at["at"]]))
-    rows.sort(key=lambda r: (r[-1], r[4]))  # at, uid: as the venue's ORDER BY at, uid
+    rows.sort(key=operator.itemgetter(len(MARK_LOG_COLUMNS), 4))  # as ORDER BY at, uid
     return rows
 
 

@@ -16,7 +16,14 @@ from decimal import Decimal
 
 from db.store.contest import Contest
 from judging.decimals import canonical
-from judging.entries import DISAGREEMENT, SlotState, Typed, replay
+from judging.entries import (
+    DISAGREEMENT,
+    VERIFIED,
+    SlotState,
+    Typed,
+    replay,
+    typed_and_verified,
+)
 from judging.scheme import Event
 from judging.scoring import aspect_mark, entry_points
 
@@ -141,10 +148,16 @@ class Derived:
 
 def mark_logs(rows: Iterable[Sequence[object]]) -> dict[SlotKey, list[Typed]]:
     """Each slot's log from mark rows in MARK_LOG_COLUMNS order (more fields after them are
-    ignored), already in log order (``at``, then ``uid``)."""
+    ignored), already in log order (``at``, then ``uid``). As :func:`_typed`, written out in
+    the loop: a province's files give headquarters millions of rows."""
     logs: dict[SlotKey, list[Typed]] = defaultdict(list)
+    make, number = tuple.__new__, _number
     for r in rows:
-        logs[(str(r[0]), str(r[1]), str(r[2]), str(r[3]))].append(_typed(r[4:11]))
+        ev, station, aspect, judge, uid, user, action, score, measured, reason, target = r[:11]
+        logs[(str(ev), str(station), str(aspect), str(judge))].append(make(Typed, (
+            str(uid), str(user), str(action), None if score is None else number(score),
+            None if measured is None else number(measured), str(reason or ""),
+            None if target is None else str(target))))
     return logs
 
 
@@ -162,13 +175,18 @@ def derive(event: Callable[[str], Event], logs: dict[SlotKey, list[Typed]], *,
         ev = events.get(key[0])
         if ev is None:
             ev = events[key[0]] = event(key[0])
+        if not cache and typed_and_verified(log):  # the usual slot: no state to build
+            by_aspect.setdefault(key[:3], {})[key[3]] = (
+                _points(ev, key[2], log[0].score, log[0].measured, memo), VERIFIED)
+            continue
         st = replay(log)
         if cache:
             row, values = _slot_row(ev, key, st)
             slots[key] = row
             slot_values.append(values)
-        by_aspect.setdefault(key[:3], {})[key[3]] = (_points(ev, key, st, memo),
-                                                     st.status or "retracted")
+        points: str | None = (_points(ev, key[2], st.score, st.measured, memo)
+                              if st.has_value else None)
+        by_aspect.setdefault(key[:3], {})[key[3]] = (points, st.status or "retracted")
     aspects: dict[tuple[str, str, str], AspectRow] = {}
     aspect_values: list[list[object]] = []
     for k, known in by_aspect.items():
@@ -215,22 +233,20 @@ class _Memo:
                          tuple[str, str, int, int, int, str | None, int]] = {}
 
 
-def _points(ev: Event, key: SlotKey, st: SlotState, memo: _Memo | None = None) -> str | None:
-    """The slot's points (bands applied to a measured value), None when it holds no value."""
-    if not st.has_value:
-        return None
+def _points(ev: Event, aspect: str, score: Decimal | None, measured: Decimal | None,
+            memo: _Memo | None = None) -> str:
+    """A slot's points for the value it holds (bands applied to a measured value)."""
     if memo is None:
-        return _canonical(entry_points(ev.aspects[key[2]], st.score, st.measured))
-    at = (ev.id, key[2], st.score, st.measured)
+        return _canonical(entry_points(ev.aspects[aspect], score, measured))
+    at = (ev.id, aspect, score, measured)
     text = memo.points.get(at)
     if text is None:
-        text = memo.points[at] = _canonical(entry_points(ev.aspects[key[2]], st.score,
-                                                         st.measured))
+        text = memo.points[at] = _canonical(entry_points(ev.aspects[aspect], score, measured))
     return text
 
 
 def _slot_row(ev: Event, key: SlotKey, st: SlotState) -> tuple[SlotRow, list[object]]:
-    points = _points(ev, key, st)
+    points = _points(ev, key[2], st.score, st.measured) if st.has_value else None
     candidates = {k: [_canonical(x) if x is not None else None for x in v]
                   for k, v in st.candidates.items()}
     row = SlotRow(key[1], key[2], key[3],
@@ -245,9 +261,16 @@ def _aspect_values(ev: Event, station: str, aspect_id: str,
                    rows: Sequence[Sequence[str | None]], memo: _Memo | None = None
                    ) -> list[object]:
     """The aspect's mark from its slots' (points, status), as ASPECT_SQL stores it."""
-    texts = tuple(str(p) for p, _ in rows if p is not None)
-    verified = all(status in ("verified", "resolved") for p, status in rows if p is not None)
-    disagreements = sum(1 for _, status in rows if status == DISAGREEMENT)
+    held: list[str] = []
+    verified, disagreements = True, 0
+    for p, status in rows:  # one pass (an aspect's 1–3 slots, thousands of aspects a file)
+        if status == DISAGREEMENT:
+            disagreements += 1
+        if p is not None:
+            held.append(str(p))
+            if status != "verified" and status != "resolved":
+                verified = False
+    texts = tuple(held)
     at = (ev.id, aspect_id, texts)
     got = memo.marks.get(at) if memo is not None else None
     if got is None:

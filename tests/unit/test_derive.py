@@ -4,6 +4,7 @@ headquarters' recomputation of a results file (db/files/recompute.py)."""
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from db.files.exchange import ResultsFile, read_results_file
+from db.ops.slots import SlotKey
 from judging.entries import SlotState, Typed, replay
-from tests.conftest import cli
+from judging.scheme import Event, load_competition
+from tests.conftest import EXAMPLES, cli
 
 Example = Callable[[str], Path]
 
@@ -103,3 +106,36 @@ def test_the_file_replays_to_the_venue_s_own_caches_in_any_row_order(
     venue = sorted(map(tuple, f.body["mark_states"]["rows"]), key=str)
     assert sorted(map(tuple, d.slot_values), key=str) == venue
     assert len(venue) > 100
+
+
+@functools.cache
+def _example_event() -> Event:
+    comp = load_competition((EXAMPLES / "competition.toml").read_text(encoding="utf-8"),
+                            pins=False)
+    return comp.event(comp.event_ids[0])
+
+
+# a slot typed once and verified once (the usual slot), 7 and 7.0 alike; or any rows
+_verified = st.builds(lambda s, m, s2, m2: [Typed("a", "甲", "type", s, m),
+                                            Typed("b", "乙", "type", s2, m2)],
+                      _values, _values, _values, _values).filter(
+    lambda rows: rows[0].score == rows[1].score and rows[0].measured == rows[1].measured)
+_slot_rows = st.one_of(_verified, st.lists(_rows, min_size=0, max_size=4))
+
+
+@given(st.dictionaries(st.tuples(st.sampled_from(["A1", "A4", "B1", "C1", "S1"]),
+                                 st.sampled_from(["1", "2", "3"])), _slot_rows, max_size=8))
+def test_the_aspect_marks_alone_are_those_of_the_whole_derivation(
+        logs: dict[tuple[str, str], list[Typed]]) -> None:
+    """``cache=False`` (headquarters: only the aspect marks, the usual slot without a replay)
+    gives the same aspect marks as the venue's whole derivation, for any logs."""
+    from db.ops.slots import derive
+
+    ev = _example_event()
+    keyed: dict[SlotKey, list[Typed]]
+    keyed = {("GJQG", "07", aspect, judge): [r._replace(uid=f"{r.uid}{i}") for i, r in
+                                             enumerate(rows)]
+             for (aspect, judge), rows in logs.items() if rows}
+    whole, alone = derive(lambda _: ev, keyed), derive(lambda _: ev, keyed, cache=False)
+    assert alone.aspect_values == whole.aspect_values
+    assert not alone.slot_values and len(whole.slot_values) == len(keyed)
