@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
@@ -35,8 +36,10 @@ def to_decimal(value: object) -> Decimal:
     return result
 
 
+@functools.lru_cache(maxsize=64)
 def quantum(decimals: int) -> Decimal:
-    """The Decimal step for ``decimals`` places (2 -> 0.01, 0 -> 1)."""
+    """The Decimal step for ``decimals`` places (2 -> 0.01, 0 -> 1), made once per number of
+    places (every score of every result is rounded with it)."""
     return Decimal(1).scaleb(-decimals)
 
 

@@ -101,8 +101,15 @@ def _merge(engine: Engine, members: dict[Member, Counter[Group]], sign: int
     write: list[tuple[str, str, str]] = []
     gone: list[Member] = []
     for m in order:
-        state = _decode(held.get(m, ""))
-        kind = m[0]
+        text, kind = held.get(m, ""), m[0]
+        if not text and sign > 0:  # a member new to every group (most of a file's)
+            fresh: dict[str, dict[str, int]] = {}
+            for (dim, grp), n in members[m].items():
+                fresh.setdefault(dim, {})[grp] = n
+                sizes[(dim, grp, kind)] += 1
+            write.append((*m, _encode(fresh)))
+            continue
+        state = _decode(text)
         for (dim, grp), n in members[m].items():
             in_dim = state.setdefault(dim, {})
             before = in_dim.get(grp, 0)
