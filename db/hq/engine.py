@@ -114,12 +114,17 @@ class Engine:
         held: dict[tuple[Any, ...], str] = {}
         per = max(1, 30000 // len(keys))
         one = "(" + ", ".join("?" for _ in keys) + ")"
+        # the wanted keys as the outer loop (CROSS JOIN keeps SQLite to that order), each a
+        # search of the primary key: a row-value IN (VALUES …) scans the whole table instead
+        picked = ", ".join(f"t.{k}" for k in keys)
+        on = " AND ".join(f"t.{k} = w.{k}" for k in keys)
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
             params = [x for key in chunk for x in key]
             for r in self.execute(
-                    f"SELECT {', '.join(keys)}, {column} FROM {table} WHERE ({', '.join(keys)}) "
-                    f"IN (VALUES {', '.join(one for _ in chunk)})", params):
+                    f"WITH w ({', '.join(keys)}) AS (VALUES {', '.join(one for _ in chunk)}) "
+                    f"SELECT {picked}, t.{column} FROM w CROSS JOIN {table} t WHERE {on}",
+                    params):
                 held[tuple(r[:-1])] = str(r[-1])
         return {tuple(r): held.get(tuple(r), default) for r in rows}
 

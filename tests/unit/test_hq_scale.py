@@ -313,3 +313,32 @@ def test_a_killed_import_leaves_whole_files_only(hq_engine: str, hq_target: New,
     assert cli("hq", "import", synthetic[0].parent, "--hq", target, "--accept-key") == 0
     _check_whole(target)
     assert Headquarters.open(target).count("submissions") == 100
+
+
+def test_claiming_rows_on_sqlite_searches_the_key_instead_of_scanning(tmp_path: Path) -> None:
+    """A claim reads each wanted row through the primary key: a statement that scanned the
+    table would make every import slower as headquarters grows (millions of members)."""
+    from db.hq.engine import SqliteEngine
+
+    hq = Headquarters.open(str(tmp_path / "hq.db"))
+    engine = hq.db
+    assert isinstance(engine, SqliteEngine)
+    seen: list[tuple[str, list[Any]]] = []
+    execute = engine.execute
+
+    def spy(sql: str, params: Any = ()) -> Any:
+        seen.append((sql, list(params)))
+        return execute(sql, params)
+
+    engine.execute = spy  # type: ignore[method-assign]
+    with engine.transaction():
+        engine.execute("INSERT INTO member_groups (kind, member, groups) VALUES "
+                       "('person', 'p1', '{}')")
+        held = engine.claim("member_groups", ("kind", "member"), "groups",
+                            [("person", "p1"), ("person", "p2")], "")
+    assert held == {("person", "p1"): "{}", ("person", "p2"): ""}
+    sql, params = next((q, p) for q, p in seen if "member_groups" in q and "SELECT" in q)
+    plan = " / ".join(str(r[-1]) for r in engine.conn.execute("EXPLAIN QUERY PLAN " + sql,
+                                                                params))
+    assert "SEARCH t USING PRIMARY KEY" in plan and "SCAN t" not in plan, plan
+    hq.close()
