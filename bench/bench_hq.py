@@ -257,11 +257,15 @@ def run_engine(engine: str, paths: Sequence[Path], args: argparse.Namespace
         t0 = time.perf_counter()
         if args.via_cli:  # `jiangxin hq import DIR`, its progress lines kept in a log
             log = args.dir / f"import-{engine}.log"
+            folder = args.dir / "files"
+            # the folder when the run is every file in it, else the run's files by name
+            given = ([str(folder)] if len(paths) == len(list(folder.glob("*.jxr")))
+                     else [str(p) for p in paths])
             with open(log, "w", encoding="utf-8") as out:
                 proc = subprocess.run(
-                    [sys.executable, str(ROOT / "main.py"), "hq", "import",
-                     str(args.dir / "files"), "--hq", target, "--accept-key", "--jobs",
-                     str(jobs)], stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ))
+                    [sys.executable, str(ROOT / "main.py"), "hq", "import", *given,
+                     "--hq", target, "--accept-key", "--jobs", str(jobs)],
+                    stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ))
             if proc.returncode:
                 raise SystemExit(f"hq import failed ({proc.returncode}), see {log}")
         else:
