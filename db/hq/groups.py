@@ -36,7 +36,6 @@ from db.hq.engine import Engine
 
 DIMENSIONS = ("all", "year", "region", "level", "trade")
 KINDS = ("person", "unit", "competition", "event")
-MEMBERS = ("member_groups", ("kind", "member"), "groups")  # table, key, value
 
 # the participation fields the groups read, by name (see Participation below)
 Participation = dict[str, Any]
@@ -95,9 +94,8 @@ def _merge(engine: Engine, members: dict[Member, Counter[Group]], sign: int
     sizes: Counter[tuple[str, str, str]] = Counter()
     if not members:
         return sizes
-    table, keys, value = MEMBERS
     order = sorted(members)
-    held = engine.claim(table, keys, value, order, "")
+    held = engine.claim("member_groups", ("kind", "member"), "groups", order, "")
     write: list[tuple[str, str, str]] = []
     gone: list[Member] = []
     for m in order:
@@ -128,10 +126,10 @@ def _merge(engine: Engine, members: dict[Member, Counter[Group]], sign: int
             write.append((*m, _encode(state)))
         else:
             gone.append(m)
-    engine.upsert(table, (*keys, value), ("text", "text", "text"), keys,
-                  f"{value} = excluded.{value}", write)
+    engine.upsert("member_groups", ("kind", "member", "groups"), ("text", "text", "text"),
+                  ("kind", "member"), "groups = excluded.groups", write)
     if gone:
-        engine.executemany(f"DELETE FROM {table} WHERE kind = ? AND member = ?", gone)
+        engine.executemany("DELETE FROM member_groups WHERE kind = ? AND member = ?", gone)
     return sizes
 
 

@@ -52,19 +52,11 @@ def _canonical(value: Decimal) -> str:
     return canonical(value) if value.is_nan() else _canonical_of(value)
 
 
-def _typed(row: Sequence[object]) -> Typed:
-    uid, user, action, score, measured, reason, target = row
-    return Typed(str(uid), str(user), str(action),
-                 _number(score) if score is not None else None,
-                 _number(measured) if measured is not None else None,
-                 str(reason or ""), str(target) if target is not None else None)
-
-
 def slot_log(c: Contest, key: SlotKey) -> list[Typed]:
     rows = c.db.execute(
-        "SELECT uid, by, action, score, measured, reason, target FROM marks WHERE event = ? "
-        "AND station = ? AND aspect = ? AND judge = ? ORDER BY at, uid", list(key)).fetchall()
-    return [_typed(r) for r in rows]
+        "SELECT " + ", ".join(MARK_LOG_COLUMNS) + " FROM marks WHERE event = ? AND station = ? "
+        "AND aspect = ? AND judge = ? ORDER BY at, uid", list(key)).fetchall()
+    return mark_logs(rows).get(key, [])
 
 
 def slot_state(c: Contest, key: SlotKey) -> SlotState:
@@ -148,8 +140,9 @@ class Derived:
 
 def mark_logs(rows: Iterable[Sequence[object]]) -> dict[SlotKey, list[Typed]]:
     """Each slot's log from mark rows in MARK_LOG_COLUMNS order (more fields after them are
-    ignored), already in log order (``at``, then ``uid``). As :func:`_typed`, written out in
-    the loop: a province's files give headquarters millions of rows."""
+    ignored), already in log order (``at``, then ``uid``); the one typing of mark rows (each
+    value's Decimal parsed once per distinct text), in one loop: a province's files give
+    headquarters millions of rows."""
     logs: dict[SlotKey, list[Typed]] = defaultdict(list)
     make, number = tuple.__new__, _number
     for r in rows:
