@@ -167,6 +167,12 @@ def ensure_desktop_platform() -> None:
               + " / 桌面平台 xcb 无法加载，请安装上述系统库", file=sys.stderr)
 
 
+# The tests in one worker process (pytest-xdist): a test that hangs is ended by pytest-timeout
+# (pyproject.toml; every thread's stack printed first), its worker replaced, and that test run
+# once more (pytest-rerunfailures). Only an ended worker's test is run again: "(?!)" matches
+# no error, so a test that fails is never retried.
+HANG_GUARD = ["-n", "1", "--reruns", "1", "--only-rerun", "(?!)", "-raR"]
+
 # run before the tests; each must pass (configured in pyproject.toml)
 CHECKS: dict[str, list[str | Path]] = {
     "ruff": [PY, "-m", "ruff", "check", "."],
@@ -251,7 +257,7 @@ def main(argv: list[str]) -> int:
         ensure_postgresql()
         ensure_print_queue()
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-        return run(PY, "-m", "pytest", *argv[1:], check=False, cwd=ROOT, env=env)
+        return run(PY, "-m", "pytest", *HANG_GUARD, *argv[1:], check=False, cwd=ROOT, env=env)
     if what == "check":
         return 1 if checks() else 0
     if what == "app":

@@ -28,6 +28,7 @@ PASSPHRASE = "venue-laptop-2026"
 
 pytestmark = [
     pytest.mark.bundle,
+    pytest.mark.timeout(1800),  # the first test builds the bundle (pyproject's limit is 480 s)
     pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("JIANGXIN_TEST_BUNDLE")),
                        reason="builds the bundle (minutes): runs in CI or with "
                               "JIANGXIN_TEST_BUNDLE=1"),
