@@ -49,13 +49,24 @@ def demo_path() -> Path:
     return data_dir() / "demo.jxdb"
 
 
-def choose_contest(args: argparse.Namespace, last: Path | None) -> Path:
-    """--db, otherwise the last contest, otherwise the demo (written on first use)."""
+def choose_contest(args: argparse.Namespace, last: Path | None,
+                   notes: list[str] | None = None) -> Path:
+    """--db, otherwise the last contest, otherwise the demo (written on first use, and again,
+    the old one kept beside it, once its running event's clocks have run out); what the user
+    should know about it is added to ``notes``."""
+    from ui.i18n import t
+
     if args.db:
         return Path(args.db)
-    if last is not None and last.exists():
-        return last
     demo = demo_path()
+    if last is not None and last.exists() and last.resolve() != demo.resolve():
+        return last
+    if demo.exists():
+        kept = _set_aside_if_run_out(demo)
+        if kept is not None and notes is not None:
+            notes.append(t(f"演示赛事的计时已结束，已重新生成演示赛事；原来的演示文件保存在 {kept}",
+                           f"The demo's clocks had run out, so a fresh demo contest was written; "
+                           f"the previous demo is kept as {kept}"))
     if not demo.exists():
         from db.ops.demo import write_demo
 
@@ -66,6 +77,41 @@ def choose_contest(args: argparse.Namespace, last: Path | None) -> Path:
         write_demo(tmp)
         tmp.replace(demo)
     return demo
+
+
+def _set_aside_if_run_out(demo: Path) -> Path | None:
+    """Rename the demo (with its journal) to demo-YYYYMMDD-HHMMSS.jxdb beside it when its
+    clocks have run out; returns the new name. Nothing is deleted: what someone practised in
+    the old demo stays in that file. A demo that cannot be read is left for the window to
+    report."""
+    import datetime as dt
+
+    from db.ops.demo import clocks_run_out
+    from db.store.contest import Contest
+    from judging.errors import JiangxinError
+
+    try:
+        c = Contest.open(demo)
+    except JiangxinError:
+        return None
+    try:
+        if not clocks_run_out(c):
+            return None
+    except JiangxinError:
+        return None
+    finally:
+        c.close()  # the last connection: SQLite folds the journal into the file
+    stamp = dt.datetime.fromtimestamp(demo.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    n, kept = 1, demo.with_name(f"{demo.stem}-{stamp}{demo.suffix}")
+    while kept.exists():
+        n += 1
+        kept = demo.with_name(f"{demo.stem}-{stamp}-{n}{demo.suffix}")
+    for suffix in ("-wal", "-shm"):
+        journal = Path(f"{demo}{suffix}")
+        if journal.exists():
+            journal.rename(Path(f"{kept}{suffix}"))
+    demo.rename(kept)
+    return kept
 
 
 def screenshot(window: object, target: str | Path) -> Path:
@@ -99,7 +145,7 @@ def run_app(argv: list[str]) -> int:
     from ui import i18n
     from ui.errors import install_excepthook, show_error
     from ui.main_window import MainWindow
-    from ui.qt import QApplication
+    from ui.qt import QApplication, QTimer
     from ui.settings import Settings
     from ui.state import AppState
 
@@ -114,8 +160,14 @@ def run_app(argv: list[str]) -> int:
     state = AppState()
     window = MainWindow(state, settings)
     try:
-        path = choose_contest(args, settings.last_db)
+        notes: list[str] = []
+        path = choose_contest(args, settings.last_db, notes)
         window.open_contest(path)
+        for note in notes:
+            print(f"jiangxin: {note}", file=sys.stderr)
+            # once the window is shown: a message shown before would not hide the status
+            # bar's own label (Qt hides only visible ones), and the two would overlap
+            QTimer.singleShot(0, lambda n=note: window.statusBar().showMessage(n, 0))
     except JiangxinError as exc:
         if args.screenshot:
             print(f"jiangxin: {exc}", file=sys.stderr)

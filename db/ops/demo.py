@@ -14,7 +14,7 @@ from db.ops.locking import lock
 from db.ops.marking import MarkInput, enter_marks
 from db.ops.people import add_competitors, by_station, draw
 from db.ops.results import decrypt, publish
-from db.ops.timing import clock_action
+from db.ops.timing import clock_action, clocks
 from db.store.contest import Contest
 from judging.idnumber import check_char
 from judging.scheme import Event
@@ -377,3 +377,14 @@ def write_demo(path: str | Path, *, size: int = 60, seed: int = 2026,
     c.session = None
     c.close()
     return p
+
+
+def clocks_run_out(c: Contest, now: float | None = None) -> bool:
+    """No workstation clock of any event is running or paused with time left: the demo's last
+    event, started 35 minutes before the demo was written, has run out (a day later it always
+    has), so the demo is no longer the ready contest it was written as."""
+    for ev in c.competition.events:
+        for st in clocks(c, ev.id, now).values():
+            if st.state in ("running", "paused") and st.remaining_seconds > 0:
+                return False
+    return True

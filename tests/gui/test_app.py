@@ -43,6 +43,48 @@ def test_without_db_the_last_contest_then_the_demo(qapp, demo_db: Path, monkeypa
     assert len(written) == 1  # ready: not written again
 
 
+def test_a_demo_whose_clocks_ran_out_is_kept_aside_and_written_afresh(
+        qapp, demo_db: Path, demo_master: Path, monkeypatch) -> None:
+    """The README's first command promises a ready demo: the day after, the running event's
+    clocks are over. The old demo (what was practised in it) is kept under another name."""
+    import sqlite3
+
+    from db.ops.demo import clocks_run_out
+    from db.ops.timing import clock_action, clocks
+    from db.store.contest import Contest
+
+    args = app_module.parse_args([])
+    monkeypatch.setattr("db.ops.demo.write_demo",
+                        lambda path, **_: copy_db(demo_master, Path(path)))
+    demo = app_module.demo_path()
+    demo.parent.mkdir(parents=True, exist_ok=True)
+    copy_db(demo_db, demo)
+    notes: list[str] = []
+    assert app_module.choose_contest(args, demo, notes) == demo and notes == []  # still running
+    c = Contest.open(demo)
+    assert not clocks_run_out(c)
+    running = c.competition.events[-1].id
+    stations = sorted(st for st, state in clocks(c, running).items()
+                      if state.state in ("running", "paused"))
+    c.sign_in("裁判长", "1111")
+    clock_action(c, running, stations, "stop")  # as the time running out leaves it
+    assert clocks_run_out(c)
+    practised = c.db.execute("SELECT count(*) FROM clock_events").fetchone()[0]
+    c.close()
+    assert app_module.choose_contest(args, demo, notes) == demo
+    kept = sorted(demo.parent.glob("demo-*.jxdb"))
+    assert len(kept) == 1 and str(kept[0]) in notes[0] and "计时已结束" in notes[0]
+    with sqlite3.connect(kept[0]) as old:  # nothing lost: the stopped clocks are in it
+        assert old.execute("SELECT count(*) FROM clock_events").fetchone()[0] == practised
+    fresh = Contest.open(demo)
+    try:
+        assert not clocks_run_out(fresh)  # the new demo's clocks run
+    finally:
+        fresh.close()
+    # the last contest being the demo: the same; any other contest is opened as it is
+    assert app_module.choose_contest(args, demo_db, notes) == demo_db
+
+
 def test_roles_see_their_screens_and_the_language_switches(qtbot, state) -> None:
     w = MainWindow(state, Settings())
     qtbot.addWidget(w)
