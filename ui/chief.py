@@ -142,6 +142,9 @@ class ChiefScreen(QWidget):
         self.detail_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.detail_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.detail_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # every heading whole (值（各录入人 值） was cut at 1280 px); the last takes what is left
+        self.detail_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.detail_view.horizontalHeader().setStretchLastSection(True)
         self.detail_view.verticalHeader().hide()
         big(self.detail_view, 12)
@@ -224,7 +227,7 @@ class ChiefScreen(QWidget):
         split = QSplitter()
         split.addWidget(self.view)
         split.addWidget(scroll)
-        split.setSizes([520, 560])
+        split.setSizes([440, 640])
         outer = QVBoxLayout(self)
         outer.addLayout(top)
         outer.addWidget(split, 1)
