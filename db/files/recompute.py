@@ -19,6 +19,7 @@ import datetime as dt
 import operator
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +61,7 @@ def _value(row: list[Any], i: int | None, default: Any, real: bool) -> Any:
 
 def _contest_from(f: ResultsFile) -> Any:
     from db.ops.auth import Session
-    from db.ops.slots import ASPECT_SQL, derive, mark_logs
+    from db.ops.slots import ASPECT_SQL, aspect_values_of
     from db.store.contest import Contest
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -88,9 +89,9 @@ def _contest_from(f: ResultsFile) -> Any:
             db.conn.executemany(sql, ([_value(row, i, default, real)
                                        for i, default, real in picks] for row in held["rows"]))
     c = Contest(db, Path(f.name))
-    d = derive(c.event, mark_logs(_ordered_marks(f.body["tables"].get("marks"))),
-               cache=False)
-    db.conn.executemany(ASPECT_SQL, d.aspect_values)  # what the results are computed from
+    # what the results are computed from
+    db.conn.executemany(ASPECT_SQL, aspect_values_of(c.event, _mark_columns(
+        f.body["tables"].get("marks"))))
     db.conn.execute("COMMIT")
     c.session = Session(user="headquarters", role="supervisor", unit="", events=None,
                         device="headquarters")
@@ -101,13 +102,9 @@ _MARK_TEXT = ("uid", "event", "station", "aspect", "judge", "action", "reason", 
               "device")
 
 
-def _ordered_marks(held: dict[str, Any] | None) -> list[tuple[Any, ...]]:
-    """The file's mark rows as the venue's log reads them (MARK_LOG_COLUMNS, ordered by
-    ``at`` then ``uid``), each field checked as the table would (text, present, uids unique)."""
-    from db.ops.slots import MARK_LOG_COLUMNS
-
-    if not held or not held["rows"]:
-        return []
+def _checked_columns(held: dict[str, Any]) -> tuple[dict[str, int], list[tuple[Any, ...]]]:
+    """The file's mark rows column by column, each field checked as the table would (text,
+    present, uids unique); and where each column is."""
     at = {c: i for i, c in enumerate(held["columns"])}
     for name in (*_MARK_TEXT, "score", "measured", "target"):
         if name not in at:
@@ -122,6 +119,34 @@ def _ordered_marks(held: dict[str, Any] | None) -> list[tuple[Any, ...]]:
     uids = columns[at["uid"]]
     if len(set(uids)) != len(uids):
         raise ValueError("marks: a uid appears twice")
+    return at, columns
+
+
+def _mark_columns(held: dict[str, Any] | None) -> dict[str, Sequence[Any]]:
+    """The file's mark rows checked (:func:`_checked_columns`), each MARK_LOG_COLUMNS column
+    in log order (``at``, then ``uid``: the order the venue replays its log in)."""
+    from db.ops.slots import MARK_LOG_COLUMNS
+
+    if not held or not held["rows"]:
+        return {c: () for c in MARK_LOG_COLUMNS}
+    at, columns = _checked_columns(held)
+    keys = list(zip(columns[at["at"]], columns[at["uid"]]))  # uids unique: a total order
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    if len(order) == 1:
+        return {c: columns[at[c]] for c in MARK_LOG_COLUMNS}
+    pick = operator.itemgetter(*order)
+    return {c: pick(columns[at[c]]) for c in MARK_LOG_COLUMNS}
+
+
+def _ordered_marks(held: dict[str, Any] | None) -> list[tuple[Any, ...]]:
+    """The file's mark rows as the venue's log reads them (MARK_LOG_COLUMNS, ordered by
+    ``at`` then ``uid``), checked as :func:`_checked_columns` does; the venue's whole
+    derivation of a file's log (``derive(..., mark_logs(rows))``) reads them."""
+    from db.ops.slots import MARK_LOG_COLUMNS
+
+    if not held or not held["rows"]:
+        return []
+    at, columns = _checked_columns(held)
     rows = list(zip(*(columns[at[c]] for c in MARK_LOG_COLUMNS), columns[at["at"]]))
     rows.sort(key=operator.itemgetter(len(MARK_LOG_COLUMNS), 4))  # as ORDER BY at, uid
     return rows

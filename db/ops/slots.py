@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from db.store.contest import Contest
 from judging.decimals import canonical
@@ -188,6 +189,90 @@ def derive(event: Callable[[str], Event], logs: dict[SlotKey, list[Typed]], *,
             aspects[k] = _aspect_row(values)
         aspect_values.append(values)
     return Derived(slots, aspects, slot_values, aspect_values)
+
+
+def aspect_values_of(event: Callable[[str], Event], cols: Mapping[str, Sequence[object]]
+                     ) -> list[list[object]]:
+    """``derive(event, mark_logs(rows), cache=False).aspect_values`` for mark rows given
+    column by column (MARK_LOG_COLUMNS names), already in log order: headquarters' form of
+    the derivation, a few hundred thousand rows a minute. Each slot's rows are found by
+    position; the usual slot (typed, then the same text typed by another recorder) takes its
+    points from that text, parsed once per distinct text, without a row typed, and an aspect
+    of such slots only its mark from the memo; every other slot is typed and replayed, and
+    its aspect computed, as :func:`derive` does. Same slots, same order, same values."""
+    events: dict[str, Event] = {}
+    where: dict[object, list[int]] = {}
+    for pos, key in enumerate(zip(cols["event"], cols["station"], cols["aspect"],
+                                  cols["judge"])):
+        at = where.get(key)
+        if at is None:
+            where[key] = [pos]
+        else:
+            at.append(pos)
+    uid, user, action = cols["uid"], cols["by"], cols["action"]
+    score, measured, reason, target = cols["score"], cols["measured"], cols["reason"], \
+        cols["target"]
+    memo = _Memo()
+    by_text: dict[tuple[object, ...], str | None] = {}  # None: not a plain number
+    by_aspect: dict[tuple[str, str, str], dict[str, tuple[str | None, str]]] = {}
+    irregular: set[tuple[str, str, str]] = set()  # aspects with a slot not the usual one
+    make, number = tuple.__new__, _number
+    for slot, positions in where.items():
+        key = cast(SlotKey, slot)
+        ev = events.get(key[0])
+        if ev is None:
+            ev = events[key[0]] = event(key[0])
+        k3 = key[:3]
+        known = by_aspect.get(k3)
+        if known is None:
+            known = by_aspect[k3] = {}
+        if len(positions) == 2:
+            a, b = positions
+            s, m = score[a], measured[a]
+            if (action[a] == "type" and action[b] == "type" and user[a] != user[b]
+                    and s == score[b] and m == measured[b]):
+                text_at = (key[0], key[2], s, m)
+                points = by_text.get(text_at, "")
+                if points == "":
+                    ds = None if s is None else number(s)
+                    dm = None if m is None else number(m)
+                    # a NaN equals nothing (sNaN not even itself): the replay decides those
+                    points = by_text[text_at] = (
+                        None if (ds is not None and ds.is_nan())
+                        or (dm is not None and dm.is_nan())
+                        else _points(ev, key[2], ds, dm, memo))
+                if points is not None:
+                    known[key[3]] = (points, VERIFIED)
+                    continue
+        irregular.add(k3)
+        log = [make(Typed, (str(uid[i]), str(user[i]), str(action[i]),
+                            None if score[i] is None else number(score[i]),
+                            None if measured[i] is None else number(measured[i]),
+                            str(reason[i] or ""),
+                            None if target[i] is None else str(target[i])))
+               for i in positions]
+        if typed_and_verified(log):
+            known[key[3]] = (_points(ev, key[2], log[0].score, log[0].measured, memo),
+                             VERIFIED)
+            continue
+        st = replay(log)
+        held: str | None = (_points(ev, key[2], st.score, st.measured, memo)
+                            if st.has_value else None)
+        known[key[3]] = (held, st.status or "retracted")
+    out: list[list[object]] = []
+    marks = memo.marks
+    for k3, known in by_aspect.items():
+        ev = events[k3[0]]
+        if k3 not in irregular:  # every slot verified, with points: as _aspect_values gives
+            texts = cast("tuple[str, ...]", tuple(p for p, _ in known.values()))
+            got = marks.get((ev.id, k3[2], texts))
+            if got is not None:
+                value, kind, units, entries, complete, spread, flagged = got
+                out.append([ev.id, k3[1], k3[2], value, kind, units, entries, complete, 1, 0,
+                            spread, flagged])
+                continue
+        out.append(_aspect_values(ev, k3[1], k3[2], list(known.values()), memo))
+    return out
 
 
 def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]] | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import random
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -139,3 +140,46 @@ def test_the_aspect_marks_alone_are_those_of_the_whole_derivation(
     whole, alone = derive(lambda _: ev, keyed), derive(lambda _: ev, keyed, cache=False)
     assert alone.aspect_values == whole.aspect_values
     assert not alone.slot_values and len(whole.slot_values) == len(keyed)
+
+
+@given(st.dictionaries(st.tuples(st.sampled_from(["07", "09"]),
+                                 st.sampled_from(["A1", "A4", "B1", "C1", "S1"]),
+                                 st.sampled_from(["1", "2", "3"])), _slot_rows, max_size=12),
+       st.randoms(use_true_random=False),
+       st.sampled_from([None, "7", "7.0", "NaN", "sNaN", "x"]))
+def test_the_column_form_gives_the_aspect_marks_of_the_derivation(
+        logs: dict[tuple[str, str, str], list[Typed]], rnd: random.Random, text: str | None
+        ) -> None:
+    """Headquarters' column form (``aspect_values_of``: the usual slot from its texts, without
+    a row typed) gives what the venue's derivation of the same rows gives, for any logs in any
+    interleaving; with a pair typed with one text twice (a NaN, an sNaN, not a number) the same
+    values or the same error."""
+    from db.ops.slots import MARK_LOG_COLUMNS, aspect_values_of, derive, mark_logs
+
+    ev = _example_event()
+    rows: list[list[object]] = []
+    for (station, aspect, judge), log in logs.items():
+        slot = f"{station}{aspect}{judge}"
+        for i, r in enumerate(log):
+            rows.append(["GJQG", station, aspect, judge, f"{slot}{r.uid}{i}", r.user, r.action,
+                         None if r.score is None else str(r.score),
+                         None if r.measured is None else str(r.measured), r.reason,
+                         None if r.target is None else f"{slot}{r.target}0"])
+    rows += [["GJQG", "08", "A1", "1", "t1", "甲", "type", text, None, "", None],
+             ["GJQG", "08", "A1", "1", "t2", "乙", "type", text, None, "", None],
+             # the same value verified at one workstation, typed once at another
+             ["GJQG", "10", "A1", "1", "v1", "甲", "type", "7", None, "", None],
+             ["GJQG", "10", "A1", "1", "v2", "乙", "type", "7", None, "", None],
+             ["GJQG", "11", "A1", "1", "e1", "甲", "type", "7", None, "", None]]
+    rnd.shuffle(rows)  # the log's order, across slots and within each
+
+    def outcome(fn: Callable[[], object]) -> object:
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - compared, not hidden
+            return type(exc)
+
+    columns = {c: tuple(r[i] for r in rows) for i, c in enumerate(MARK_LOG_COLUMNS)}
+    whole = outcome(lambda: derive(lambda _: ev, mark_logs(rows), cache=False).aspect_values)
+    alone = outcome(lambda: aspect_values_of(lambda _: ev, columns))
+    assert alone == whole
