@@ -16,6 +16,7 @@ migration applied), so that a file costs its rows and its rules, not the schema'
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 import sqlite3
 import threading
@@ -54,9 +55,33 @@ def _template() -> tuple[sqlite3.Connection, dict[str, list[tuple[str, str]]]]:
     return _TEMPLATE["db"].conn, _TEMPLATE["columns"]
 
 
-def _value(row: list[Any], i: int | None, default: Any, real: bool) -> Any:
-    v = default if i is None else row[i]
-    return float(v) if real and isinstance(v, str) else v
+def _insert(conn: sqlite3.Connection, table: str, cols: list[tuple[str, str]],
+            held: dict[str, Any]) -> None:
+    """The file's rows of one table into the contest's table: each row a list of as many
+    fields as the file's columns; a column the file lacks gets its placeholder, a REAL
+    column's text its float (as the venue's table holds it). Column by column when the file's
+    columns are not the table's (zip and the conversions run in C)."""
+    rows, width = held["rows"], len(held["columns"])
+    if set(map(type, rows)) != {list} or set(map(len, rows)) != {width}:
+        raise ValueError(f"{table}: a row is not a list of {width} fields")
+    names = [c for c, _ in cols]
+    sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+           f"({', '.join('?' for _ in names)})")
+    if list(held["columns"]) == names and all(kind != "REAL" for _, kind in cols):
+        conn.executemany(sql, rows)  # the file's rows as they are (most tables)
+        return
+    at = {c: i for i, c in enumerate(held["columns"])}  # where each column is in the file
+    columns = list(zip(*rows))
+    picked: list[Any] = []
+    for c, kind in cols:
+        i = at.get(c)
+        if i is None:
+            picked.append(itertools.repeat(_PLACEHOLDER.get(c), len(rows)))
+        elif kind == "REAL":
+            picked.append([float(v) if isinstance(v, str) else v for v in columns[i]])
+        else:
+            picked.append(columns[i])
+    conn.executemany(sql, zip(*picked))
 
 
 def _contest_from(f: ResultsFile) -> Any:
@@ -78,16 +103,7 @@ def _contest_from(f: ResultsFile) -> Any:
         held = f.body["tables"].get(table)
         if table == "marks" or not held or not held["rows"]:
             continue  # the mark log is replayed in memory (below), not stored
-        names = [c for c, _ in cols]
-        at = {c: i for i, c in enumerate(held["columns"])}  # where each column is in the file
-        picks = [(at.get(c), _PLACEHOLDER.get(c), kind == "REAL") for c, kind in cols]
-        sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES "
-               f"({', '.join('?' for _ in names)})")
-        if list(held["columns"]) == names and not any(real for _, _, real in picks):
-            db.conn.executemany(sql, held["rows"])  # the file's rows as they are (most)
-        else:
-            db.conn.executemany(sql, ([_value(row, i, default, real)
-                                       for i, default, real in picks] for row in held["rows"]))
+        _insert(db.conn, table, cols, held)
     c = Contest(db, Path(f.name))
     # what the results are computed from
     db.conn.executemany(ASPECT_SQL, aspect_values_of(c.event, _mark_columns(

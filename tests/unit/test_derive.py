@@ -85,6 +85,26 @@ def test_a_file_whose_mark_rows_are_not_what_a_venue_writes_is_refused(
     assert len(problems) == 1 and "cannot be loaded" in problems[0]
 
 
+def test_a_file_whose_other_rows_are_not_whole_is_refused(example_db: Example,
+                                                          tmp_path: Path) -> None:
+    """The other tables go into the recomputation's contest column by column: a row with a
+    field too few or too many, or not a list, is refused as damaged, never cut to fit."""
+    from db.files.recompute import recompute_problems
+
+    f = _honest(example_db, tmp_path)
+
+    def changed(table: str, change: Callable[[list[object]], object]) -> list[str]:
+        body = copy.deepcopy(f.body)
+        rows = body["tables"][table]["rows"]
+        rows[-1] = change(rows[-1])
+        return recompute_problems(ResultsFile(f.name, f.sha256, f.size, body))
+
+    for table in ("competitors", "theory", "users"):
+        for change in (lambda r: r[:-1], lambda r: [*r, "x"], lambda r: "".join(map(str, r))):
+            problems = changed(table, change)
+            assert len(problems) == 1 and "cannot be loaded" in problems[0], (table, problems)
+
+
 def test_the_file_replays_to_the_venue_s_own_caches_in_any_row_order(
         example_db: Example, tmp_path: Path) -> None:
     """The log is replayed in the venue's order (time, then uid), whatever the file's order:
