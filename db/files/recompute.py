@@ -154,20 +154,6 @@ def _mark_columns(held: dict[str, Any] | None) -> dict[str, Sequence[Any]]:
     return {c: pick(columns[at[c]]) for c in MARK_LOG_COLUMNS}
 
 
-def _ordered_marks(held: dict[str, Any] | None) -> list[tuple[Any, ...]]:
-    """The file's mark rows as the venue's log reads them (MARK_LOG_COLUMNS, ordered by
-    ``at`` then ``uid``), checked as :func:`_checked_columns` does; the venue's whole
-    derivation of a file's log (``derive(..., mark_logs(rows))``) reads them."""
-    from db.ops.slots import MARK_LOG_COLUMNS
-
-    if not held or not held["rows"]:
-        return []
-    at, columns = _checked_columns(held)
-    rows = list(zip(*(columns[at[c]] for c in MARK_LOG_COLUMNS), columns[at["at"]]))
-    rows.sort(key=operator.itemgetter(len(MARK_LOG_COLUMNS), 4))  # as ORDER BY at, uid
-    return rows
-
-
 def recompute_problems(f: ResultsFile, *, limit: int = 10) -> list[str]:
     """Where the file's stated results differ from what its marks give (empty: they agree)."""
     from db.ops.results import results

@@ -169,18 +169,14 @@ def derive(event: Callable[[str], Event], logs: dict[SlotKey, list[Typed]], *,
         ev = events.get(key[0])
         if ev is None:
             ev = events[key[0]] = event(key[0])
-        if not cache and typed_and_verified(log):  # the usual slot: no state to build
-            by_aspect.setdefault(key[:3], {})[key[3]] = (
-                _points(ev, key[2], log[0].score, log[0].measured, memo), VERIFIED)
+        if not cache:
+            by_aspect.setdefault(key[:3], {})[key[3]] = _slot_points(ev, key, log, memo)
             continue
         st = replay(log)
-        if cache:
-            row, values = _slot_row(ev, key, st)
-            slots[key] = row
-            slot_values.append(values)
-        points: str | None = (_points(ev, key[2], st.score, st.measured, memo)
-                              if st.has_value else None)
-        by_aspect.setdefault(key[:3], {})[key[3]] = (points, st.status or "retracted")
+        row, values = _slot_row(ev, key, st)
+        slots[key] = row
+        slot_values.append(values)
+        by_aspect.setdefault(key[:3], {})[key[3]] = (row.points, row.status)
     aspects: dict[tuple[str, str, str], AspectRow] = {}
     aspect_values: list[list[object]] = []
     for k, known in by_aspect.items():
@@ -209,14 +205,13 @@ def aspect_values_of(event: Callable[[str], Event], cols: Mapping[str, Sequence[
             where[key] = [pos]
         else:
             at.append(pos)
-    uid, user, action = cols["uid"], cols["by"], cols["action"]
-    score, measured, reason, target = cols["score"], cols["measured"], cols["reason"], \
-        cols["target"]
+    user, action, score, measured = cols["by"], cols["action"], cols["score"], cols["measured"]
+    in_order = [cols[c] for c in MARK_LOG_COLUMNS]
     memo = _Memo()
     by_text: dict[tuple[object, ...], str | None] = {}  # None: not a plain number
     by_aspect: dict[tuple[str, str, str], dict[str, tuple[str | None, str]]] = {}
     irregular: set[tuple[str, str, str]] = set()  # aspects with a slot not the usual one
-    make, number = tuple.__new__, _number
+    number = _number
     for slot, positions in where.items():
         key = cast(SlotKey, slot)
         ev = events.get(key[0])
@@ -245,20 +240,8 @@ def aspect_values_of(event: Callable[[str], Event], cols: Mapping[str, Sequence[
                     known[key[3]] = (points, VERIFIED)
                     continue
         irregular.add(k3)
-        log = [make(Typed, (str(uid[i]), str(user[i]), str(action[i]),
-                            None if score[i] is None else number(score[i]),
-                            None if measured[i] is None else number(measured[i]),
-                            str(reason[i] or ""),
-                            None if target[i] is None else str(target[i])))
-               for i in positions]
-        if typed_and_verified(log):
-            known[key[3]] = (_points(ev, key[2], log[0].score, log[0].measured, memo),
-                             VERIFIED)
-            continue
-        st = replay(log)
-        held: str | None = (_points(ev, key[2], st.score, st.measured, memo)
-                            if st.has_value else None)
-        known[key[3]] = (held, st.status or "retracted")
+        log = mark_logs([tuple(column[i] for column in in_order) for i in positions])[key]
+        known[key[3]] = _slot_points(ev, key, log, memo)
     out: list[list[object]] = []
     marks = memo.marks
     for k3, known in by_aspect.items():
@@ -298,6 +281,17 @@ def refresh(c: Contest, keys: Iterable[SlotKey], logs: dict[SlotKey, list[Typed]
         aspects[k] = _aspect_row(values)
         c.db.execute(ASPECT_SQL, values)
     return slots, aspects
+
+
+def _slot_points(ev: Event, key: SlotKey, log: list[Typed], memo: _Memo
+                 ) -> tuple[str | None, str]:
+    """A slot's (points, status) from its log, the usual slot (typed, then verified) without
+    a state built: what an aspect's mark is computed from."""
+    if typed_and_verified(log):
+        return _points(ev, key[2], log[0].score, log[0].measured, memo), VERIFIED
+    st = replay(log)
+    points = _points(ev, key[2], st.score, st.measured, memo) if st.has_value else None
+    return points, st.status or "retracted"
 
 
 class _Memo:

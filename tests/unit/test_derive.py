@@ -110,7 +110,7 @@ def test_the_file_replays_to_the_venue_s_own_caches_in_any_row_order(
     """The log is replayed in the venue's order (time, then uid), whatever the file's order:
     every slot (who typed, who verified, status, points) comes out as the venue's cache the
     file carries (``mark_states``), and the results as stated."""
-    from db.files.recompute import _contest_from, _ordered_marks, recompute_problems
+    from db.files.recompute import _contest_from, _mark_columns, recompute_problems
     from db.ops.slots import derive, mark_logs
 
     f = _honest(example_db, tmp_path)
@@ -120,7 +120,7 @@ def test_the_file_replays_to_the_venue_s_own_caches_in_any_row_order(
     assert recompute_problems(shuffled) == []
     c = _contest_from(f)
     try:
-        d = derive(c.event, mark_logs(_ordered_marks(body["tables"]["marks"])))
+        d = derive(c.event, mark_logs(zip(*_mark_columns(body["tables"]["marks"]).values())))
     finally:
         c.db.conn.close()
     assert f.body["mark_states"]["columns"][:4] == ["event", "station", "aspect", "judge"]
